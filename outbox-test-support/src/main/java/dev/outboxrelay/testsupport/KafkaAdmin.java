@@ -1,0 +1,113 @@
+package dev.outboxrelay.testsupport;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/** Short-lived AdminClient calls both broker kinds need: readiness and topic creation. */
+final class KafkaAdmin {
+
+  private static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
+  private static final Duration TOPIC_TIMEOUT = Duration.ofSeconds(30);
+
+  private KafkaAdmin() {}
+
+  /** True once the cluster answers describeCluster with at least one node. */
+  static boolean clusterAnswers(String bootstrapServers) throws Exception {
+    Admin admin = connect(bootstrapServers);
+    try {
+      return !admin
+          .describeCluster()
+          .nodes()
+          .get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+          .isEmpty();
+    } finally {
+      admin.close(Duration.ofSeconds(1));
+    }
+  }
+
+  /**
+   * Creates the topic (replication factor 1) and waits until every partition has a leader, so the
+   * first send does not race the leader election. An existing topic with the same partition count
+   * is accepted: test classes sharing one broker may create the same topic.
+   */
+  static void createTopic(String bootstrapServers, String name, int partitions) {
+    if (name == null || name.isBlank() || partitions < 1) {
+      throw new IllegalArgumentException(
+          "Topic needs a name and at least 1 partition, got '" + name + "', " + partitions);
+    }
+    Admin admin = connect(bootstrapServers);
+    try {
+      try {
+        admin
+            .createTopics(List.of(new NewTopic(name, partitions, (short) 1)))
+            .all()
+            .get(TOPIC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) {
+          throw e;
+        }
+        int existing = describe(admin, name).partitions().size();
+        if (existing != partitions) {
+          throw new IllegalStateException(
+              "Topic "
+                  + name
+                  + " already exists on "
+                  + bootstrapServers
+                  + " with "
+                  + existing
+                  + " partitions, not "
+                  + partitions);
+        }
+      }
+      BoundedWait.until(
+          "Topic " + name + " on " + bootstrapServers,
+          TOPIC_TIMEOUT,
+          null,
+          () -> allPartitionsHaveLeaders(admin, name, partitions),
+          () -> "expected " + partitions + " partitions, each with a leader");
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException(
+          "Could not create topic " + name + " on " + bootstrapServers + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while creating topic " + name, e);
+    } finally {
+      admin.close(Duration.ofSeconds(1));
+    }
+  }
+
+  private static boolean allPartitionsHaveLeaders(Admin admin, String name, int partitions)
+      throws Exception {
+    TopicDescription topic = describe(admin, name);
+    return topic.partitions().size() == partitions
+        && topic.partitions().stream()
+            .allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty());
+  }
+
+  private static TopicDescription describe(Admin admin, String name)
+      throws ExecutionException, InterruptedException, TimeoutException {
+    return admin
+        .describeTopics(List.of(name))
+        .allTopicNames()
+        .get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+        .get(name);
+  }
+
+  private static Admin connect(String bootstrapServers) {
+    Properties properties = new Properties();
+    properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    properties.put(AdminClientConfig.CLIENT_ID_CONFIG, "outbox-test-support");
+    properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis());
+    properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis());
+    return Admin.create(properties);
+  }
+}

@@ -1,0 +1,24 @@
+package dev.outboxrelay.testsupport;
+
+/** A running single-node Kafka cluster that tests can take down and bring back. */
+public interface KafkaBroker {
+
+  String bootstrapServers();
+
+  /**
+   * Simulates an outage: the broker stops serving but keeps its data. Returns once clients can no
+   * longer reach it.
+   */
+  void stop();
+
+  /**
+   * Ends an outage: the broker serves again on the same address with the same data. Returns once it
+   * answers clients; fails with an exception after a bounded wait.
+   */
+  void start();
+
+  boolean isRunning();
+
+  /** Creates a topic with replication factor 1 and returns once every partition has a leader. */
+  void createTopic(String name, int partitions);
+}

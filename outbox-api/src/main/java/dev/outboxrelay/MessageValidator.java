@@ -1,0 +1,133 @@
+package dev.outboxrelay;
+
+import dev.outboxrelay.internal.HeadersJson;
+import dev.outboxrelay.internal.KafkaRecords;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a message at the edge, before anything is written: each failure names the field, what is
+ * wrong and the limit. The limits are the column sizes of {@code sql/mysql/V1__outbox.sql} and
+ * Kafka's topic-name rules, so a valid message is never cut short or refused by the database.
+ */
+final class MessageValidator {
+  static final int MAX_TOPIC_LENGTH = 249;
+  static final int MAX_KEY_LENGTH = 255;
+  static final int MAX_REF_ID_LENGTH = 128;
+  static final int MAX_HEADER_NAME_LENGTH = 255;
+  static final int MAX_HEADERS_BYTES = 65_535;
+
+  private static final Pattern LEGAL_TOPIC = Pattern.compile("[a-zA-Z0-9._-]+");
+
+  private MessageValidator() {}
+
+  /** Validates {@code message}; returns its headers as the JSON stored in {@code t_msg}. */
+  static String validate(OutboxMessage message, int maxPayloadBytes) {
+    if (message == null) {
+      throw new IllegalArgumentException("message must not be null");
+    }
+    checkTopic("topic", message.topic());
+    if (message.key() != null && message.key().length() > MAX_KEY_LENGTH) {
+      throw new IllegalArgumentException(
+          "key is "
+              + message.key().length()
+              + " characters long; at most "
+              + MAX_KEY_LENGTH
+              + " are allowed");
+    }
+    if (message.payload() == null) {
+      throw new IllegalArgumentException("payload must not be null (use an empty payload)");
+    }
+    if (message.payload().length > maxPayloadBytes) {
+      throw new IllegalArgumentException(
+          "payload is "
+              + message.payload().length
+              + " bytes; at most "
+              + maxPayloadBytes
+              + " are allowed (outbox.max-payload-bytes)");
+    }
+    String headersJson = checkHeaders(message.headers());
+    String refId = message.refId();
+    if (refId == null || refId.isBlank()) {
+      throw new IllegalArgumentException(
+          "refId must not be blank: it names the business action that emits the message");
+    }
+    if (refId.length() > MAX_REF_ID_LENGTH) {
+      throw new IllegalArgumentException(
+          "refId is "
+              + refId.length()
+              + " characters long; at most "
+              + MAX_REF_ID_LENGTH
+              + " are allowed");
+    }
+    return headersJson;
+  }
+
+  /** Kafka's rules for a topic name (org.apache.kafka.common.internals.Topic). */
+  static void checkTopic(String field, String topic) {
+    if (topic == null || topic.isEmpty()) {
+      throw new IllegalArgumentException(field + " must not be empty");
+    }
+    if (topic.length() > MAX_TOPIC_LENGTH) {
+      throw new IllegalArgumentException(
+          field
+              + " is "
+              + topic.length()
+              + " characters long; Kafka allows at most "
+              + MAX_TOPIC_LENGTH);
+    }
+    if (topic.equals(".") || topic.equals("..")) {
+      throw new IllegalArgumentException(field + " must not be '.' or '..'");
+    }
+    if (!LEGAL_TOPIC.matcher(topic).matches()) {
+      throw new IllegalArgumentException(
+          field
+              + " '"
+              + topic
+              + "' is not a legal Kafka topic name: use only ASCII letters, digits, '.', '_' and"
+              + " '-'");
+    }
+  }
+
+  private static String checkHeaders(Map<String, String> headers) {
+    for (Map.Entry<String, String> header : headers.entrySet()) {
+      String name = header.getKey();
+      if (name == null || name.isEmpty()) {
+        throw new IllegalArgumentException("header names must not be null or empty");
+      }
+      if (name.length() > MAX_HEADER_NAME_LENGTH) {
+        throw new IllegalArgumentException(
+            "header name '"
+                + name.substring(0, 32)
+                + "...' is "
+                + name.length()
+                + " characters long; at most "
+                + MAX_HEADER_NAME_LENGTH
+                + " are allowed");
+      }
+      if (name.startsWith(KafkaRecords.RESERVED_PREFIX)) {
+        throw new IllegalArgumentException(
+            "header '"
+                + name
+                + "' is reserved: the outbox sets the headers starting with '"
+                + KafkaRecords.RESERVED_PREFIX
+                + "'");
+      }
+      if (header.getValue() == null) {
+        throw new IllegalArgumentException("header '" + name + "' must not have a null value");
+      }
+    }
+    String json = HeadersJson.encode(headers);
+    int bytes = json == null ? 0 : json.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > MAX_HEADERS_BYTES) {
+      throw new IllegalArgumentException(
+          "headers take "
+              + bytes
+              + " bytes as JSON; at most "
+              + MAX_HEADERS_BYTES
+              + " are allowed");
+    }
+    return json;
+  }
+}

@@ -1,0 +1,24 @@
+package dev.outboxrelay;
+
+/**
+ * Sends a message through the transactional outbox.
+ *
+ * <p>Inside a Spring transaction, {@link #send} writes the business reference ({@code t_msg_order})
+ * and the message ({@code t_msg}) in that transaction: the message exists if and only if the
+ * transaction commits, and after the commit the fast path (if configured) publishes it at once;
+ * otherwise the relay does. Outside a transaction, {@code send} commits both rows in a short
+ * transaction of its own and hands the message to the fast path.
+ */
+public interface Outbox {
+
+  /**
+   * Writes {@code message} to the outbox and returns its id ({@code t_msg.id}, also the {@code
+   * outbox-id} Kafka header). Nothing is written if the message is invalid.
+   *
+   * @throws IllegalArgumentException if a field is invalid; the message names the field, the
+   *     problem and the limit
+   * @throws DuplicateMessageReferenceException if a message with the same {@code (refType, refId)}
+   *     was already written
+   */
+  long send(OutboxMessage message);
+}

@@ -1,0 +1,155 @@
+package dev.outboxrelay.boot;
+
+import dev.outboxrelay.OutboxSettings;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * The {@code outbox.*} properties, bound by Spring Boot and turned into the validated {@link
+ * OutboxSettings}; see there for the ranges.
+ */
+@ConfigurationProperties("outbox")
+public class OutboxProperties {
+  /** Whether to configure the outbox at all. */
+  private boolean enabled = true;
+
+  /** The topic of MsgSender.send(msg, refType, refId). */
+  private String defaultTopic;
+
+  /** The largest payload send accepts, in bytes (1 to 16777215). */
+  private int maxPayloadBytes = 1024 * 1024;
+
+  /** How many lanes message keys are hashed to (1 to 1024); the relay must use the same. */
+  private int lanes = 16;
+
+  private final Kafka kafka = new Kafka();
+  private final FastPath fastPath = new FastPath();
+
+  OutboxSettings toSettings() {
+    return OutboxSettings.builder()
+        .defaultTopic(defaultTopic)
+        .maxPayloadBytes(maxPayloadBytes)
+        .lanes(lanes)
+        .kafkaBootstrapServers(kafka.bootstrapServers)
+        .kafkaProperties(kafka.properties)
+        .fastPathEnabled(fastPath.enabled)
+        .fastPathThreads(fastPath.threads)
+        .fastPathQueueCapacity(fastPath.queueCapacity)
+        .fastPathAckTimeout(fastPath.ackTimeout)
+        .build();
+  }
+
+  public boolean isEnabled() {
+    return enabled;
+  }
+
+  public void setEnabled(boolean enabled) {
+    this.enabled = enabled;
+  }
+
+  public String getDefaultTopic() {
+    return defaultTopic;
+  }
+
+  public void setDefaultTopic(String defaultTopic) {
+    this.defaultTopic = defaultTopic;
+  }
+
+  public int getMaxPayloadBytes() {
+    return maxPayloadBytes;
+  }
+
+  public void setMaxPayloadBytes(int maxPayloadBytes) {
+    this.maxPayloadBytes = maxPayloadBytes;
+  }
+
+  public int getLanes() {
+    return lanes;
+  }
+
+  public void setLanes(int lanes) {
+    this.lanes = lanes;
+  }
+
+  public Kafka getKafka() {
+    return kafka;
+  }
+
+  public FastPath getFastPath() {
+    return fastPath;
+  }
+
+  /** The Kafka cluster of the fast path. */
+  public static class Kafka {
+    /** Bootstrap servers; without them the fast path is off and the relay delivers. */
+    private String bootstrapServers;
+
+    /** Further producer properties (TLS, SASL, ...), passed through as given. */
+    private Map<String, String> properties = new LinkedHashMap<>();
+
+    public String getBootstrapServers() {
+      return bootstrapServers;
+    }
+
+    public void setBootstrapServers(String bootstrapServers) {
+      this.bootstrapServers = bootstrapServers;
+    }
+
+    public Map<String, String> getProperties() {
+      return properties;
+    }
+
+    public void setProperties(Map<String, String> properties) {
+      this.properties = properties;
+    }
+  }
+
+  /** Publishing right after commit. */
+  public static class FastPath {
+    /** Whether to publish right after commit (needs outbox.kafka.bootstrap-servers). */
+    private boolean enabled = true;
+
+    /** Publishing threads (1 to 64). */
+    private int threads = 2;
+
+    /** Committed transactions waiting for the fast path (1 to 1000000); beyond, the relay. */
+    private int queueCapacity = 10_000;
+
+    /** How long to wait for Kafka's acks while holding the row locks (100ms to 5m). */
+    private Duration ackTimeout = Duration.ofSeconds(10);
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public int getThreads() {
+      return threads;
+    }
+
+    public void setThreads(int threads) {
+      this.threads = threads;
+    }
+
+    public int getQueueCapacity() {
+      return queueCapacity;
+    }
+
+    public void setQueueCapacity(int queueCapacity) {
+      this.queueCapacity = queueCapacity;
+    }
+
+    public Duration getAckTimeout() {
+      return ackTimeout;
+    }
+
+    public void setAckTimeout(Duration ackTimeout) {
+      this.ackTimeout = ackTimeout;
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package dev.outboxrelay.internal;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.RecordMetadata;
+
+/**
+ * Sends a batch of claimed rows asynchronously and waits, within one deadline, for every ack.
+ * Nothing here touches the database: the caller marks the outcome in the claim's transaction, so a
+ * row is only ever marked SENT after Kafka acknowledged it.
+ */
+public final class BatchPublisher {
+  private final Producer<byte[], byte[]> producer;
+  private final long ackTimeoutNanos;
+
+  public BatchPublisher(Producer<byte[], byte[]> producer, Duration ackTimeout) {
+    this.producer = Objects.requireNonNull(producer, "producer");
+    this.ackTimeoutNanos = ackTimeout.toNanos();
+  }
+
+  /** Publishes {@code rows} in order; returns which were acknowledged and which failed, why. */
+  public Outcome publish(List<OutboxRow> rows) {
+    List<Future<RecordMetadata>> futures = new ArrayList<>(rows.size());
+    // A topic whose send already failed before reaching the network (missing topic, metadata
+    // timeout): its other rows fail at once instead of each waiting out max.block.ms again.
+    Map<String, Exception> failedTopics = new HashMap<>();
+    for (OutboxRow row : rows) {
+      Exception topicFailure = failedTopics.get(row.topic());
+      Future<RecordMetadata> future = topicFailure != null ? null : sendQuietly(row, failedTopics);
+      futures.add(future);
+    }
+    long deadline = System.nanoTime() + ackTimeoutNanos;
+    List<OutboxRow> acked = new ArrayList<>(rows.size());
+    List<Failure> failed = new ArrayList<>();
+    for (int i = 0; i < rows.size(); i++) {
+      OutboxRow row = rows.get(i);
+      Future<RecordMetadata> future = futures.get(i);
+      if (future == null) {
+        failed.add(new Failure(row, failedTopics.get(row.topic())));
+        continue;
+      }
+      Exception error = await(future, deadline);
+      if (error == null) {
+        acked.add(row);
+      } else {
+        failed.add(new Failure(row, error));
+      }
+    }
+    return new Outcome(acked, failed);
+  }
+
+  private Future<RecordMetadata> sendQuietly(OutboxRow row, Map<String, Exception> failedTopics) {
+    Future<RecordMetadata> future;
+    try {
+      future = producer.send(KafkaRecords.toRecord(row));
+    } catch (RuntimeException e) {
+      failedTopics.put(row.topic(), e);
+      return null;
+    }
+    if (future.isDone()) {
+      Exception error = failureOf(future);
+      if (error instanceof org.apache.kafka.common.errors.TimeoutException) {
+        failedTopics.put(row.topic(), error);
+      }
+    }
+    return future;
+  }
+
+  private static Exception failureOf(Future<RecordMetadata> future) {
+    try {
+      future.get();
+      return null;
+    } catch (ExecutionException e) {
+      return unwrap(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return e;
+    }
+  }
+
+  private Exception await(Future<RecordMetadata> future, long deadline) {
+    try {
+      future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      return null;
+    } catch (ExecutionException e) {
+      return unwrap(e);
+    } catch (TimeoutException e) {
+      return new TimeoutException(
+          "no acknowledgement from Kafka within " + ackTimeoutNanos / 1_000_000 + " ms");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return e;
+    }
+  }
+
+  private static Exception unwrap(ExecutionException e) {
+    return e.getCause() instanceof Exception cause ? cause : e;
+  }
+
+  /** A row that was not acknowledged, and why. */
+  public record Failure(OutboxRow row, Exception error) {}
+
+  /** The acknowledged rows, in the order sent, and the failed ones. */
+  public record Outcome(List<OutboxRow> acked, List<Failure> failed) {
+    public List<Long> ackedIds() {
+      return acked.stream().map(OutboxRow::id).toList();
+    }
+  }
+}

@@ -1,0 +1,286 @@
+package dev.outboxrelay.internal;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.support.GeneratedKeyHolder;
+import org.springframework.jdbc.support.KeyHolder;
+
+/**
+ * The storage verbs over {@code t_msg} and {@code t_msg_order}, one SQL statement each, for MySQL 8
+ * and MariaDB 10.6+. The algorithms (write path, fast path, relay loop) are written over these
+ * verbs. Every statement runs on the caller's Spring-managed connection, so it joins the current
+ * transaction. Times are the database's UTC clock ({@code UTC_TIMESTAMP(3)}).
+ */
+public final class OutboxStore {
+  private static final String COLUMNS =
+      "id, ref_type, ref_id, topic, msg_key, payload, headers, lane, attempts, created_at";
+
+  private static final String INSERT_ORDER =
+      """
+      INSERT INTO t_msg_order (ref_type, ref_id, created_at) VALUES (?, ?, UTC_TIMESTAMP(3))""";
+
+  private static final String INSERT_MESSAGE =
+      """
+      INSERT INTO t_msg (msg_order_id, ref_type, ref_id, topic, msg_key, payload, headers, lane,
+                         status, attempts, next_attempt_at, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))""";
+
+  private static final String CLAIM_IDS =
+      """
+      SELECT %s FROM t_msg
+      WHERE id IN (:ids) AND status = 0 AND next_attempt_at <= UTC_TIMESTAMP(3)
+      ORDER BY id
+      FOR UPDATE SKIP LOCKED"""
+          .formatted(COLUMNS);
+
+  static final String CLAIM_LANE =
+      """
+      SELECT %s FROM t_msg
+      WHERE lane = :lane AND status = 0 AND next_attempt_at <= UTC_TIMESTAMP(3)
+      ORDER BY id
+      LIMIT :limit
+      FOR UPDATE SKIP LOCKED"""
+          .formatted(COLUMNS);
+
+  // The ordering guard: per key, the oldest PENDING (or PREPARED, which may still be confirmed)
+  // row that is not in the publisher's own claimed set. idx_msg_key serves it.
+  static final String FIRST_BLOCKING =
+      """
+      SELECT msg_key, MIN(id) AS first_id FROM t_msg
+      WHERE msg_key IN (:keys) AND status IN (0, 4) AND id < :maxId AND id NOT IN (:claimed)
+      GROUP BY msg_key""";
+
+  private static final String MARK_SENT =
+      """
+      UPDATE t_msg SET status = 1, sent_at = UTC_TIMESTAMP(3), attempts = attempts + 1
+      WHERE id IN (:ids) AND status = 0""";
+
+  private static final String DELETE_SENT =
+      """
+      DELETE FROM t_msg WHERE id IN (:ids) AND status = 0""";
+
+  private static final String MARK_RETRY =
+      """
+      UPDATE t_msg
+      SET attempts = attempts + 1,
+          next_attempt_at = DATE_ADD(UTC_TIMESTAMP(3), INTERVAL ? MICROSECOND),
+          last_error = ?
+      WHERE id = ? AND status = 0""";
+
+  private static final String MARK_DEAD =
+      """
+      UPDATE t_msg SET status = 3, attempts = attempts + 1, last_error = ?
+      WHERE id = ? AND status = 0""";
+
+  private static final String PURGE =
+      """
+      DELETE FROM t_msg
+      WHERE status IN (1, 2) AND created_at < DATE_SUB(UTC_TIMESTAMP(3), INTERVAL ? SECOND)
+      LIMIT ?""";
+
+  private static final String PENDING_STATS =
+      """
+      SELECT COUNT(*) AS pending,
+             TIMESTAMPDIFF(MICROSECOND, MIN(created_at), UTC_TIMESTAMP(3)) AS oldest_micros
+      FROM t_msg WHERE status = 0""";
+
+  private static final int LAST_ERROR_MAX = 1000;
+
+  private static final RowMapper<OutboxRow> ROW =
+      (ResultSet rs, int rowNum) ->
+          new OutboxRow(
+              rs.getLong("id"),
+              rs.getInt("ref_type"),
+              rs.getString("ref_id"),
+              rs.getString("topic"),
+              rs.getString("msg_key"),
+              rs.getBytes("payload"),
+              HeadersJson.decode(rs.getString("headers")),
+              rs.getInt("lane"),
+              rs.getInt("attempts"),
+              rs.getObject("created_at", LocalDateTime.class).toInstant(ZoneOffset.UTC));
+
+  private final JdbcTemplate jdbc;
+  private final NamedParameterJdbcTemplate named;
+
+  public OutboxStore(DataSource dataSource) {
+    this.jdbc = new JdbcTemplate(Objects.requireNonNull(dataSource, "dataSource"));
+    this.named = new NamedParameterJdbcTemplate(jdbc);
+  }
+
+  /**
+   * Inserts the business reference; a second insert of the same reference throws Spring's {@link
+   * org.springframework.dao.DuplicateKeyException}.
+   */
+  public long insertOrder(int refType, String refId) {
+    return insertReturningId(INSERT_ORDER, refType, refId);
+  }
+
+  /** Inserts a message row with the given status and returns its id. */
+  public long insertMessage(NewMessage message, MessageStatus status) {
+    return insertReturningId(
+        INSERT_MESSAGE,
+        message.msgOrderId(),
+        message.refType(),
+        message.refId(),
+        message.topic(),
+        message.key(),
+        message.payload(),
+        message.headersJson(),
+        message.lane(),
+        status.code());
+  }
+
+  /** Locks and returns those of {@code ids} that are still due, skipping rows locked by others. */
+  public List<OutboxRow> claimIds(Collection<Long> ids) {
+    if (ids.isEmpty()) {
+      return List.of();
+    }
+    return named.query(CLAIM_IDS, new MapSqlParameterSource("ids", ids), ROW);
+  }
+
+  /** Locks and returns up to {@code limit} due rows of one lane, oldest first. */
+  public List<OutboxRow> claimLane(int lane, int limit) {
+    return named.query(
+        CLAIM_LANE, new MapSqlParameterSource("lane", lane).addValue("limit", limit), ROW);
+  }
+
+  /**
+   * The ordering guard's question: for each key of {@code claimed}, the id of its oldest
+   * unpublished row outside {@code claimed}, where that row is older than some claimed row.
+   */
+  public Map<String, Long> firstBlockingIds(List<OutboxRow> claimed) {
+    Set<String> keys =
+        claimed.stream().map(OutboxRow::key).filter(Objects::nonNull).collect(Collectors.toSet());
+    if (keys.isEmpty()) {
+      return Map.of();
+    }
+    MapSqlParameterSource params =
+        new MapSqlParameterSource("keys", keys)
+            .addValue("maxId", claimed.stream().mapToLong(OutboxRow::id).max().orElseThrow())
+            .addValue("claimed", claimed.stream().map(OutboxRow::id).toList());
+    Map<String, Long> result = new HashMap<>();
+    named.query(
+        FIRST_BLOCKING,
+        params,
+        (ResultSet rs) -> {
+          result.put(rs.getString("msg_key"), rs.getLong("first_id"));
+        });
+    return result;
+  }
+
+  /** Marks claimed, acknowledged rows SENT; every one must still be PENDING. */
+  public void markSent(Collection<Long> ids) {
+    updateAll(MARK_SENT, ids);
+  }
+
+  /** Deletes claimed, acknowledged rows instead of keeping them as SENT. */
+  public void deleteSent(Collection<Long> ids) {
+    updateAll(DELETE_SENT, ids);
+  }
+
+  /** Schedules another attempt of a claimed row after {@code backoffMillis}. */
+  public void markRetry(long id, long backoffMillis, String error) {
+    checkOne(jdbc.update(MARK_RETRY, backoffMillis * 1000, truncate(error), id), id);
+  }
+
+  /** Gives up on a claimed row: DEAD, with the reason. */
+  public void markDead(long id, String error) {
+    checkOne(jdbc.update(MARK_DEAD, truncate(error), id), id);
+  }
+
+  /**
+   * Deletes up to {@code limit} SENT or CANCELLED rows created more than {@code retention} ago;
+   * returns how many. Small batches keep each statement's locks and undo short.
+   */
+  public int purge(java.time.Duration retention, int limit) {
+    return jdbc.update(PURGE, retention.toSeconds(), limit);
+  }
+
+  /** How many rows are PENDING, and how old the oldest is by the database's clock. */
+  public PendingStats pendingStats() {
+    return jdbc.queryForObject(
+        PENDING_STATS,
+        (rs, n) -> {
+          long micros = rs.getLong("oldest_micros");
+          return new PendingStats(rs.getLong("pending"), rs.wasNull() ? 0 : micros / 1e6);
+        });
+  }
+
+  /** PENDING rows and the age of the oldest in seconds (0 when there is none). */
+  public record PendingStats(long pending, double oldestAgeSeconds) {}
+
+  private void updateAll(String sql, Collection<Long> ids) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    int updated = named.update(sql, new MapSqlParameterSource("ids", ids));
+    if (updated != ids.size()) {
+      // The caller holds the row locks, so this means a claim without a lock or a lost update.
+      throw new IllegalStateException(
+          "expected to update "
+              + ids.size()
+              + " claimed PENDING rows of t_msg but updated "
+              + updated
+              + ": were they claimed FOR UPDATE in this transaction?");
+    }
+  }
+
+  private static void checkOne(int updated, long id) {
+    if (updated != 1) {
+      throw new IllegalStateException(
+          "expected to update the claimed PENDING row t_msg.id=" + id + " but updated " + updated);
+    }
+  }
+
+  private static String truncate(String error) {
+    if (error == null || error.length() <= LAST_ERROR_MAX) {
+      return error;
+    }
+    return error.substring(0, LAST_ERROR_MAX - 3) + "...";
+  }
+
+  private long insertReturningId(String sql, Object... args) {
+    KeyHolder keys = new GeneratedKeyHolder();
+    jdbc.update(
+        con -> {
+          PreparedStatement ps = con.prepareStatement(sql, Statement.RETURN_GENERATED_KEYS);
+          for (int i = 0; i < args.length; i++) {
+            ps.setObject(i + 1, args[i]);
+          }
+          return ps;
+        },
+        keys);
+    Number key = keys.getKey();
+    if (key == null) {
+      throw new IllegalStateException("the database returned no generated id for: " + sql);
+    }
+    return key.longValue();
+  }
+
+  /** The columns of a new message row. */
+  public record NewMessage(
+      Long msgOrderId,
+      int refType,
+      String refId,
+      String topic,
+      String key,
+      byte[] payload,
+      String headersJson,
+      int lane) {}
+}

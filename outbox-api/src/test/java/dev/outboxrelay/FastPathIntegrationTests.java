@@ -1,0 +1,115 @@
+package dev.outboxrelay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.outboxrelay.internal.MessageStatus;
+import dev.outboxrelay.internal.OutboxStore;
+import dev.outboxrelay.testsupport.TestServers;
+import dev.outboxrelay.testsupport.TopicReader;
+import dev.outboxrelay.testsupport.TopicReader.Received;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.TransactionStatus;
+import org.springframework.transaction.support.DefaultTransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** The fast path on the real servers: Kafka down (§4.7) and the per-key ordering guard (§4.4). */
+class FastPathIntegrationTests {
+  private static final Duration DELIVERY = Duration.ofSeconds(30);
+
+  private OutboxFixture fixture;
+  private Outbox outbox;
+  private TransactionTemplate tx;
+
+  @BeforeEach
+  void start() {
+    fixture =
+        new OutboxFixture(OutboxFixture.withFastPath().fastPathAckTimeout(Duration.ofSeconds(3)));
+    outbox = fixture.bean(Outbox.class);
+    tx = new TransactionTemplate(fixture.bean(PlatformTransactionManager.class));
+  }
+
+  @AfterEach
+  void stop() {
+    if (!TestServers.kafka().isRunning()) {
+      TestServers.kafka().start();
+    }
+    fixture.close();
+  }
+
+  private OutboxMessage message(String key, String refId) {
+    return OutboxMessage.builder(fixture.topic).key(key).payload(refId).reference(1, refId).build();
+  }
+
+  @Test
+  void kafkaDownNeitherFailsNorDelaysTheBusinessCommitAndTheRowStaysPending() {
+    TestServers.kafka().stop();
+
+    long started = System.nanoTime();
+    Long id = tx.execute(status -> outbox.send(message("k", "down-1")));
+    Duration commit = Duration.ofNanos(System.nanoTime() - started);
+
+    // The producer may block up to max.block.ms (2 s) and wait for acks up to 3 s, on the fast
+    // path's thread: the business call must not have waited for either.
+    assertThat(commit).isLessThan(Duration.ofSeconds(1));
+    assertThat(fixture.count("SELECT COUNT(*) FROM t_msg WHERE id = ?", id)).isEqualTo(1);
+    await()
+        .during(Duration.ofSeconds(6))
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> fixture.status(id) == MessageStatus.PENDING.code());
+  }
+
+  @Test
+  void olderPendingRowOfTheSameKeyHoldsBackTheNewerOneButNotOtherKeys() throws Exception {
+    long older = outbox.send(message("customer-1", "older"));
+    await().atMost(DELIVERY).until(() -> fixture.status(older) == MessageStatus.SENT.code());
+    // An older PENDING row of customer-1, locked by another publisher (think: a relay worker in
+    // the middle of its batch): the fast path must not overtake it.
+    fixture.jdbc.update("UPDATE t_msg SET status = 0, sent_at = NULL WHERE id = ?", older);
+    PlatformTransactionManager txManager = fixture.bean(PlatformTransactionManager.class);
+    DefaultTransactionDefinition otherPublisher = new DefaultTransactionDefinition();
+    otherPublisher.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+    otherPublisher.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
+    TransactionStatus lock = txManager.getTransaction(otherPublisher);
+    try (TopicReader reader = fixture.reader()) {
+      assertThat(new OutboxStore(fixture.database.dataSource()).claimIds(List.of(older)))
+          .hasSize(1);
+      // One transaction, so the fast path claims both in one batch: once the other key is SENT,
+      // the guard has decided about the newer customer-1 row too.
+      List<Long> newer =
+          runOnOtherThread(
+              () ->
+                  tx.execute(
+                      status ->
+                          List.of(
+                              outbox.send(message("customer-1", "newer")),
+                              outbox.send(message("customer-2", "other-key")))));
+
+      List<Received> received = reader.awaitRefId("other-key", DELIVERY);
+      assertThat(received).extracting(Received::refId).doesNotContain("newer");
+      await()
+          .atMost(DELIVERY)
+          .until(() -> fixture.status(newer.get(1)) == MessageStatus.SENT.code());
+      assertThat(fixture.status(newer.get(0))).isEqualTo(MessageStatus.PENDING.code());
+    } finally {
+      txManager.rollback(lock);
+    }
+  }
+
+  /** Sends from a thread without the test's open transaction bound to it. */
+  private static <T> T runOnOtherThread(java.util.concurrent.Callable<T> task) throws Exception {
+    java.util.concurrent.ExecutorService executor =
+        java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      return executor.submit(task).get(30, java.util.concurrent.TimeUnit.SECONDS);
+    } finally {
+      executor.shutdown();
+    }
+  }
+}

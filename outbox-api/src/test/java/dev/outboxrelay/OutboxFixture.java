@@ -1,0 +1,88 @@
+package dev.outboxrelay;
+
+import dev.outboxrelay.testsupport.TestDatabase;
+import dev.outboxrelay.testsupport.TestServers;
+import dev.outboxrelay.testsupport.TopicReader;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.springframework.context.annotation.AnnotationConfigApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.annotation.EnableTransactionManagement;
+
+/**
+ * A plain Spring application with the outbox ({@link EnableOutbox}) on a fresh database of the real
+ * test server, with the schema of {@code sql/mysql/V1__outbox.sql} and the article's {@code t_user}
+ * table, publishing to a fresh topic of the real test broker.
+ */
+final class OutboxFixture implements AutoCloseable {
+  static final String SCHEMA = "META-INF/outbox/sql/mysql/V1__outbox.sql";
+
+  final TestDatabase database;
+  final String topic;
+  final AnnotationConfigApplicationContext context;
+  final JdbcTemplate jdbc;
+
+  OutboxFixture(OutboxSettings.Builder settings, Class<?>... components) {
+    database = TestServers.database().createDatabase("outbox_api");
+    database.runScript(SCHEMA);
+    jdbc = new JdbcTemplate(database.dataSource());
+    jdbc.execute("CREATE TABLE t_user (id BIGINT PRIMARY KEY, name VARCHAR(64) NOT NULL)");
+    topic = "outbox-api-" + UUID.randomUUID();
+    TestServers.kafka().createTopic(topic, 3);
+    OutboxSettings outboxSettings = settings.defaultTopic(topic).build();
+    context = new AnnotationConfigApplicationContext();
+    context.registerBean(DataSource.class, database::dataSource);
+    context.registerBean(OutboxSettings.class, () -> outboxSettings);
+    context.register(Infrastructure.class);
+    if (components.length > 0) {
+      context.register(components);
+    }
+    context.refresh();
+  }
+
+  /** Settings that publish through the fast path to the test broker. */
+  static OutboxSettings.Builder withFastPath() {
+    return OutboxSettings.builder().kafkaBootstrapServers(TestServers.kafka().bootstrapServers());
+  }
+
+  <T> T bean(Class<T> type) {
+    return context.getBean(type);
+  }
+
+  TopicReader reader() {
+    return TopicReader.fromNow(TestServers.kafka().bootstrapServers(), topic);
+  }
+
+  int count(String sql, Object... args) {
+    return jdbc.queryForObject(sql, Integer.class, args);
+  }
+
+  int status(long messageId) {
+    return count("SELECT status FROM t_msg WHERE id = ?", messageId);
+  }
+
+  @Override
+  public void close() {
+    context.close();
+    database.close();
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  @EnableTransactionManagement
+  @EnableOutbox
+  static class Infrastructure {
+    @Bean
+    PlatformTransactionManager transactionManager(DataSource dataSource) {
+      return new DataSourceTransactionManager(dataSource);
+    }
+
+    @Bean
+    JdbcTemplate jdbcTemplate(DataSource dataSource) {
+      return new JdbcTemplate(dataSource);
+    }
+  }
+}

@@ -1,0 +1,87 @@
+package dev.outboxrelay.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outboxrelay.testsupport.TestDatabase;
+import dev.outboxrelay.testsupport.TestServers;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * {@code sql/mysql/V1__outbox.sql} on the real server: it applies (twice, idempotently), and the
+ * relay's claim query and the ordering guard walk their indexes with no filesort — a filesort would
+ * make the locking read lock every candidate row, not just the batch.
+ */
+class SchemaIntegrationTests {
+  private static final String SCHEMA = "META-INF/outbox/sql/mysql/V1__outbox.sql";
+  private static TestDatabase database;
+  private static JdbcTemplate jdbc;
+
+  @BeforeAll
+  static void createSchemaWithData() {
+    database = TestServers.database().createDatabase("schema");
+    database.runScript(SCHEMA);
+    database.runScript(SCHEMA);
+    jdbc = new JdbcTemplate(database.dataSource());
+    // enough rows over 16 lanes and all statuses that the optimizer's choice is a real one
+    List<Object[]> rows = new ArrayList<>();
+    for (int i = 0; i < 20_000; i++) {
+      rows.add(new Object[] {"ref-" + i, "key-" + (i % 500), i % 16, i % 10 == 0 ? 0 : 1});
+    }
+    jdbc.batchUpdate(
+        """
+        INSERT INTO t_msg (ref_type, ref_id, topic, msg_key, payload, lane, status,
+                           next_attempt_at, created_at)
+        VALUES (1, ?, 'orders', ?, x'00', ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))""",
+        rows);
+    jdbc.execute("ANALYZE TABLE t_msg");
+  }
+
+  @AfterAll
+  static void dropDatabase() {
+    database.close();
+  }
+
+  @Test
+  void schemaHasTheTablesAndStatusesOfTheDesign() {
+    assertThat(
+            jdbc.queryForList(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()",
+                String.class))
+        .containsExactlyInAnyOrder("t_msg", "t_msg_order", "shedlock");
+  }
+
+  @Test
+  void claimQueryUsesTheLaneIndexWithoutFilesort() {
+    Map<String, Object> plan =
+        explain(OutboxStore.CLAIM_LANE.replace(":lane", "3").replace(":limit", "500"));
+
+    assertThat(plan.get("key")).isEqualTo("idx_msg_claim");
+    assertThat(plan.get("type")).isIn("ref", "range");
+    assertThat(String.valueOf(plan.get("Extra"))).doesNotContainIgnoringCase("filesort");
+  }
+
+  @Test
+  void orderingGuardQueryUsesTheKeyIndex() {
+    Map<String, Object> plan =
+        explain(
+            OutboxStore.FIRST_BLOCKING
+                .replace(":keys", "'key-1', 'key-2'")
+                .replace(":maxId", "15000")
+                .replace(":claimed", "11, 12"));
+
+    assertThat(plan.get("key")).isEqualTo("idx_msg_key");
+    assertThat(plan.get("type")).isEqualTo("range");
+  }
+
+  private static Map<String, Object> explain(String sql) {
+    List<Map<String, Object>> plan = jdbc.queryForList("EXPLAIN " + sql);
+    assertThat(plan).as("one table, one plan row: %s", plan).hasSize(1);
+    return plan.get(0);
+  }
+}

@@ -1,0 +1,87 @@
+package dev.outboxrelay.relay;
+
+import dev.outboxrelay.internal.OutboxStore;
+import java.time.Instant;
+import net.javacrumbs.shedlock.core.DefaultLockingTaskExecutor;
+import net.javacrumbs.shedlock.core.LockConfiguration;
+import net.javacrumbs.shedlock.core.LockProvider;
+import net.javacrumbs.shedlock.core.LockingTaskExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * The relay's chores. Purging runs under the ShedLock lock {@code outbox-purge}, so one instance at
+ * a time does it; the gauges are read by every instance (two index-only queries), so that every
+ * scrape target reports a current value.
+ */
+final class Housekeeping {
+  private static final Logger log = LoggerFactory.getLogger(Housekeeping.class);
+  static final String PURGE_LOCK = "outbox-purge";
+  private static final int MAX_PURGE_BATCHES_PER_RUN = 100;
+
+  private static final String PURGE_STALE_MEMBERS =
+      """
+      DELETE FROM shedlock
+      WHERE name LIKE 'outbox-member-%' AND lock_until < DATE_SUB(UTC_TIMESTAMP(3), INTERVAL 1 DAY)""";
+
+  private final OutboxStore store;
+  private final JdbcTemplate jdbc;
+  private final LockingTaskExecutor singleton;
+  private final RelaySettings settings;
+  private volatile OutboxStore.PendingStats stats = new OutboxStore.PendingStats(0, 0);
+
+  Housekeeping(OutboxStore store, JdbcTemplate jdbc, LockProvider locks, RelaySettings settings) {
+    this.store = store;
+    this.jdbc = jdbc;
+    this.singleton = new DefaultLockingTaskExecutor(locks);
+    this.settings = settings;
+  }
+
+  OutboxStore.PendingStats stats() {
+    return stats;
+  }
+
+  void refreshGauges() {
+    try {
+      stats = store.pendingStats();
+    } catch (RuntimeException e) {
+      log.debug("could not read the pending gauges", e);
+    }
+  }
+
+  void purge() {
+    // held at least half an interval, so instances whose schedules drift apart do not each run it
+    LockConfiguration lock =
+        new LockConfiguration(
+            Instant.now(),
+            PURGE_LOCK,
+            settings.purgeInterval().multipliedBy(10),
+            settings.purgeInterval().dividedBy(2));
+    try {
+      singleton.executeWithLock((Runnable) this::purgeNow, lock);
+    } catch (RuntimeException e) {
+      log.warn("purge failed, retrying next interval: {}", e.toString());
+    }
+  }
+
+  /** Deletes old SENT/CANCELLED rows in small batches; returns how many. */
+  int purgeNow() {
+    int total = 0;
+    for (int i = 0; i < MAX_PURGE_BATCHES_PER_RUN; i++) {
+      int deleted = store.purge(settings.retention(), settings.purgeBatchSize());
+      total += deleted;
+      if (deleted < settings.purgeBatchSize()) {
+        break;
+      }
+    }
+    jdbc.update(PURGE_STALE_MEMBERS);
+    if (total > 0) {
+      log.info(
+          "purged {} SENT/CANCELLED message(s) older than {}",
+          total,
+          RelaySettings.format(settings.retention()));
+    }
+    return total;
+  }
+}

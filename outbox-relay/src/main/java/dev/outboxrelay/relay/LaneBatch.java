@@ -1,0 +1,160 @@
+package dev.outboxrelay.relay;
+
+import dev.outboxrelay.internal.BatchPublisher;
+import dev.outboxrelay.internal.KafkaRecords;
+import dev.outboxrelay.internal.OrderingGuard;
+import dev.outboxrelay.internal.OutboxRow;
+import dev.outboxrelay.internal.OutboxStore;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * One round of one lane, in one READ COMMITTED transaction: claim the oldest due rows ({@code FOR
+ * UPDATE SKIP LOCKED}), drop those the ordering guard holds back, publish the rest and wait for the
+ * acks, then one UPDATE for the acknowledged rows and one per failed row, and commit. Row locks are
+ * held for one round trip to Kafka at most, bounded by the send timeout.
+ */
+final class LaneBatch {
+  private static final Logger log = LoggerFactory.getLogger(LaneBatch.class);
+  static final String ERROR_HEADER = "outbox-error";
+
+  private final OutboxStore store;
+  private final OrderingGuard guard;
+  private final TransactionTemplate transaction;
+  private final BatchPublisher publisher;
+  private final Producer<byte[], byte[]> producer;
+  private final FailurePolicy failures;
+  private final RelayMetrics metrics;
+  private final RelaySettings settings;
+  private volatile AfterPublish afterPublish = AfterPublish.NOTHING;
+
+  LaneBatch(
+      OutboxStore store,
+      TransactionTemplate transaction,
+      Producer<byte[], byte[]> producer,
+      RelayMetrics metrics,
+      RelaySettings settings) {
+    this.store = store;
+    this.guard = new OrderingGuard(store);
+    this.transaction = transaction;
+    this.producer = producer;
+    this.publisher = new BatchPublisher(producer, settings.sendTimeout());
+    this.failures = new FailurePolicy(settings);
+    this.metrics = metrics;
+    this.settings = settings;
+  }
+
+  /**
+   * The outcome of a round: how many rows it claimed, and whether nothing could be sent (the round
+   * was rolled back, no attempt counted: Kafka may be down).
+   */
+  record Result(int claimed, boolean nothingSent) {
+    static final Result EMPTY = new Result(0, false);
+  }
+
+  /** A seam for tests that stop a relay between Kafka's ack and the commit, as a crash would. */
+  interface AfterPublish {
+    AfterPublish NOTHING = acked -> {};
+
+    void acknowledged(List<OutboxRow> acked);
+  }
+
+  void afterPublish(AfterPublish hook) {
+    this.afterPublish = hook;
+  }
+
+  /**
+   * Runs a round of {@code lane}. When no row of the batch could be sent, the round is rolled back
+   * unless {@code countAttemptsIfNothingSent}: a Kafka outage is not the messages' fault; the
+   * caller checks Kafka outside the transaction and runs the lane again, counting, if it is up.
+   */
+  Result run(int lane, boolean countAttemptsIfNothingSent) {
+    long started = System.nanoTime();
+    Round round =
+        transaction.execute(
+            status -> {
+              List<OutboxRow> claimed = store.claimLane(lane, settings.batchSize());
+              if (claimed.isEmpty()) {
+                return null;
+              }
+              BatchPublisher.Outcome outcome = publisher.publish(guard.releasable(claimed));
+              if (outcome.acked().isEmpty()
+                  && !outcome.failed().isEmpty()
+                  && !countAttemptsIfNothingSent) {
+                status.setRollbackOnly();
+                return new Round(claimed.size(), outcome, true);
+              }
+              afterPublish.acknowledged(outcome.acked());
+              if (settings.onAck() == RelaySettings.OnAck.DELETE) {
+                store.deleteSent(outcome.ackedIds());
+              } else {
+                store.markSent(outcome.ackedIds());
+              }
+              for (BatchPublisher.Failure failure : outcome.failed()) {
+                recordFailure(failure);
+              }
+              return new Round(claimed.size(), outcome, false);
+            });
+    if (round == null) {
+      return Result.EMPTY;
+    }
+    Instant committed = Instant.now();
+    metrics.batch(round.claimed, System.nanoTime() - started);
+    for (OutboxRow row : round.outcome.acked()) {
+      metrics.published(row.topic(), row.createdAt(), committed);
+    }
+    for (BatchPublisher.Failure failure : round.outcome.failed()) {
+      metrics.failed(FailurePolicy.reason(failure.error()));
+    }
+    return new Result(round.claimed, round.nothingSent);
+  }
+
+  private void recordFailure(BatchPublisher.Failure failure) {
+    OutboxRow row = failure.row();
+    String error = String.valueOf(failure.error());
+    if (!failures.isDead(failure.error(), row.attempts())) {
+      store.markRetry(row.id(), failures.backoff(row.attempts() + 1).toMillis(), error);
+      return;
+    }
+    store.markDead(row.id(), error);
+    metrics.dead();
+    log.warn(
+        "message id={} topic={} is DEAD after {} attempt(s): {}",
+        row.id(),
+        row.topic(),
+        row.attempts() + 1,
+        error);
+    if (settings.deadLetterTopic() != null) {
+      deadLetter(row, error);
+    }
+  }
+
+  /** Best effort: the row stays DEAD with its error whether or not this succeeds. */
+  private void deadLetter(OutboxRow row, String error) {
+    ProducerRecord<byte[], byte[]> original = KafkaRecords.toRecord(row);
+    ProducerRecord<byte[], byte[]> dead =
+        new ProducerRecord<>(
+            settings.deadLetterTopic(), null, original.key(), original.value(), original.headers());
+    dead.headers().add(ERROR_HEADER, error.getBytes(StandardCharsets.UTF_8));
+    try {
+      producer.send(dead).get(settings.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      log.warn(
+          "message id={} could not be copied to the dead-letter topic {}: {}",
+          row.id(),
+          settings.deadLetterTopic(),
+          e.toString());
+    }
+  }
+
+  private record Round(int claimed, BatchPublisher.Outcome outcome, boolean nothingSent) {}
+}

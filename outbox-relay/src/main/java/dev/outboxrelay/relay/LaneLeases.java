@@ -1,0 +1,202 @@
+package dev.outboxrelay.relay;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import net.javacrumbs.shedlock.core.LockConfiguration;
+import net.javacrumbs.shedlock.core.LockProvider;
+import net.javacrumbs.shedlock.core.SimpleLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * Which lanes this relay instance works: ShedLock leases {@code outbox-lane-<n>}, extended while
+ * held, spread evenly over the running instances. Each instance also holds a membership lease
+ * {@code outbox-member-<hash>}; counting the live ones gives the fair share {@code ceil(lanes /
+ * members)}, so lanes are re-spread when an instance appears or disappears (its leases expire).
+ *
+ * <p>Leases are about spreading work, not about correctness: a worker that lost its lease mid-batch
+ * still holds its row locks, and the ordering guard keeps a new owner from overtaking them.
+ */
+final class LaneLeases {
+  private static final Logger log = LoggerFactory.getLogger(LaneLeases.class);
+  static final String LANE_LOCK_PREFIX = "outbox-lane-";
+  static final String MEMBER_LOCK_PREFIX = "outbox-member-";
+
+  private static final String COUNT_MEMBERS =
+      """
+      SELECT COUNT(*) FROM shedlock
+      WHERE name LIKE 'outbox-member-%' AND lock_until > UTC_TIMESTAMP(3)""";
+
+  private final LockProvider locks;
+  private final JdbcTemplate jdbc;
+  private final int lanes;
+  private final Duration leaseDuration;
+  private final String memberLockName;
+  private final int firstLaneToTry;
+  private final Map<Integer, SimpleLock> held = new ConcurrentHashMap<>();
+  private final ReentrantLock[] laneInUse;
+  private volatile List<Integer> owned = List.of();
+  private SimpleLock membership;
+
+  LaneLeases(LockProvider locks, JdbcTemplate jdbc, RelaySettings settings) {
+    this.locks = locks;
+    this.jdbc = jdbc;
+    this.lanes = settings.lanes();
+    this.leaseDuration = settings.leaseDuration();
+    UUID id = UUID.nameUUIDFromBytes(settings.instanceId().getBytes(StandardCharsets.UTF_8));
+    this.memberLockName = MEMBER_LOCK_PREFIX + id.toString().replace("-", "").substring(0, 16);
+    // instances start their search at different lanes, so they rarely race for the same lease
+    this.firstLaneToTry = Math.floorMod(id.hashCode(), lanes);
+    this.laneInUse = new ReentrantLock[lanes];
+    for (int i = 0; i < lanes; i++) {
+      laneInUse[i] = new ReentrantLock();
+    }
+  }
+
+  /** The lanes held now, ascending. */
+  List<Integer> owned() {
+    return owned;
+  }
+
+  /**
+   * Runs {@code batch} for {@code lane} if this instance still holds its lease; the lease is not
+   * released while the batch runs. Returns false if the lane is no longer ours.
+   */
+  boolean whileHeld(int lane, Runnable batch) {
+    ReentrantLock inUse = laneInUse[lane];
+    if (!inUse.tryLock()) {
+      return false;
+    }
+    try {
+      if (!held.containsKey(lane)) {
+        return false;
+      }
+      batch.run();
+      return true;
+    } finally {
+      inUse.unlock();
+    }
+  }
+
+  /**
+   * One round, every third of the lease duration: renew the membership and the held leases (a lease
+   * that cannot be extended has been lost), then move toward the fair share.
+   */
+  void rebalance() {
+    membership = renewOrAcquire(memberLockName, membership);
+    for (Map.Entry<Integer, SimpleLock> lease : held.entrySet()) {
+      Optional<SimpleLock> extended = lease.getValue().extend(leaseDuration, Duration.ZERO);
+      if (extended.isPresent()) {
+        held.put(lease.getKey(), extended.get());
+      } else {
+        held.remove(lease.getKey());
+        log.warn("lost the lease of lane {}: another instance may work it now", lease.getKey());
+      }
+    }
+    Integer members = jdbc.queryForObject(COUNT_MEMBERS, Integer.class);
+    int live = Math.max(1, members == null ? 1 : members);
+    int share = (lanes + live - 1) / live;
+    List<Integer> released = new ArrayList<>();
+    while (held.size() > share) {
+      int lane = held.keySet().stream().max(Integer::compare).orElseThrow();
+      release(lane);
+      released.add(lane);
+    }
+    List<Integer> acquired = new ArrayList<>();
+    for (int i = 0; i < lanes && held.size() < share; i++) {
+      int lane = (firstLaneToTry + i) % lanes;
+      if (!held.containsKey(lane)) {
+        locks
+            .lock(laneLock(lane))
+            .ifPresent(
+                lease -> {
+                  held.put(lane, lease);
+                  acquired.add(lane);
+                });
+      }
+    }
+    publishOwned();
+    if (!acquired.isEmpty() || !released.isEmpty()) {
+      log.info(
+          "lanes: acquired {}, released {}, now own {} of {} (fair share {} over {} instance(s))",
+          acquired,
+          released,
+          owned.size(),
+          lanes,
+          share,
+          members);
+    }
+  }
+
+  /** Drops every lease: after a failure to reach the database, and on shutdown. */
+  void releaseAll() {
+    for (Integer lane : List.copyOf(held.keySet())) {
+      try {
+        release(lane);
+      } catch (RuntimeException e) {
+        held.remove(lane); // it expires on its own
+      }
+    }
+    publishOwned();
+    if (membership != null) {
+      try {
+        membership.unlock();
+      } catch (RuntimeException e) {
+        log.debug("membership lease not released; it expires on its own", e);
+      }
+      membership = null;
+    }
+  }
+
+  /** Forgets every lease without releasing it, as a crashed instance would. */
+  void abandon() {
+    held.clear();
+    membership = null;
+    publishOwned();
+  }
+
+  private void release(int lane) {
+    ReentrantLock inUse = laneInUse[lane];
+    inUse.lock(); // waits for the lane's in-flight batch
+    try {
+      SimpleLock lease = held.remove(lane);
+      publishOwned();
+      if (lease != null) {
+        lease.unlock();
+      }
+    } finally {
+      inUse.unlock();
+    }
+  }
+
+  private SimpleLock renewOrAcquire(String name, SimpleLock current) {
+    if (current != null) {
+      Optional<SimpleLock> extended = current.extend(leaseDuration, Duration.ZERO);
+      if (extended.isPresent()) {
+        return extended.get();
+      }
+    }
+    return locks.lock(lockConfiguration(name)).orElse(null);
+  }
+
+  private LockConfiguration laneLock(int lane) {
+    return lockConfiguration(LANE_LOCK_PREFIX + lane);
+  }
+
+  private LockConfiguration lockConfiguration(String name) {
+    return new LockConfiguration(Instant.now(), name, leaseDuration, Duration.ZERO);
+  }
+
+  private void publishOwned() {
+    owned = held.keySet().stream().sorted().toList();
+  }
+}

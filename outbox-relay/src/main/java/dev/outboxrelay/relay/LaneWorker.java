@@ -1,0 +1,134 @@
+package dev.outboxrelay.relay;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A worker thread's loop: round-robin over its share of the owned lanes (positions {@code index},
+ * {@code index + workers}, ...), at once again while a batch came back full, else after the poll
+ * interval. Database or Kafka trouble makes it back off, never die: it recovers by itself.
+ */
+final class LaneWorker implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(LaneWorker.class);
+  private static final Duration MAX_TROUBLE_BACKOFF = Duration.ofSeconds(10);
+
+  private final int index;
+  private final int workers;
+  private final LaneLeases leases;
+  private final LaneBatch batch;
+  private final KafkaProbe kafka;
+  private final RelaySettings settings;
+  private final CountDownLatch stopped;
+  private Duration troubleBackoff = Duration.ZERO;
+  private boolean troubleLogged;
+
+  LaneWorker(
+      int index,
+      LaneLeases leases,
+      LaneBatch batch,
+      KafkaProbe kafka,
+      RelaySettings settings,
+      CountDownLatch stopped) {
+    this.index = index;
+    this.workers = settings.workers();
+    this.leases = leases;
+    this.batch = batch;
+    this.kafka = kafka;
+    this.settings = settings;
+    this.stopped = stopped;
+  }
+
+  @Override
+  public void run() {
+    while (!isStopping()) {
+      boolean again = false;
+      try {
+        again = round();
+        if (troubleLogged) {
+          log.info("worker {} recovered: database and Kafka reachable again", index);
+        }
+        troubleBackoff = Duration.ZERO;
+        troubleLogged = false;
+      } catch (KafkaUnavailable e) {
+        trouble("Kafka is unreachable", e);
+      } catch (RuntimeException e) {
+        trouble("a batch failed (database unreachable?)", e);
+      }
+      if (!again && pause(troubleBackoff.isZero() ? settings.pollInterval() : troubleBackoff)) {
+        return;
+      }
+    }
+  }
+
+  /** One pass over this worker's lanes; true if some lane has more due rows right now. */
+  private boolean round() {
+    List<Integer> owned = leases.owned();
+    boolean full = false;
+    for (int position = index; position < owned.size() && !isStopping(); position += workers) {
+      int lane = owned.get(position);
+      LaneBatch.Result result = runLane(lane, false);
+      if (result != null && result.nothingSent()) {
+        // Nothing of the batch went out. Kafka down, or these messages' own fault? Ask Kafka now,
+        // holding no lock; if it answers, run the lane again and count the failures.
+        if (!kafka.refresh()) {
+          throw new KafkaUnavailable();
+        }
+        result = runLane(lane, true);
+      }
+      full |= result != null && result.claimed() >= settings.batchSize();
+    }
+    return full;
+  }
+
+  private LaneBatch.Result runLane(int lane, boolean countAttemptsIfNothingSent) {
+    LaneBatch.Result[] result = new LaneBatch.Result[1];
+    leases.whileHeld(lane, () -> result[0] = batch.run(lane, countAttemptsIfNothingSent));
+    return result[0];
+  }
+
+  private void trouble(String what, RuntimeException e) {
+    troubleBackoff =
+        troubleBackoff.isZero()
+            ? settings.pollInterval().multipliedBy(2).plusMillis(100)
+            : min(troubleBackoff.multipliedBy(2), MAX_TROUBLE_BACKOFF);
+    if (!troubleLogged) {
+      log.warn(
+          "worker {}: {}; backing off and retrying until it recovers: {}",
+          index,
+          what,
+          e.toString());
+      troubleLogged = true;
+    } else {
+      log.debug("worker {}: {} again", index, what, e);
+    }
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  private boolean isStopping() {
+    return stopped.getCount() == 0;
+  }
+
+  /** Waits, or returns true at once when the relay stops. */
+  private boolean pause(Duration duration) {
+    try {
+      return stopped.await(duration.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return true;
+    }
+  }
+
+  /** Nothing of a batch was acknowledged and no broker answers. */
+  static final class KafkaUnavailable extends RuntimeException {
+    KafkaUnavailable() {
+      super("no Kafka broker reachable", null, false, false);
+    }
+  }
+}

@@ -1,0 +1,218 @@
+package dev.outboxrelay.relay;
+
+import dev.outboxrelay.internal.OutboxStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import net.javacrumbs.shedlock.core.LockProvider;
+import net.javacrumbs.shedlock.provider.jdbctemplate.JdbcTemplateLockProvider;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The relay: worker threads that publish the outbox lane by lane, a lease keeper, and housekeeping.
+ * {@link #start()} starts it; {@link #close()} stops claiming, lets the in-flight batches finish
+ * within the shutdown timeout (or abandons them: their rows stay PENDING), releases the leases and
+ * closes the producer.
+ */
+public final class OutboxRelay implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
+
+  private final RelaySettings settings;
+  private final LaneLeases leases;
+  private final LaneBatch batch;
+  private final Housekeeping housekeeping;
+  private final Producer<byte[], byte[]> producer;
+  private final KafkaProbe kafka;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final List<Thread> workers = new ArrayList<>();
+  private final ScheduledExecutorService leaseKeeper;
+  private final ScheduledExecutorService chores;
+  private final ScheduledExecutorService kafkaChecks;
+  private volatile boolean started;
+
+  public OutboxRelay(DataSource dataSource, RelaySettings settings, MeterRegistry meterRegistry) {
+    this.settings = settings;
+    JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+    OutboxStore store = new OutboxStore(dataSource);
+    LockProvider locks =
+        new JdbcTemplateLockProvider(
+            JdbcTemplateLockProvider.Configuration.builder()
+                .withJdbcTemplate(jdbc)
+                .usingDbTime()
+                .withLockedByValue(settings.instanceId())
+                .build());
+    this.leases = new LaneLeases(locks, jdbc, settings);
+    this.producer = new KafkaProducer<>(producerConfig(settings));
+    this.kafka = new KafkaProbe(settings, Duration.ofSeconds(2));
+    RelayMetrics metrics =
+        new RelayMetrics(meterRegistry == null ? new SimpleMeterRegistry() : meterRegistry);
+    TransactionTemplate transaction =
+        new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+    // READ COMMITTED: no gap locks, so business INSERTs never wait for the relay's commit.
+    transaction.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
+    this.batch = new LaneBatch(store, transaction, producer, metrics, settings);
+    this.housekeeping = new Housekeeping(store, jdbc, locks, settings);
+    metrics.gauges(
+        () -> housekeeping.stats().pending(),
+        () -> housekeeping.stats().oldestAgeSeconds(),
+        () -> leases.owned().size());
+    this.leaseKeeper = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-leases"));
+    this.chores = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-housekeeping"));
+    this.kafkaChecks =
+        Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-kafka-check"));
+  }
+
+  /** The relay's producer: idempotent, acks from all in-sync replicas, waits bounded. */
+  static Map<String, Object> producerConfig(RelaySettings settings) {
+    Map<String, Object> config = new HashMap<>();
+    long sendTimeout = settings.sendTimeout().toMillis();
+    // Defaults the user may override with outbox.relay.kafka.properties.*
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(30_000, sendTimeout - 10));
+    config.put(ProducerConfig.CLIENT_ID_CONFIG, "outbox-relay-" + settings.instanceId());
+    config.putAll(settings.kafkaProperties());
+    // What the guarantees rest on: not overridable.
+    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrapServers());
+    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    // A missing topic or slow metadata fetch fails that topic's rows after max-block, not the
+    // batch.
+    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, settings.maxBlock().toMillis());
+    // No record outlives the batch that holds its row locks.
+    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) sendTimeout);
+    return config;
+  }
+
+  public synchronized void start() {
+    if (started) {
+      return;
+    }
+    started = true;
+    long renew = Math.max(100, settings.leaseDuration().toMillis() / 3);
+    leaseKeeper.scheduleWithFixedDelay(this::rebalanceLanes, 0, renew, TimeUnit.MILLISECONDS);
+    kafkaChecks.scheduleWithFixedDelay(kafka::refresh, 0, 1, TimeUnit.SECONDS);
+    chores.scheduleWithFixedDelay(
+        housekeeping::refreshGauges, 0, settings.gaugeInterval().toMillis(), TimeUnit.MILLISECONDS);
+    chores.scheduleWithFixedDelay(
+        housekeeping::purge,
+        settings.purgeInterval().toMillis(),
+        settings.purgeInterval().toMillis(),
+        TimeUnit.MILLISECONDS);
+    for (int i = 0; i < settings.workers(); i++) {
+      Thread worker =
+          new Thread(
+              new LaneWorker(i, leases, batch, kafka, settings, stopped),
+              "outbox-relay-worker-" + i);
+      worker.setDaemon(true);
+      workers.add(worker);
+      worker.start();
+    }
+    log.info("outbox relay started: {}", settings);
+  }
+
+  private void rebalanceLanes() {
+    try {
+      leases.rebalance();
+    } catch (RuntimeException e) {
+      // Without the database no lease can be kept: stop working lanes until it is back.
+      log.warn("could not renew the lane leases (database unreachable?): {}", e.toString());
+      leases.abandon();
+    }
+  }
+
+  /** The lanes this instance holds the lease of, ascending. */
+  public List<Integer> ownedLanes() {
+    return leases.owned();
+  }
+
+  /** Whether a Kafka broker answered the last check, at most a few seconds ago (readiness). */
+  public boolean kafkaReachable() {
+    return kafka.reachable();
+  }
+
+  LaneBatch batch() {
+    return batch;
+  }
+
+  Housekeeping housekeeping() {
+    return housekeeping;
+  }
+
+  /** Stops every thread at once and releases nothing, as a crashed process would (for tests). */
+  void halt() {
+    stopped.countDown();
+    leaseKeeper.shutdownNow();
+    chores.shutdownNow();
+    kafkaChecks.shutdownNow();
+    workers.forEach(Thread::interrupt);
+    leases.abandon();
+    producer.close(Duration.ZERO);
+    kafka.close();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (stopped.getCount() == 0) {
+      return;
+    }
+    long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
+    stopped.countDown();
+    leaseKeeper.shutdown();
+    chores.shutdown();
+    kafkaChecks.shutdown();
+    boolean abandoned = false;
+    for (Thread worker : workers) {
+      try {
+        worker.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (worker.isAlive()) {
+        worker.interrupt(); // its transaction rolls back: the rows stay PENDING
+        abandoned = true;
+      }
+    }
+    try {
+      leaseKeeper.awaitTermination(5, TimeUnit.SECONDS);
+      leases.releaseAll();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      log.warn("lane leases not released, they expire on their own: {}", e.toString());
+    }
+    producer.close(Duration.ofSeconds(5));
+    kafka.close();
+    log.info(
+        "outbox relay stopped{}",
+        abandoned ? " (in-flight batch abandoned after the shutdown timeout)" : "");
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return runnable -> {
+      Thread thread = new Thread(runnable, name);
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

@@ -1,0 +1,347 @@
+package dev.outboxrelay.relay;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Every relay setting, declared once: name ({@code outbox.relay.*}, also an environment variable
+ * such as {@code OUTBOX_RELAY_BATCH_SIZE}), type, default and meaning. The IDE metadata, the README
+ * table and the Helm values are checked against this class; {@link #toSettings()} validates the
+ * ranges.
+ */
+@ConfigurationProperties("outbox.relay")
+public class OutboxRelayProperties {
+  /** Run the relay in this application (the relay application sets it; libraries default off). */
+  private boolean enabled = false;
+
+  private final Kafka kafka = new Kafka();
+
+  /** Lanes message keys are hashed to (1 to 1024); must equal the writers' outbox.lanes. */
+  private int lanes = 16;
+
+  /** Worker threads of this instance (1 to 64). */
+  private int workers = 2;
+
+  /** Rows claimed and published per round of a lane (1 to 10000). */
+  private int batchSize = 500;
+
+  /** Pause of a worker whose lanes had no full batch (1ms to 1m). */
+  private Duration pollInterval = Duration.ofMillis(100);
+
+  /**
+   * Longest wait for Kafka's acks of a batch, which bounds how long row locks are held (1s to 5m).
+   */
+  private Duration sendTimeout = Duration.ofSeconds(15);
+
+  /** Longest wait for a topic's metadata; a missing topic fails its rows after it (100ms to 1m). */
+  private Duration maxBlock = Duration.ofSeconds(2);
+
+  /** Attempts before a message that keeps failing becomes DEAD (1 to 1000000). */
+  private int maxAttempts = 100;
+
+  private final Backoff backoff = new Backoff();
+
+  /** On Kafka's ack: mark-sent (keep the row until the retention) or delete. */
+  private RelaySettings.OnAck onAck = RelaySettings.OnAck.MARK_SENT;
+
+  /** Topic that DEAD messages are copied to, with an outbox-error header; none by default. */
+  private String deadLetterTopic;
+
+  /**
+   * Lane lease duration, renewed every third of it; a dead instance's lanes move after it (1s to
+   * 10m).
+   */
+  private Duration leaseDuration = Duration.ofSeconds(30);
+
+  /** How long SENT and CANCELLED rows are kept before they are purged (1m to 3650d). */
+  private Duration retention = Duration.ofDays(7);
+
+  private final Purge purge = new Purge();
+
+  /** How often the pending gauges are read (1s to 1h). */
+  private Duration gaugeInterval = Duration.ofSeconds(10);
+
+  /** On shutdown, how long in-flight batches may take before they are abandoned (0 to 10m). */
+  private Duration shutdownTimeout = Duration.ofSeconds(20);
+
+  /**
+   * This instance's name in the lease table (locked_by); default host name, process id and a random
+   * suffix.
+   */
+  private String instanceId;
+
+  public RelaySettings toSettings() {
+    return new RelaySettings(
+        kafka.bootstrapServers,
+        kafka.properties,
+        lanes,
+        workers,
+        batchSize,
+        pollInterval,
+        sendTimeout,
+        maxBlock,
+        maxAttempts,
+        backoff.initial,
+        backoff.max,
+        backoff.multiplier,
+        backoff.jitter,
+        onAck,
+        deadLetterTopic,
+        leaseDuration,
+        retention,
+        purge.interval,
+        purge.batchSize,
+        gaugeInterval,
+        shutdownTimeout,
+        instanceId != null ? instanceId : defaultInstanceId());
+  }
+
+  static String defaultInstanceId() {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (Exception e) {
+      host = "unknown-host";
+    }
+    String pid = Long.toString(ProcessHandle.current().pid());
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    String id = host + "-" + pid + "-" + suffix;
+    return id.length() <= 200 ? id : id.substring(id.length() - 200);
+  }
+
+  /** The Kafka cluster. */
+  public static class Kafka {
+    /** Bootstrap servers, host:port[,host:port...]; required. */
+    private String bootstrapServers;
+
+    /** Further producer properties (TLS, SASL, compression, ...), passed through as given. */
+    private Map<String, String> properties = new LinkedHashMap<>();
+
+    public String getBootstrapServers() {
+      return bootstrapServers;
+    }
+
+    public void setBootstrapServers(String bootstrapServers) {
+      this.bootstrapServers = bootstrapServers;
+    }
+
+    public Map<String, String> getProperties() {
+      return properties;
+    }
+
+    public void setProperties(Map<String, String> properties) {
+      this.properties = properties;
+    }
+  }
+
+  /**
+   * The wait before another attempt of a failed message: initial x multiplier^(attempt-1), capped,
+   * with jitter.
+   */
+  public static class Backoff {
+    /** Wait after the first failure (1ms to 1h). */
+    private Duration initial = Duration.ofSeconds(1);
+
+    /** Longest wait (initial to 1d). */
+    private Duration max = Duration.ofMinutes(5);
+
+    /** Growth per attempt (1.0 to 10.0). */
+    private double multiplier = 2.0;
+
+    /** Fraction of the wait taken off at random, spreading retries (0.0 to 1.0). */
+    private double jitter = 0.2;
+
+    public Duration getInitial() {
+      return initial;
+    }
+
+    public void setInitial(Duration initial) {
+      this.initial = initial;
+    }
+
+    public Duration getMax() {
+      return max;
+    }
+
+    public void setMax(Duration max) {
+      this.max = max;
+    }
+
+    public double getMultiplier() {
+      return multiplier;
+    }
+
+    public void setMultiplier(double multiplier) {
+      this.multiplier = multiplier;
+    }
+
+    public double getJitter() {
+      return jitter;
+    }
+
+    public void setJitter(double jitter) {
+      this.jitter = jitter;
+    }
+  }
+
+  /** Deleting old SENT and CANCELLED rows (one instance at a time, under ShedLock). */
+  public static class Purge {
+    /** How often (1s to 1d). */
+    private Duration interval = Duration.ofMinutes(1);
+
+    /** Rows per DELETE statement (1 to 100000). */
+    private int batchSize = 1000;
+
+    public Duration getInterval() {
+      return interval;
+    }
+
+    public void setInterval(Duration interval) {
+      this.interval = interval;
+    }
+
+    public int getBatchSize() {
+      return batchSize;
+    }
+
+    public void setBatchSize(int batchSize) {
+      this.batchSize = batchSize;
+    }
+  }
+
+  public boolean isEnabled() {
+    return enabled;
+  }
+
+  public void setEnabled(boolean enabled) {
+    this.enabled = enabled;
+  }
+
+  public Kafka getKafka() {
+    return kafka;
+  }
+
+  public int getLanes() {
+    return lanes;
+  }
+
+  public void setLanes(int lanes) {
+    this.lanes = lanes;
+  }
+
+  public int getWorkers() {
+    return workers;
+  }
+
+  public void setWorkers(int workers) {
+    this.workers = workers;
+  }
+
+  public int getBatchSize() {
+    return batchSize;
+  }
+
+  public void setBatchSize(int batchSize) {
+    this.batchSize = batchSize;
+  }
+
+  public Duration getPollInterval() {
+    return pollInterval;
+  }
+
+  public void setPollInterval(Duration pollInterval) {
+    this.pollInterval = pollInterval;
+  }
+
+  public Duration getSendTimeout() {
+    return sendTimeout;
+  }
+
+  public void setSendTimeout(Duration sendTimeout) {
+    this.sendTimeout = sendTimeout;
+  }
+
+  public Duration getMaxBlock() {
+    return maxBlock;
+  }
+
+  public void setMaxBlock(Duration maxBlock) {
+    this.maxBlock = maxBlock;
+  }
+
+  public int getMaxAttempts() {
+    return maxAttempts;
+  }
+
+  public void setMaxAttempts(int maxAttempts) {
+    this.maxAttempts = maxAttempts;
+  }
+
+  public Backoff getBackoff() {
+    return backoff;
+  }
+
+  public RelaySettings.OnAck getOnAck() {
+    return onAck;
+  }
+
+  public void setOnAck(RelaySettings.OnAck onAck) {
+    this.onAck = onAck;
+  }
+
+  public String getDeadLetterTopic() {
+    return deadLetterTopic;
+  }
+
+  public void setDeadLetterTopic(String deadLetterTopic) {
+    this.deadLetterTopic = deadLetterTopic;
+  }
+
+  public Duration getLeaseDuration() {
+    return leaseDuration;
+  }
+
+  public void setLeaseDuration(Duration leaseDuration) {
+    this.leaseDuration = leaseDuration;
+  }
+
+  public Duration getRetention() {
+    return retention;
+  }
+
+  public void setRetention(Duration retention) {
+    this.retention = retention;
+  }
+
+  public Purge getPurge() {
+    return purge;
+  }
+
+  public Duration getGaugeInterval() {
+    return gaugeInterval;
+  }
+
+  public void setGaugeInterval(Duration gaugeInterval) {
+    this.gaugeInterval = gaugeInterval;
+  }
+
+  public Duration getShutdownTimeout() {
+    return shutdownTimeout;
+  }
+
+  public void setShutdownTimeout(Duration shutdownTimeout) {
+    this.shutdownTimeout = shutdownTimeout;
+  }
+
+  public String getInstanceId() {
+    return instanceId;
+  }
+
+  public void setInstanceId(String instanceId) {
+    this.instanceId = instanceId;
+  }
+}

@@ -1,0 +1,179 @@
+package dev.outboxrelay.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.outboxrelay.internal.OutboxRow;
+import dev.outboxrelay.testsupport.TestServers;
+import dev.outboxrelay.testsupport.TopicReader;
+import dev.outboxrelay.testsupport.TopicReader.Received;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * At least once (DESIGN §4.2) and bounded duplicates (§4.5) on the real servers: a backlog, a
+ * broker outage in the middle of a stream, and a relay that dies between Kafka's ack and its
+ * commit.
+ */
+class RelayDeliveryIntegrationTests {
+  private static final Duration DELIVERY = Duration.ofSeconds(60);
+
+  private RelayFixture fixture;
+
+  @BeforeEach
+  void start() {
+    fixture = new RelayFixture(3);
+  }
+
+  @AfterEach
+  void stop() {
+    if (!TestServers.kafka().isRunning()) {
+      TestServers.kafka().start();
+    }
+    fixture.close();
+  }
+
+  private Set<Long> allIds() {
+    return new HashSet<>(fixture.jdbc.queryForList("SELECT id FROM t_msg", Long.class));
+  }
+
+  @Test
+  void backlogIsDeliveredMarkedSentAndCounted() {
+    RelayFixture.Writer writer = fixture.writer(false);
+    for (int i = 0; i < 1000; i++) {
+      writer.send("key-" + (i % 37), "m" + i);
+    }
+    try (TopicReader reader =
+        TopicReader.fromNow(TestServers.kafka().bootstrapServers(), fixture.topic)) {
+      fixture.startRelay(p -> {});
+
+      List<Received> received = reader.awaitCount(1000, DELIVERY);
+
+      assertThat(received.stream().map(Received::outboxId).collect(Collectors.toSet()))
+          .isEqualTo(allIds());
+      await()
+          .atMost(DELIVERY)
+          .until(() -> fixture.count("SELECT COUNT(*) FROM t_msg WHERE status = 1") == 1000);
+      assertThat(
+              fixture
+                  .meters
+                  .get(RelayMetrics.PUBLISHED)
+                  .tag("topic", fixture.topic)
+                  .counter()
+                  .count())
+          .isEqualTo(1000.0);
+    }
+  }
+
+  @Test
+  void brokerOutageMidStreamLosesNothingAndMarksNothingSentWithoutAnAck() throws Exception {
+    RelayFixture.Writer writer = fixture.writer(false);
+    try (TopicReader reader =
+        TopicReader.fromNow(TestServers.kafka().bootstrapServers(), fixture.topic)) {
+      fixture.startRelay(p -> {});
+      for (int i = 0; i < 300; i++) {
+        writer.send("key-" + (i % 11), "before-" + i);
+      }
+      reader.awaitCount(300, DELIVERY);
+
+      TestServers.kafka().stop();
+      for (int i = 0; i < 300; i++) {
+        writer.send("key-" + (i % 11), "during-" + i); // the business keeps committing
+      }
+      int sentDuringOutage = fixture.count("SELECT COUNT(*) FROM t_msg WHERE status = 1");
+      await()
+          .during(Duration.ofSeconds(4))
+          .atMost(Duration.ofSeconds(6))
+          .until(
+              () ->
+                  fixture.count("SELECT COUNT(*) FROM t_msg WHERE status = 1") == sentDuringOutage);
+      // an outage is not the messages' fault: no attempt is counted against them
+      assertThat(fixture.count("SELECT COUNT(*) FROM t_msg WHERE status = 3")).isZero();
+      TestServers.kafka().start();
+      for (int i = 0; i < 300; i++) {
+        writer.send("key-" + (i % 11), "after-" + i);
+      }
+
+      List<Received> received =
+          reader.awaitUntil(
+              all -> all.stream().map(Received::outboxId).collect(Collectors.toSet()).size() >= 900,
+              DELIVERY);
+      await()
+          .atMost(DELIVERY)
+          .until(() -> fixture.count("SELECT COUNT(*) FROM t_msg WHERE status = 1") == 900);
+      Set<Long> delivered = received.stream().map(Received::outboxId).collect(Collectors.toSet());
+      assertThat(delivered).isEqualTo(allIds());
+      // every row marked SENT was acknowledged, i.e. is in the topic
+      assertThat(delivered)
+          .containsAll(
+              fixture.jdbc.queryForList("SELECT id FROM t_msg WHERE status = 1", Long.class));
+    }
+  }
+
+  @Test
+  void batchOfARelayThatDiesBeforeItsCommitIsDeliveredByAnother() throws Exception {
+    RelayFixture.Writer writer = fixture.writer(false);
+    for (int i = 0; i < 500; i++) {
+      writer.send("key-" + (i % 13), "m" + i);
+    }
+    try (TopicReader reader =
+        TopicReader.fromNow(TestServers.kafka().bootstrapServers(), fixture.topic)) {
+      OutboxRelay dying = fixture.startRelay(p -> p.setInstanceId("dying"));
+      CountDownLatch acked = new CountDownLatch(1);
+      Set<Long> publishedByTheDead = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      dying
+          .batch()
+          .afterPublish(
+              rows -> {
+                rows.stream().map(OutboxRow::id).forEach(publishedByTheDead::add);
+                acked.countDown();
+                // hang between the ack and the commit, holding the row locks, until the process
+                // "dies"
+                try {
+                  new CountDownLatch(1).await();
+                } catch (InterruptedException e) {
+                  throw new IllegalStateException("the relay died", e);
+                }
+              });
+      // Wait until a worker hangs with an acknowledged batch; then end its database sessions as a
+      // dead process's would end (the server rolls back), and stop every thread of the relay
+      // without releasing anything.
+      await().atMost(DELIVERY).until(() -> acked.getCount() == 0);
+      for (Long session :
+          fixture.jdbc.queryForList(
+              "SELECT trx_mysql_thread_id FROM information_schema.innodb_trx"
+                  + " WHERE trx_mysql_thread_id <> CONNECTION_ID()",
+              Long.class)) {
+        fixture.jdbc.execute("KILL CONNECTION " + session);
+      }
+      dying.halt();
+
+      fixture.startRelay(p -> p.setInstanceId("survivor"));
+
+      List<Received> received =
+          reader.awaitUntil(
+              all -> all.stream().map(Received::outboxId).collect(Collectors.toSet()).size() >= 500,
+              DELIVERY);
+      await()
+          .atMost(DELIVERY)
+          .until(() -> fixture.count("SELECT COUNT(*) FROM t_msg WHERE status = 1") == 500);
+      assertThat(received.stream().map(Received::outboxId).collect(Collectors.toSet()))
+          .isEqualTo(allIds());
+      // duplicates only from the batch whose ack was never committed
+      List<Long> ids = received.stream().map(Received::outboxId).toList();
+      Set<Long> duplicated =
+          ids.stream()
+              .filter(id -> ids.indexOf(id) != ids.lastIndexOf(id))
+              .collect(Collectors.toSet());
+      assertThat(publishedByTheDead).isNotEmpty();
+      assertThat(publishedByTheDead).containsAll(duplicated);
+    }
+  }
+}

@@ -1,0 +1,123 @@
+package dev.outboxrelay.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.outboxrelay.testsupport.TestServers;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Lane leases, housekeeping and short transactions (DESIGN §4.8) on the real servers. */
+class RelayOperationsIntegrationTests {
+  private static final Duration BOUND = Duration.ofSeconds(30);
+  private RelayFixture fixture;
+
+  @BeforeEach
+  void start() {
+    fixture = new RelayFixture(1);
+  }
+
+  @AfterEach
+  void stop() {
+    if (!TestServers.kafka().isRunning()) {
+      TestServers.kafka().start();
+    }
+    fixture.close();
+  }
+
+  @Test
+  void lanesAreSpreadEvenlyAndMoveWhenAnInstanceLeaves() {
+    OutboxRelay a = fixture.startRelay(p -> p.setInstanceId("a"));
+    await().atMost(BOUND).until(() -> a.ownedLanes().size() == 16);
+    OutboxRelay b = fixture.startRelay(p -> p.setInstanceId("b"));
+
+    await().atMost(BOUND).until(() -> a.ownedLanes().size() == 8 && b.ownedLanes().size() == 8);
+    Set<Integer> all = new HashSet<>(a.ownedLanes());
+    all.addAll(b.ownedLanes());
+    assertThat(all).hasSize(16);
+
+    b.close(); // releases its leases and its membership
+    await().atMost(BOUND).until(() -> a.ownedLanes().size() == 16);
+    assertThat(
+            fixture.count(
+                "SELECT COUNT(*) FROM shedlock WHERE name LIKE 'outbox-lane-%'"
+                    + " AND locked_by = 'b' AND lock_until > UTC_TIMESTAMP(3)"))
+        .isZero();
+  }
+
+  @Test
+  void purgeDeletesOnlySentAndCancelledRowsOlderThanTheRetention() {
+    RelayFixture.Writer writer = fixture.writer(false);
+    for (int i = 0; i < 10; i++) {
+      writer.send("k", "m" + i);
+    }
+    OutboxRelay relay = fixture.startRelay(p -> p.setRetention(Duration.ofDays(1)));
+    await()
+        .atMost(BOUND)
+        .until(() -> fixture.count("SELECT COUNT(*) FROM t_msg WHERE status = 1") == 10);
+    relay.close();
+    // age them: 6 SENT rows two days old, one of them CANCELLED, one DEAD, one PENDING, 3 fresh
+    // SENT
+    fixture.jdbc.update(
+        "UPDATE t_msg SET created_at = created_at - INTERVAL 2 DAY ORDER BY id LIMIT 9");
+    fixture.jdbc.update("UPDATE t_msg SET status = 2 ORDER BY id LIMIT 1");
+    fixture.jdbc.update("UPDATE t_msg SET status = 3 WHERE status = 1 ORDER BY id LIMIT 1");
+    fixture.jdbc.update("UPDATE t_msg SET status = 0 WHERE status = 1 ORDER BY id LIMIT 1");
+    fixture.jdbc.update(
+        "UPDATE t_msg SET created_at = UTC_TIMESTAMP(3) WHERE status = 1 ORDER BY id DESC LIMIT 3");
+
+    int purged = relay.housekeeping().purgeNow();
+
+    assertThat(purged).isEqualTo(5); // 1 CANCELLED + 4 old SENT
+    assertThat(fixture.count("SELECT COUNT(*) FROM t_msg WHERE status = 1")).isEqualTo(3);
+    assertThat(fixture.count("SELECT COUNT(*) FROM t_msg WHERE status IN (0, 3)")).isEqualTo(2);
+  }
+
+  @Test
+  void withKafkaDownRowLocksAreHeldNoLongerThanTheSendTimeout() throws Exception {
+    RelayFixture.Writer writer = fixture.writer(false);
+    long first = writer.send("k", "warm-up");
+    fixture.startRelay(p -> p.setSendTimeout(Duration.ofSeconds(2)));
+    await().atMost(BOUND).until(() -> fixture.status(first) == 1);
+    TestServers.kafka().stop();
+    long id = writer.send("k", "during the outage");
+
+    // Another session keeps asking for the row's lock: whenever the relay holds it, it has to
+    // let go within the send timeout (2 s) plus the round's own work.
+    DataSource dataSource = fixture.database.dataSource();
+    long deadline = System.nanoTime() + Duration.ofSeconds(8).toNanos();
+    long longestWaitMillis = 0;
+    while (System.nanoTime() < deadline) {
+      try (Connection connection = dataSource.getConnection()) {
+        connection.setAutoCommit(false);
+        try (Statement statement = connection.createStatement()) {
+          statement.execute("SET SESSION innodb_lock_wait_timeout = 10");
+        }
+        long started = System.nanoTime();
+        try (PreparedStatement lock =
+            connection.prepareStatement("SELECT status FROM t_msg WHERE id = ? FOR UPDATE")) {
+          lock.setLong(1, id);
+          try (ResultSet rs = lock.executeQuery()) {
+            assertThat(rs.next()).isTrue();
+          }
+        }
+        longestWaitMillis = Math.max(longestWaitMillis, (System.nanoTime() - started) / 1_000_000);
+        connection.rollback();
+      }
+    }
+
+    assertThat(longestWaitMillis).isLessThan(4_000);
+    // the outage counted no attempt against the message
+    assertThat(fixture.count("SELECT status FROM t_msg WHERE id = ?", id)).isZero();
+    assertThat(fixture.count("SELECT attempts FROM t_msg WHERE id = ?", id)).isZero();
+  }
+}

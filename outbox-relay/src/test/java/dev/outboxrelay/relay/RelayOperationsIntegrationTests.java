@@ -31,6 +31,9 @@ class RelayOperationsIntegrationTests {
     if (!TestServers.kafka().isRunning()) {
       TestServers.kafka().start();
     }
+    if (!TestServers.database().isRunning()) {
+      TestServers.database().start();
+    }
     fixture.close();
   }
 
@@ -52,6 +55,23 @@ class RelayOperationsIntegrationTests {
                 "SELECT COUNT(*) FROM shedlock WHERE name LIKE 'outbox-lane-%'"
                     + " AND locked_by = 'b' AND lock_until > UTC_TIMESTAMP(3)"))
         .isZero();
+  }
+
+  @Test
+  void databaseOutageDoesNotStopTheRelayWhichRecoversByItself() {
+    RelayFixture.Writer writer = fixture.writer(false);
+    OutboxRelay relay = fixture.startRelay(p -> {});
+    long before = writer.send("k", "before");
+    await().atMost(BOUND).until(() -> fixture.status(before) == 1);
+
+    TestServers.database().stop();
+    // the relay keeps running and loses its leases (it cannot renew them)
+    await().atMost(BOUND).until(() -> relay.ownedLanes().isEmpty());
+    TestServers.database().start();
+
+    long after = writer.send("k", "after");
+    await().atMost(Duration.ofSeconds(60)).until(() -> fixture.status(after) == 1);
+    assertThat(relay.ownedLanes()).hasSize(16);
   }
 
   @Test

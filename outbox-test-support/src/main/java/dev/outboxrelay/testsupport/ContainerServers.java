@@ -54,6 +54,7 @@ final class ContainerServers {
   static final class MySqlContainerServer extends AbstractDatabaseServer {
 
     private static final String ROOT_PASSWORD = "test";
+    private boolean paused;
 
     private final MySQLContainer container =
         new MySQLContainer(DockerImageName.parse(MYSQL_IMAGE))
@@ -83,6 +84,30 @@ final class ContainerServers {
     @Override
     public String password() {
       return ROOT_PASSWORD;
+    }
+
+    /** An outage is a paused container: the process freezes, its data and address stay. */
+    @Override
+    public synchronized void stop() {
+      if (!paused) {
+        container.getDockerClient().pauseContainerCmd(container.getContainerId()).exec();
+        paused = true;
+        log.info("MySQL container on {}:{} paused", host(), port());
+      }
+    }
+
+    @Override
+    public synchronized void start() {
+      if (paused) {
+        container.getDockerClient().unpauseContainerCmd(container.getContainerId()).exec();
+        paused = false;
+        log.info("MySQL container on {}:{} unpaused", host(), port());
+      }
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+      return !paused;
     }
   }
 

@@ -23,4 +23,18 @@ public interface DatabaseServer {
    * Close it to drop it.
    */
   TestDatabase createDatabase(String namePrefix);
+
+  /**
+   * Simulates an outage: the server stops serving but keeps its data. Returns once clients can no
+   * longer reach it; open connections are broken.
+   */
+  void stop();
+
+  /**
+   * Ends an outage: the server serves again on the same address with the same data. Returns once it
+   * accepts connections; fails with an exception after a bounded wait.
+   */
+  void start();
+
+  boolean isRunning();
 }

@@ -38,18 +38,18 @@ final class EmbeddedMariaDb extends AbstractDatabaseServer {
     this.port = port;
   }
 
-  static EmbeddedMariaDb start() {
+  static EmbeddedMariaDb startNew() {
     Path baseDir = MariaDbDistribution.baseDir();
     EmbeddedMariaDb server =
         new EmbeddedMariaDb(baseDir, TempDirs.create("outbox-relay-mariadb-"), FreePorts.find());
     try {
       server.installAndRun();
     } catch (RuntimeException e) {
-      server.stop();
+      server.shutdown();
       throw e;
     }
     Runtime.getRuntime()
-        .addShutdownHook(new Thread(server::stop, "outbox-test-support-mariadb-shutdown"));
+        .addShutdownHook(new Thread(server::shutdown, "outbox-test-support-mariadb-shutdown"));
     return server;
   }
 
@@ -68,6 +68,18 @@ final class EmbeddedMariaDb extends AbstractDatabaseServer {
         serverDir,
         serverDir.resolve("install-db.log"),
         INSTALL_TIMEOUT);
+    run(config);
+    log.info(
+        "MariaDB {} started on {}:{} in {} ms (dir {})",
+        MariaDbDistribution.VERSION,
+        host(),
+        port,
+        (System.nanoTime() - startNanos) / 1_000_000,
+        serverDir);
+  }
+
+  /** Starts mariadbd on the existing data dir and waits until root can log in. */
+  private void run(Path config) {
     process =
         ServerProcesses.start(
             List.of(baseDir.resolve("bin/mariadbd").toString(), "--defaults-file=" + config),
@@ -86,13 +98,6 @@ final class EmbeddedMariaDb extends AbstractDatabaseServer {
         process,
         this::acceptsRootLogin,
         () -> LogTail.of(errorLog(), 30) + "\n" + LogTail.of(serverOutput(), 10));
-    log.info(
-        "MariaDB {} started on {}:{} in {} ms (dir {})",
-        MariaDbDistribution.VERSION,
-        host(),
-        port,
-        (System.nanoTime() - startNanos) / 1_000_000,
-        serverDir);
   }
 
   private Path writeConfig(Path dataDir) {
@@ -153,8 +158,38 @@ final class EmbeddedMariaDb extends AbstractDatabaseServer {
     return serverDir.resolve("mariadbd.out");
   }
 
+  @Override
+  public synchronized void stop() {
+    terminate();
+  }
+
+  @Override
+  public synchronized void start() {
+    if (isRunning()) {
+      return;
+    }
+    long startNanos = System.nanoTime();
+    run(serverDir.resolve("my.cnf"));
+    log.info(
+        "MariaDB on {}:{} started again in {} ms",
+        host(),
+        port,
+        (System.nanoTime() - startNanos) / 1_000_000);
+  }
+
+  @Override
+  public boolean isRunning() {
+    Process running = process;
+    return running != null && running.isAlive();
+  }
+
   /** Stops the server and deletes its data; also runs as the JVM's shutdown hook. */
-  synchronized void stop() {
+  synchronized void shutdown() {
+    terminate();
+    TempDirs.deleteRecursively(serverDir);
+  }
+
+  private void terminate() {
     Process running = process;
     if (running != null) {
       process = null;
@@ -164,7 +199,6 @@ final class EmbeddedMariaDb extends AbstractDatabaseServer {
         log.info("MariaDB on {}:{} stopped", host(), port);
       }
     }
-    TempDirs.deleteRecursively(serverDir);
   }
 
   @Override

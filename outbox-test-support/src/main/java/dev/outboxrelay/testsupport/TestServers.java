@@ -57,7 +57,7 @@ public final class TestServers {
   private static DatabaseServer startDatabase(ServerMode mode) {
     switch (mode) {
       case EMBEDDED:
-        return EmbeddedMariaDb.start();
+        return EmbeddedMariaDb.startNew();
       case TESTCONTAINERS:
         // Only ContainerServers touches Testcontainers; embedded mode never loads it.
         ServerMode.requireTestcontainersModule(

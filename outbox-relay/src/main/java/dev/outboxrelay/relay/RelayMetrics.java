@@ -80,10 +80,9 @@ final class RelayMetrics {
                     .tag("topic", t)
                     .register(registry))
         .increment();
-    publishLatency.record(
-        Duration.between(createdAt, ackedAt).isNegative()
-            ? Duration.ZERO
-            : Duration.between(createdAt, ackedAt));
+    // created_at is the database's clock, ackedAt this host's: skew can make it negative
+    Duration latency = Duration.between(createdAt, ackedAt);
+    publishLatency.record(latency.isNegative() ? Duration.ZERO : latency);
   }
 
   void failed(String reason) {

@@ -1,0 +1,98 @@
+package dev.outboxrelay.relay.boot;
+
+import dev.outboxrelay.relay.OutboxRelayProperties;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.Properties;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.core.io.support.PropertiesLoaderUtils;
+
+/**
+ * The relay as an application of its own ({@code java -jar outbox-relay.jar}), configured only by
+ * {@code spring.datasource.*} and {@code outbox.relay.*} (environment variables such as {@code
+ * SPRING_DATASOURCE_URL} and {@code OUTBOX_RELAY_KAFKA_BOOTSTRAP_SERVERS} included). Serves {@code
+ * /actuator/health/liveness}, {@code /actuator/health/readiness} (database and Kafka reachable) and
+ * {@code /actuator/prometheus}.
+ *
+ * <p>Its defaults ({@value #DEFAULTS}) are Spring Boot's default properties: every other source
+ * overrides them. They are not a classpath {@code application.properties}, so an application that
+ * uses outbox-relay as a library never picks them up.
+ *
+ * <p>Exit status: 0 after SIGTERM and a clean stop; 1 when start-up fails (an invalid setting is
+ * reported in one line naming the property).
+ */
+@SpringBootApplication
+public class OutboxRelayApplication {
+
+  static final String DEFAULTS = "dev/outboxrelay/relay/boot/application.properties";
+
+  /** Connections beyond one per worker: lease keeper, housekeeping, health check, one spare. */
+  static final int EXTRA_CONNECTIONS = 4;
+
+  public static void main(String[] args) {
+    ConfigurableApplicationContext context;
+    try {
+      context = application().run(args);
+    } catch (RuntimeException | Error e) {
+      // Spring Boot has logged it: the failure analysis (one line for a bad relay setting) or the
+      // stack trace. Exit at once rather than wait for non-daemon threads a failed start may leave.
+      System.exit(1);
+      return;
+    }
+    SigtermExit.install(context);
+  }
+
+  static SpringApplication application() {
+    SpringApplication application = new SpringApplication(OutboxRelayApplication.class);
+    application.setDefaultProperties(defaults());
+    application.addListeners(new ConnectionPoolDefault());
+    return application;
+  }
+
+  static Properties defaults() {
+    try {
+      return PropertiesLoaderUtils.loadProperties(new ClassPathResource(DEFAULTS));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the relay's defaults " + DEFAULTS, e);
+    }
+  }
+
+  /**
+   * {@code spring.datasource.hikari.maximum-pool-size} defaults to {@code outbox.relay.workers + 4}
+   * (a worker holds one connection per batch); any configured value wins.
+   */
+  static final class ConnectionPoolDefault
+      implements ApplicationListener<ApplicationEnvironmentPreparedEvent> {
+
+    static final String PROPERTY = "spring.datasource.hikari.maximum-pool-size";
+
+    @Override
+    public void onApplicationEvent(ApplicationEnvironmentPreparedEvent event) {
+      ConfigurableEnvironment environment = event.getEnvironment();
+      int workers;
+      try {
+        workers =
+            Binder.get(environment)
+                .bind("outbox.relay.workers", Integer.class)
+                .orElse(new OutboxRelayProperties().getWorkers());
+      } catch (RuntimeException e) {
+        return; // not a number: binding the relay's settings reports it
+      }
+      environment
+          .getPropertySources()
+          .addLast(
+              new MapPropertySource(
+                  "outboxRelayConnectionPoolDefault",
+                  Map.of(PROPERTY, Math.max(1, workers) + EXTRA_CONNECTIONS)));
+    }
+  }
+}

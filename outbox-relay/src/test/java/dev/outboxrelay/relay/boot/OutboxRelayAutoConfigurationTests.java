@@ -1,0 +1,244 @@
+package dev.outboxrelay.relay.boot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.outboxrelay.relay.OutboxRelay;
+import dev.outboxrelay.relay.RelaySettings;
+import dev.outboxrelay.testsupport.DatabaseServer;
+import dev.outboxrelay.testsupport.TestDatabase;
+import dev.outboxrelay.testsupport.TestServers;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.InputStream;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Enumeration;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.diagnostics.FailureAnalyzer;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.core.io.support.SpringFactoriesLoader;
+
+/** The relay's auto-configuration against the real test database and Kafka broker. */
+class OutboxRelayAutoConfigurationTests {
+  private static final String SCHEMA = "META-INF/outbox/sql/mysql/V1__outbox.sql";
+
+  private static TestDatabase database;
+
+  @BeforeAll
+  static void createDatabase() {
+    database = TestServers.database().createDatabase("relay_boot");
+    database.runScript(SCHEMA);
+  }
+
+  @AfterAll
+  static void dropDatabase() {
+    if (database != null) {
+      database.close();
+    }
+  }
+
+  /** Spring Boot's DataSource auto-configuration on the test database, as an application has. */
+  private static ApplicationContextRunner runner() {
+    DatabaseServer server = TestServers.database();
+    return new ApplicationContextRunner()
+        .withConfiguration(
+            AutoConfigurations.of(
+                DataSourceAutoConfiguration.class,
+                OutboxRelayAutoConfiguration.class,
+                OutboxRelayHealthAutoConfiguration.class))
+        .withPropertyValues(
+            "spring.datasource.url=" + database.jdbcUrl(),
+            "spring.datasource.username=" + server.username(),
+            "spring.datasource.password=" + server.password(),
+            "spring.datasource.hikari.maximum-pool-size=6");
+  }
+
+  private static String bootstrapServers() {
+    return "outbox.relay.kafka.bootstrap-servers=" + TestServers.kafka().bootstrapServers();
+  }
+
+  @Test
+  void offUnlessEnabled() {
+    runner()
+        .withPropertyValues(bootstrapServers())
+        .run(
+            context ->
+                assertThat(context)
+                    .hasNotFailed()
+                    .doesNotHaveBean(OutboxRelay.class)
+                    .doesNotHaveBean(RelaySettings.class)
+                    .doesNotHaveBean(OutboxRelayLifecycle.class)
+                    .doesNotHaveBean("kafkaHealthIndicator"));
+  }
+
+  @Test
+  void backsOffWithoutDataSource() {
+    new ApplicationContextRunner()
+        .withConfiguration(
+            AutoConfigurations.of(
+                OutboxRelayAutoConfiguration.class, OutboxRelayHealthAutoConfiguration.class))
+        .withPropertyValues("outbox.relay.enabled=true", bootstrapServers())
+        .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(OutboxRelay.class));
+  }
+
+  @Test
+  void startsWithTheContextAndStopsWithIt() {
+    AtomicReference<OutboxRelay> relayRef = new AtomicReference<>();
+    runner()
+        .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+        .withPropertyValues(
+            "outbox.relay.enabled=true",
+            bootstrapServers(),
+            "outbox.relay.workers=2",
+            "outbox.relay.poll-interval=50ms",
+            "outbox.relay.instance-id=auto-configuration-test")
+        .run(
+            context -> {
+              assertThat(context)
+                  .hasNotFailed()
+                  .hasSingleBean(OutboxRelay.class)
+                  .hasSingleBean(OutboxRelayLifecycle.class);
+              OutboxRelay relay = context.getBean(OutboxRelay.class);
+              relayRef.set(relay);
+              RelaySettings settings = context.getBean(RelaySettings.class);
+              assertThat(settings.workers()).isEqualTo(2);
+              assertThat(settings.pollInterval()).isEqualTo(Duration.ofMillis(50));
+              assertThat(settings.instanceId()).isEqualTo("auto-configuration-test");
+              assertThat(context.getBean(OutboxRelayLifecycle.class).isRunning()).isTrue();
+
+              await("the relay takes lane leases once the lifecycle started")
+                  .atMost(Duration.ofSeconds(30))
+                  .until(() -> !relay.ownedLanes().isEmpty());
+
+              // Its meters go to the application's registry.
+              MeterRegistry registry = context.getBean(MeterRegistry.class);
+              await("the owned lanes gauge")
+                  .atMost(Duration.ofSeconds(10))
+                  .until(
+                      () -> {
+                        var gauge = registry.find("outbox.lanes.owned").gauge();
+                        return gauge != null && gauge.value() > 0;
+                      });
+
+              HealthIndicator kafka =
+                  context.getBean("kafkaHealthIndicator", HealthIndicator.class);
+              await("kafka health")
+                  .atMost(Duration.ofSeconds(15))
+                  .until(() -> Status.UP.equals(kafka.health().getStatus()));
+            });
+    // Closing the context stopped the relay: its leases are released.
+    assertThat(relayRef.get()).isNotNull();
+    assertThat(relayRef.get().ownedLanes()).isEmpty();
+  }
+
+  @Test
+  void invalidSettingStopsStartUpWithOneLineNamingTheProperty() {
+    runner()
+        .withPropertyValues(
+            "outbox.relay.enabled=true", bootstrapServers(), "outbox.relay.batch-size=0")
+        .run(
+            context -> {
+              assertThat(context)
+                  .getFailure()
+                  .rootCause()
+                  .isInstanceOf(IllegalArgumentException.class)
+                  .hasMessage("outbox.relay.batch-size must be between 1 and 10000, was 0");
+
+              FailureAnalysis analysis =
+                  new RelayConfigurationFailureAnalyzer().analyze(context.getStartupFailure());
+              assertThat(analysis).isNotNull();
+              assertThat(analysis.getDescription())
+                  .isEqualTo("outbox.relay.batch-size must be between 1 and 10000, was 0");
+              assertThat(analysis.getAction())
+                  .contains("outbox.relay.batch-size")
+                  .contains("OUTBOX_RELAY_BATCH_SIZE");
+            });
+  }
+
+  @Test
+  void missingBootstrapServersStopsStartUpNamingTheProperty() {
+    runner()
+        .withPropertyValues("outbox.relay.enabled=true")
+        .run(
+            context -> {
+              assertThat(context)
+                  .getFailure()
+                  .rootCause()
+                  .isInstanceOf(IllegalArgumentException.class)
+                  .hasMessageStartingWith("outbox.relay.kafka.bootstrap-servers must be set");
+              FailureAnalysis analysis =
+                  new RelayConfigurationFailureAnalyzer().analyze(context.getStartupFailure());
+              assertThat(analysis.getAction())
+                  .contains("outbox.relay.kafka.bootstrap-servers")
+                  .contains("OUTBOX_RELAY_KAFKA_BOOTSTRAP_SERVERS");
+            });
+  }
+
+  @Test
+  void failureAnalyzerIgnoresOtherFailures() {
+    assertThat(
+            new RelayConfigurationFailureAnalyzer()
+                .analyze(new IllegalStateException("x", new IllegalArgumentException("other"))))
+        .isNull();
+  }
+
+  @Test
+  void failureAnalyzerIsRegistered() {
+    assertThat(
+            SpringFactoriesLoader.forDefaultResourceLocation()
+                .load(
+                    FailureAnalyzer.class,
+                    null,
+                    // Boot's own analyzers take constructor arguments: skip those.
+                    (type, implementation, failure) -> {}))
+        .anySatisfy(
+            analyzer -> assertThat(analyzer).isInstanceOf(RelayConfigurationFailureAnalyzer.class));
+  }
+
+  @Test
+  void relayStopsBeforeTheWebServer() {
+    // Lifecycles stop from the highest phase down; the DataSource closes after all of them.
+    assertThat(OutboxRelayLifecycle.PHASE)
+        .isGreaterThan(WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE)
+        .isGreaterThan(WebServerApplicationContext.START_STOP_LIFECYCLE_PHASE);
+  }
+
+  @Test
+  void ideMetadataDescribesTheRelayProperties() throws Exception {
+    // outbox-api ships its own metadata file under the same name: read every one.
+    StringBuilder all = new StringBuilder();
+    Enumeration<URL> files =
+        getClass().getClassLoader().getResources("META-INF/spring-configuration-metadata.json");
+    while (files.hasMoreElements()) {
+      try (InputStream in = files.nextElement().openStream()) {
+        all.append(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      }
+    }
+    assertThat(all.toString())
+        .as("generated by spring-boot-configuration-processor from OutboxRelayProperties")
+        .contains("\"outbox.relay.enabled\"")
+        .contains("\"outbox.relay.batch-size\"")
+        .contains("\"outbox.relay.kafka.bootstrap-servers\"")
+        .contains("\"outbox.relay.backoff.initial\"")
+        .contains("\"outbox.relay.purge.batch-size\"");
+  }
+
+  @Test
+  void libraryJarShipsNoApplicationProperties() {
+    // The relay application's defaults are loaded by OutboxRelayApplication only; a classpath
+    // application.properties would configure every application that uses outbox-relay as a library.
+    assertThat(OutboxRelayAutoConfiguration.class.getResource("/application.properties")).isNull();
+    assertThat(OutboxRelayApplication.defaults()).containsEntry("outbox.relay.enabled", "true");
+  }
+}

@@ -35,12 +35,13 @@ CREATE TABLE IF NOT EXISTS t_msg (
   sent_at         DATETIME(3)   NULL,
   PRIMARY KEY (id),
   -- claim: WHERE lane = ? AND status = 0 ... ORDER BY id: the index order serves ORDER BY id,
-  -- so there is no filesort and the locking read locks only the rows it returns
+  -- so there is no filesort and the locking read locks only the rows it returns. Also the relay's
+  -- ordering guard and the pending gauges (one range per lane).
   KEY idx_msg_claim (lane, status, id),
-  -- per-key ordering guard: is there an older PENDING/PREPARED row with this key?
-  KEY idx_msg_key (msg_key, status, id),
-  -- housekeeping: purge by status and age, pending count, oldest pending age
-  KEY idx_msg_status_created (status, created_at)
+  -- the fast path's ordering guard: is there an older PENDING/PREPARED row with this key?
+  KEY idx_msg_key (msg_key, status, id)
+  -- No more: every index holding status is rewritten when a row is marked SENT, the relay's
+  -- costliest statement. The purge walks the primary key (ids grow with time).
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 -- ShedLock's standard table: lane leases (outbox-lane-<n>) and singleton housekeeping jobs.

@@ -2,6 +2,7 @@ package dev.outboxrelay.internal;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Per-key order (DESIGN §4.4): a claimed row may be published only if no older unpublished row with
@@ -10,10 +11,26 @@ import java.util.Map;
  * stays PENDING and goes out after it.
  */
 public final class OrderingGuard {
-  private final OutboxStore store;
+  private final Function<List<OutboxRow>, Map<String, Long>> firstBlockingIds;
 
-  public OrderingGuard(OutboxStore store) {
-    this.store = store;
+  private OrderingGuard(Function<List<OutboxRow>, Map<String, Long>> firstBlockingIds) {
+    this.firstBlockingIds = firstBlockingIds;
+  }
+
+  /**
+   * Asks by key ({@code idx_msg_key}): a few index probes per claimed key, whatever the backlog;
+   * for the fast path's small batches of fresh rows.
+   */
+  public static OrderingGuard byKey(OutboxStore store) {
+    return new OrderingGuard(store::firstBlockingIds);
+  }
+
+  /**
+   * Asks by lane ({@code idx_msg_claim}): one scan of the claimed lanes' unpublished rows, which
+   * are mostly the claimed ones; for the relay's large batches of a lane's oldest rows.
+   */
+  public static OrderingGuard byLane(OutboxStore store) {
+    return new OrderingGuard(store::firstBlockingIdsInLanes);
   }
 
   /** The claimed rows that may be published now, in id order; run in the claim's transaction. */
@@ -21,7 +38,7 @@ public final class OrderingGuard {
     if (claimed.isEmpty()) {
       return claimed;
     }
-    return releasable(claimed, store.firstBlockingIds(claimed));
+    return releasable(claimed, firstBlockingIds.apply(claimed));
   }
 
   static List<OutboxRow> releasable(List<OutboxRow> claimed, Map<String, Long> firstBlockingIds) {

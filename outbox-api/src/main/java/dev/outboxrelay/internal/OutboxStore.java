@@ -87,17 +87,34 @@ public final class OutboxStore {
       UPDATE t_msg SET status = 3, attempts = attempts + 1, last_error = ?
       WHERE id = ? AND status = 0""";
 
+  // Ids grow with time, so the rows older than the retention sit below the first younger id: the
+  // purge walks the primary key up to it and needs no index on created_at.
+  private static final String PURGE_BOUNDARY =
+      """
+      SELECT id FROM t_msg WHERE created_at >= DATE_SUB(UTC_TIMESTAMP(3), INTERVAL ? SECOND)
+      ORDER BY id LIMIT 1""";
+
   private static final String PURGE =
       """
-      DELETE FROM t_msg
-      WHERE status IN (1, 2) AND created_at < DATE_SUB(UTC_TIMESTAMP(3), INTERVAL ? SECOND)
-      LIMIT ?""";
+      DELETE FROM t_msg WHERE id < ? AND status IN (1, 2) ORDER BY id LIMIT ?""";
 
-  private static final String PENDING_STATS =
+  // One range of idx_msg_claim per lane: (lane, 0).
+  static final String PENDING_STATS =
       """
-      SELECT COUNT(*) AS pending,
-             TIMESTAMPDIFF(MICROSECOND, MIN(created_at), UTC_TIMESTAMP(3)) AS oldest_micros
-      FROM t_msg WHERE status = 0""";
+      SELECT COUNT(*) AS pending, MIN(id) AS oldest_id FROM t_msg
+      WHERE lane IN (:lanes) AND status = 0""";
+
+  private static final String AGE_SECONDS =
+      """
+      SELECT TIMESTAMPDIFF(MICROSECOND, created_at, UTC_TIMESTAMP(3)) / 1e6 FROM t_msg
+      WHERE id = ?""";
+
+  // The relay's ordering guard: the claimed lanes' unpublished rows below the newest claimed id
+  // that are not claimed, from idx_msg_claim (the key is looked up for those rows only).
+  static final String UNCLAIMED_IN_LANES =
+      """
+      SELECT id, msg_key FROM t_msg
+      WHERE lane IN (:lanes) AND status IN (0, 4) AND id < :maxId AND id NOT IN (:claimed)""";
 
   private static final int LAST_ERROR_MAX = 1000;
 
@@ -209,17 +226,53 @@ public final class OutboxStore {
    * returns how many. Small batches keep each statement's locks and undo short.
    */
   public int purge(java.time.Duration retention, int limit) {
-    return jdbc.update(PURGE, retention.toSeconds(), limit);
+    List<Long> boundary = jdbc.queryForList(PURGE_BOUNDARY, Long.class, retention.toSeconds());
+    long below = boundary.isEmpty() ? Long.MAX_VALUE : boundary.get(0);
+    return jdbc.update(PURGE, below, limit);
   }
 
-  /** How many rows are PENDING, and how old the oldest is by the database's clock. */
-  public PendingStats pendingStats() {
-    return jdbc.queryForObject(
-        PENDING_STATS,
-        (rs, n) -> {
-          long micros = rs.getLong("oldest_micros");
-          return new PendingStats(rs.getLong("pending"), rs.wasNull() ? 0 : micros / 1e6);
+  /** How many rows of lanes {@code 0 .. lanes-1} are PENDING, and how old the oldest is. */
+  public PendingStats pendingStats(int lanes) {
+    List<Integer> all = java.util.stream.IntStream.range(0, lanes).boxed().toList();
+    Map<String, Object> stats =
+        named.queryForMap(PENDING_STATS, new MapSqlParameterSource("lanes", all));
+    long pending = ((Number) stats.get("pending")).longValue();
+    Object oldestId = stats.get("oldest_id");
+    if (oldestId == null) {
+      return new PendingStats(pending, 0);
+    }
+    List<Double> age =
+        jdbc.queryForList(AGE_SECONDS, Double.class, ((Number) oldestId).longValue());
+    return new PendingStats(pending, age.isEmpty() || age.get(0) == null ? 0 : age.get(0));
+  }
+
+  /**
+   * The ordering guard's question as the relay asks it, by lane: for each key of {@code claimed},
+   * the id of its oldest unpublished row outside {@code claimed} in the claimed lanes (all rows of
+   * a key share its lane), where that row is older than some claimed row.
+   */
+  public Map<String, Long> firstBlockingIdsInLanes(List<OutboxRow> claimed) {
+    if (claimed.isEmpty()) {
+      return Map.of();
+    }
+    MapSqlParameterSource params =
+        new MapSqlParameterSource(
+                "lanes", claimed.stream().map(OutboxRow::lane).distinct().toList())
+            .addValue("maxId", claimed.stream().mapToLong(OutboxRow::id).max().orElseThrow())
+            .addValue("claimed", claimed.stream().map(OutboxRow::id).toList());
+    Set<String> keys =
+        claimed.stream().map(OutboxRow::key).filter(Objects::nonNull).collect(Collectors.toSet());
+    Map<String, Long> result = new HashMap<>();
+    named.query(
+        UNCLAIMED_IN_LANES,
+        params,
+        (ResultSet rs) -> {
+          String key = rs.getString("msg_key");
+          if (key != null && keys.contains(key)) {
+            result.merge(key, rs.getLong("id"), Math::min);
+          }
         });
+    return result;
   }
 
   /** PENDING rows and the age of the oldest in seconds (0 when there is none). */

@@ -79,6 +79,23 @@ class SchemaIntegrationTests {
     assertThat(plan.get("type")).isEqualTo("range");
   }
 
+  @Test
+  void relayOrderingGuardAndGaugesWalkTheLaneIndex() {
+    Map<String, Object> guard =
+        explain(
+            OutboxStore.UNCLAIMED_IN_LANES
+                .replace(":lanes", "3, 4")
+                .replace(":maxId", "15000")
+                .replace(":claimed", "11, 12"));
+    Map<String, Object> gauges =
+        explain(OutboxStore.PENDING_STATS.replace(":lanes", "0, 1, 2, 3, 4, 5, 6, 7"));
+
+    assertThat(guard.get("key")).isEqualTo("idx_msg_claim");
+    assertThat(guard.get("type")).isEqualTo("range");
+    assertThat(gauges.get("key")).isEqualTo("idx_msg_claim");
+    assertThat(String.valueOf(gauges.get("Extra"))).contains("Using index");
+  }
+
   private static Map<String, Object> explain(String sql) {
     List<Map<String, Object>> plan = jdbc.queryForList("EXPLAIN " + sql);
     assertThat(plan).as("one table, one plan row: %s", plan).hasSize(1);

@@ -44,7 +44,7 @@ final class Housekeeping {
 
   void refreshGauges() {
     try {
-      stats = store.pendingStats();
+      stats = store.pendingStats(settings.lanes());
     } catch (RuntimeException e) {
       log.debug("could not read the pending gauges", e);
     }

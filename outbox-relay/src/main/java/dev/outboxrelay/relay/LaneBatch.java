@@ -7,6 +7,7 @@ import dev.outboxrelay.internal.OutboxRow;
 import dev.outboxrelay.internal.OutboxStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.Producer;
@@ -16,10 +17,10 @@ import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * One round of one lane, in one READ COMMITTED transaction: claim the oldest due rows ({@code FOR
- * UPDATE SKIP LOCKED}), drop those the ordering guard holds back, publish the rest and wait for the
- * acks, then one UPDATE for the acknowledged rows and one per failed row, and commit. Row locks are
- * held for one round trip to Kafka at most, bounded by the send timeout.
+ * One round of a worker's lanes, in one READ COMMITTED transaction: claim each lane's oldest due
+ * rows ({@code FOR UPDATE SKIP LOCKED}), drop those the ordering guard holds back, publish the rest
+ * and wait for the acks, then one UPDATE for the acknowledged rows and one per failed row, and
+ * commit. Row locks are held for one round trip to Kafka at most, bounded by the send timeout.
  */
 final class LaneBatch {
   private static final Logger log = LoggerFactory.getLogger(LaneBatch.class);
@@ -42,7 +43,7 @@ final class LaneBatch {
       RelayMetrics metrics,
       RelaySettings settings) {
     this.store = store;
-    this.guard = new OrderingGuard(store);
+    this.guard = OrderingGuard.byLane(store);
     this.transaction = transaction;
     this.producer = producer;
     this.publisher = new BatchPublisher(producer, settings.sendTimeout());
@@ -71,16 +72,23 @@ final class LaneBatch {
   }
 
   /**
-   * Runs a round of {@code lane}. When no row of the batch could be sent, the round is rolled back
-   * unless {@code countAttemptsIfNothingSent}: a Kafka outage is not the messages' fault; the
-   * caller checks Kafka outside the transaction and runs the lane again, counting, if it is up.
+   * Runs a round over {@code lanes}: claims each lane's oldest due rows, in the given order, until
+   * the batch size is reached, and publishes them together: one wait for acks and one commit for
+   * all the lanes of a worker, however many lanes it has. When no row of the batch could be sent,
+   * the round is rolled back unless {@code countAttemptsIfNothingSent}: a Kafka outage is not the
+   * messages' fault; the caller checks Kafka outside the transaction and runs again, counting, if
+   * it is up.
    */
-  Result run(int lane, boolean countAttemptsIfNothingSent) {
+  Result run(List<Integer> lanes, boolean countAttemptsIfNothingSent) {
     long started = System.nanoTime();
     Round round =
         transaction.execute(
             status -> {
-              List<OutboxRow> claimed = store.claimLane(lane, settings.batchSize());
+              List<OutboxRow> claimed = new ArrayList<>();
+              for (int i = 0; i < lanes.size() && claimed.size() < settings.batchSize(); i++) {
+                claimed.addAll(
+                    store.claimLane(lanes.get(i), settings.batchSize() - claimed.size()));
+              }
               if (claimed.isEmpty()) {
                 return null;
               }

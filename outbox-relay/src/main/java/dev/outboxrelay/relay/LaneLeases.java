@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import net.javacrumbs.shedlock.core.LockConfiguration;
 import net.javacrumbs.shedlock.core.LockProvider;
 import net.javacrumbs.shedlock.core.SimpleLock;
@@ -68,22 +69,26 @@ final class LaneLeases {
   }
 
   /**
-   * Runs {@code batch} for {@code lane} if this instance still holds its lease; the lease is not
-   * released while the batch runs. Returns false if the lane is no longer ours.
+   * Runs {@code batch} with those of {@code lanes} whose lease this instance still holds (none is
+   * released while the batch runs); returns null, without running it, if it holds none of them.
    */
-  boolean whileHeld(int lane, Runnable batch) {
-    ReentrantLock inUse = laneInUse[lane];
-    if (!inUse.tryLock()) {
-      return false;
-    }
+  <T> T whileHeld(List<Integer> lanes, Function<List<Integer>, T> batch) {
+    List<Integer> locked = new ArrayList<>(lanes.size());
     try {
-      if (!held.containsKey(lane)) {
-        return false;
+      for (int lane : lanes) {
+        if (laneInUse[lane].tryLock()) {
+          locked.add(lane);
+          if (!held.containsKey(lane)) {
+            locked.remove(locked.size() - 1);
+            laneInUse[lane].unlock();
+          }
+        }
       }
-      batch.run();
-      return true;
+      return locked.isEmpty() ? null : batch.apply(locked);
     } finally {
-      inUse.unlock();
+      for (int lane : locked) {
+        laneInUse[lane].unlock();
+      }
     }
   }
 

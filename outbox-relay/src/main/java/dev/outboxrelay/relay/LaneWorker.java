@@ -1,6 +1,8 @@
 package dev.outboxrelay.relay;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -8,9 +10,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A worker thread's loop: round-robin over its share of the owned lanes (positions {@code index},
- * {@code index + workers}, ...), at once again while a batch came back full, else after the poll
- * interval. Database or Kafka trouble makes it back off, never die: it recovers by itself.
+ * A worker thread's loop: rounds over its share of the owned lanes (positions {@code index}, {@code
+ * index + workers}, ...), at once again while a batch came back full, else after the poll interval.
+ * Database or Kafka trouble makes it back off, never die: it recovers by itself.
  */
 final class LaneWorker implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(LaneWorker.class);
@@ -25,6 +27,7 @@ final class LaneWorker implements Runnable {
   private final CountDownLatch stopped;
   private Duration troubleBackoff = Duration.ZERO;
   private boolean troubleLogged;
+  private int rounds;
 
   LaneWorker(
       int index,
@@ -64,30 +67,28 @@ final class LaneWorker implements Runnable {
     }
   }
 
-  /** One pass over this worker's lanes; true if some lane has more due rows right now. */
+  /** One round over this worker's lanes; true if they have more due rows right now. */
   private boolean round() {
     List<Integer> owned = leases.owned();
-    boolean full = false;
-    for (int position = index; position < owned.size() && !isStopping(); position += workers) {
-      int lane = owned.get(position);
-      LaneBatch.Result result = runLane(lane, false);
-      if (result != null && result.nothingSent()) {
-        // Nothing of the batch went out. Kafka down, or these messages' own fault? Ask Kafka now,
-        // holding no lock; if it answers, run the lane again and count the failures.
-        if (!kafka.refresh()) {
-          throw new KafkaUnavailable();
-        }
-        result = runLane(lane, true);
-      }
-      full |= result != null && result.claimed() >= settings.batchSize();
+    List<Integer> mine = new ArrayList<>();
+    for (int position = index; position < owned.size(); position += workers) {
+      mine.add(owned.get(position));
     }
-    return full;
-  }
-
-  private LaneBatch.Result runLane(int lane, boolean countAttemptsIfNothingSent) {
-    LaneBatch.Result[] result = new LaneBatch.Result[1];
-    leases.whileHeld(lane, () -> result[0] = batch.run(lane, countAttemptsIfNothingSent));
-    return result[0];
+    if (mine.isEmpty()) {
+      return false;
+    }
+    // Start each round at the next lane, so a busy first lane cannot take every batch.
+    Collections.rotate(mine, -(rounds++ % mine.size()));
+    LaneBatch.Result result = leases.whileHeld(mine, lanes -> batch.run(lanes, false));
+    if (result != null && result.nothingSent()) {
+      // Nothing of the batch went out. Kafka down, or these messages' own fault? Ask Kafka now,
+      // holding no lock; if it answers, run again and count the failures against the messages.
+      if (!kafka.refresh()) {
+        throw new KafkaUnavailable();
+      }
+      result = leases.whileHeld(mine, lanes -> batch.run(lanes, true));
+    }
+    return result != null && result.claimed() >= settings.batchSize();
   }
 
   private void trouble(String what, RuntimeException e) {

@@ -85,7 +85,9 @@ public final class OutboxRelay implements AutoCloseable {
     Map<String, Object> config = new HashMap<>();
     long sendTimeout = settings.sendTimeout().toMillis();
     // Defaults the user may override with outbox.relay.kafka.properties.*
-    config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    // Each round waits for its acks: a long linger would be waited out once per round. Under load
+    // the producer batches anyway, while its sender is busy.
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 1);
     config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
     config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(30_000, sendTimeout - 10));
     config.put(ProducerConfig.CLIENT_ID_CONFIG, "outbox-relay-" + settings.instanceId());

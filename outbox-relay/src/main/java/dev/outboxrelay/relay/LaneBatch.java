@@ -8,12 +8,15 @@ import dev.outboxrelay.internal.OutboxStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -81,35 +84,44 @@ final class LaneBatch {
    */
   Result run(List<Integer> lanes, boolean countAttemptsIfNothingSent) {
     long started = System.nanoTime();
-    Round round =
-        transaction.execute(
-            status -> {
-              List<OutboxRow> claimed = new ArrayList<>();
-              for (int i = 0; i < lanes.size() && claimed.size() < settings.batchSize(); i++) {
-                claimed.addAll(
-                    store.claimLane(lanes.get(i), settings.batchSize() - claimed.size()));
-              }
-              if (claimed.isEmpty()) {
-                return null;
-              }
-              BatchPublisher.Outcome outcome = publisher.publish(guard.releasable(claimed));
-              if (outcome.acked().isEmpty()
-                  && !outcome.failed().isEmpty()
-                  && !countAttemptsIfNothingSent) {
-                status.setRollbackOnly();
-                return new Round(claimed.size(), outcome, true);
-              }
-              afterPublish.acknowledged(outcome.acked());
-              if (settings.onAck() == RelaySettings.OnAck.DELETE) {
-                store.deleteSent(outcome.ackedIds());
-              } else {
-                store.markSent(outcome.ackedIds());
-              }
-              for (BatchPublisher.Failure failure : outcome.failed()) {
-                recordFailure(failure);
-              }
-              return new Round(claimed.size(), outcome, false);
-            });
+    BatchPublisher.Outcome[] published = new BatchPublisher.Outcome[1];
+    Round round;
+    try {
+      round =
+          transaction.execute(
+              status -> {
+                List<OutboxRow> claimed = new ArrayList<>();
+                for (int i = 0; i < lanes.size() && claimed.size() < settings.batchSize(); i++) {
+                  claimed.addAll(
+                      store.claimLane(lanes.get(i), settings.batchSize() - claimed.size()));
+                }
+                if (claimed.isEmpty()) {
+                  return null;
+                }
+                BatchPublisher.Outcome outcome = publisher.publish(guard.releasable(claimed));
+                if (outcome.acked().isEmpty()
+                    && !outcome.failed().isEmpty()
+                    && !countAttemptsIfNothingSent) {
+                  status.setRollbackOnly();
+                  return new Round(claimed.size(), outcome, true);
+                }
+                published[0] = outcome;
+                afterPublish.acknowledged(outcome.acked());
+                record(outcome);
+                return new Round(claimed.size(), outcome, false);
+              });
+    } catch (PessimisticLockingFailureException e) {
+      if (published[0] == null) {
+        throw e;
+      }
+      // A deadlock rolled the round back after Kafka acknowledged it. Publishing it all again
+      // would duplicate the whole batch: record the outcome again instead, for the rows that are
+      // still PENDING and not claimed by anyone else.
+      log.info(
+          "round rolled back by the database ({}); recording its outcome again",
+          e.getClass().getSimpleName());
+      round = transaction.execute(status -> recordAgain(published[0]));
+    }
     if (round == null) {
       return Result.EMPTY;
     }
@@ -122,6 +134,30 @@ final class LaneBatch {
       metrics.failed(FailurePolicy.reason(failure.error()));
     }
     return new Result(round.claimed, round.nothingSent);
+  }
+
+  private void record(BatchPublisher.Outcome outcome) {
+    if (settings.onAck() == RelaySettings.OnAck.DELETE) {
+      store.deleteSent(outcome.ackedIds());
+    } else {
+      store.markSent(outcome.ackedIds());
+    }
+    for (BatchPublisher.Failure failure : outcome.failed()) {
+      recordFailure(failure);
+    }
+  }
+
+  private Round recordAgain(BatchPublisher.Outcome lost) {
+    List<Long> ids = new ArrayList<>(lost.ackedIds());
+    lost.failed().forEach(failure -> ids.add(failure.row().id()));
+    Set<Long> reclaimed = new HashSet<>();
+    store.claimIds(ids).forEach(row -> reclaimed.add(row.id()));
+    BatchPublisher.Outcome outcome =
+        new BatchPublisher.Outcome(
+            lost.acked().stream().filter(row -> reclaimed.contains(row.id())).toList(),
+            lost.failed().stream().filter(f -> reclaimed.contains(f.row().id())).toList());
+    record(outcome);
+    return new Round(reclaimed.size(), outcome, false);
   }
 
   private void recordFailure(BatchPublisher.Failure failure) {

@@ -118,6 +118,41 @@ class RelayDeliveryIntegrationTests {
   }
 
   @Test
+  void roundRolledBackByADeadlockAfterTheAcksIsRecordedAgainNotPublishedAgain() {
+    RelayFixture.Writer writer = fixture.writer(false);
+    for (int i = 0; i < 300; i++) {
+      writer.send("key-" + (i % 7), "m" + i);
+    }
+    try (TopicReader reader =
+        TopicReader.fromNow(TestServers.kafka().bootstrapServers(), fixture.topic)) {
+      OutboxRelay relay = fixture.startRelay(p -> p.setWorkers(1));
+      java.util.concurrent.atomic.AtomicBoolean deadlocked =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      relay
+          .batch()
+          .afterPublish(
+              acked -> {
+                if (!acked.isEmpty() && deadlocked.compareAndSet(false, true)) {
+                  // what MySQL/MariaDB answers when InnoDB picks this transaction as a deadlock
+                  // victim
+                  throw new org.springframework.dao.CannotAcquireLockException(
+                      "Deadlock found when trying to get lock");
+                }
+              });
+
+      await()
+          .atMost(DELIVERY)
+          .until(() -> fixture.count("SELECT COUNT(*) FROM t_msg WHERE status = 1") == 300);
+      List<Received> received = reader.awaitCount(300, DELIVERY);
+
+      assertThat(deadlocked).isTrue();
+      assertThat(received).extracting(Received::outboxId).doesNotHaveDuplicates();
+      assertThat(received.stream().map(Received::outboxId).collect(Collectors.toSet()))
+          .isEqualTo(allIds());
+    }
+  }
+
+  @Test
   void batchOfARelayThatDiesBeforeItsCommitIsDeliveredByAnother() throws Exception {
     RelayFixture.Writer writer = fixture.writer(false);
     for (int i = 0; i < 500; i++) {

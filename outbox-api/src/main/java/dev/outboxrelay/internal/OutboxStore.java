@@ -57,6 +57,15 @@ public final class OutboxStore {
       FOR UPDATE SKIP LOCKED"""
           .formatted(COLUMNS);
 
+  // One part per lane of a worker's round, each walking idx_msg_claim in id order (no filesort),
+  // in one statement: one round trip however many lanes.
+  private static final String CLAIM_LANE_PART =
+      """
+      (SELECT %s FROM t_msg
+       WHERE lane = ? AND status = 0 AND next_attempt_at <= UTC_TIMESTAMP(3)
+       ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)"""
+          .formatted(COLUMNS);
+
   // The ordering guard: per key, the oldest PENDING (or PREPARED, which may still be confirmed)
   // row that is not in the publisher's own claimed set. idx_msg_key serves it.
   static final String FIRST_BLOCKING =
@@ -175,6 +184,29 @@ public final class OutboxStore {
   public List<OutboxRow> claimLane(int lane, int limit) {
     return named.query(
         CLAIM_LANE, new MapSqlParameterSource("lane", lane).addValue("limit", limit), ROW);
+  }
+
+  /**
+   * Locks and returns up to {@code limitPerLane} due rows of each of {@code lanes}, oldest first
+   * per lane, in one statement; the result is in id order.
+   */
+  public List<OutboxRow> claimLanes(List<Integer> lanes, int limitPerLane) {
+    if (lanes.isEmpty()) {
+      return List.of();
+    }
+    Object[] args = new Object[lanes.size() * 2];
+    for (int i = 0; i < lanes.size(); i++) {
+      args[2 * i] = lanes.get(i);
+      args[2 * i + 1] = limitPerLane;
+    }
+    List<OutboxRow> rows =
+        new java.util.ArrayList<>(jdbc.query(claimLanesSql(lanes.size()), ROW, args));
+    rows.sort(java.util.Comparator.comparingLong(OutboxRow::id));
+    return rows;
+  }
+
+  static String claimLanesSql(int lanes) {
+    return String.join("\nUNION ALL\n", java.util.Collections.nCopies(lanes, CLAIM_LANE_PART));
   }
 
   /**

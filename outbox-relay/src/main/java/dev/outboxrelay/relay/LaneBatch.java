@@ -59,8 +59,8 @@ final class LaneBatch {
    * The outcome of a round: how many rows it claimed, and whether nothing could be sent (the round
    * was rolled back, no attempt counted: Kafka may be down).
    */
-  record Result(int claimed, boolean nothingSent) {
-    static final Result EMPTY = new Result(0, false);
+  record Result(int claimed, boolean nothingSent, boolean mayHaveMore) {
+    static final Result EMPTY = new Result(0, false, false);
   }
 
   /** A seam for tests that stop a relay between Kafka's ack and the commit, as a crash would. */
@@ -75,8 +75,8 @@ final class LaneBatch {
   }
 
   /**
-   * Runs a round over {@code lanes}: claims each lane's oldest due rows, in the given order, until
-   * the batch size is reached, and publishes them together: one wait for acks and one commit for
+   * Runs a round over {@code lanes}: claims each lane's oldest due rows (the batch size shared
+   * among them) in one statement, and publishes them together: one wait for acks and one commit for
    * all the lanes of a worker, however many lanes it has. When no row of the batch could be sent,
    * the round is rolled back unless {@code countAttemptsIfNothingSent}: a Kafka outage is not the
    * messages' fault; the caller checks Kafka outside the transaction and runs again, counting, if
@@ -84,17 +84,15 @@ final class LaneBatch {
    */
   Result run(List<Integer> lanes, boolean countAttemptsIfNothingSent) {
     long started = System.nanoTime();
+    // The batch size is shared by the round's lanes, so a round stays one batch however many.
+    int perLane = Math.max(1, settings.batchSize() / lanes.size());
     BatchPublisher.Outcome[] published = new BatchPublisher.Outcome[1];
     Round round;
     try {
       round =
           transaction.execute(
               status -> {
-                List<OutboxRow> claimed = new ArrayList<>();
-                for (int i = 0; i < lanes.size() && claimed.size() < settings.batchSize(); i++) {
-                  claimed.addAll(
-                      store.claimLane(lanes.get(i), settings.batchSize() - claimed.size()));
-                }
+                List<OutboxRow> claimed = store.claimLanes(lanes, perLane);
                 if (claimed.isEmpty()) {
                   return null;
                 }
@@ -133,7 +131,7 @@ final class LaneBatch {
     for (BatchPublisher.Failure failure : round.outcome.failed()) {
       metrics.failed(FailurePolicy.reason(failure.error()));
     }
-    return new Result(round.claimed, round.nothingSent);
+    return new Result(round.claimed, round.nothingSent, round.claimed >= perLane);
   }
 
   private void record(BatchPublisher.Outcome outcome) {

@@ -2,7 +2,6 @@ package dev.outboxrelay.relay;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +26,6 @@ final class LaneWorker implements Runnable {
   private final CountDownLatch stopped;
   private Duration troubleBackoff = Duration.ZERO;
   private boolean troubleLogged;
-  private int rounds;
 
   LaneWorker(
       int index,
@@ -77,8 +75,6 @@ final class LaneWorker implements Runnable {
     if (mine.isEmpty()) {
       return false;
     }
-    // Start each round at the next lane, so a busy first lane cannot take every batch.
-    Collections.rotate(mine, -(rounds++ % mine.size()));
     LaneBatch.Result result = leases.whileHeld(mine, lanes -> batch.run(lanes, false));
     if (result != null && result.nothingSent()) {
       // Nothing of the batch went out. Kafka down, or these messages' own fault? Ask Kafka now,
@@ -88,7 +84,7 @@ final class LaneWorker implements Runnable {
       }
       result = leases.whileHeld(mine, lanes -> batch.run(lanes, true));
     }
-    return result != null && result.claimed() >= settings.batchSize();
+    return result != null && result.mayHaveMore();
   }
 
   private void trouble(String what, RuntimeException e) {

@@ -1,0 +1,82 @@
+package dev.outboxrelay.bench;
+
+import dev.outboxrelay.internal.Lanes;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import javax.sql.DataSource;
+
+/**
+ * PENDING rows written straight into {@code t_msg} with batched JDBC, as a busy service leaves
+ * them.
+ */
+final class Backlog {
+  static final int PAYLOAD_BYTES = 300;
+
+  private static final String INSERT =
+      """
+      INSERT INTO t_msg (ref_type, ref_id, topic, msg_key, payload, headers, lane, status, attempts,
+                         next_attempt_at, created_at)
+      VALUES (1, ?, ?, ?, ?, NULL, ?, 0, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))""";
+
+  private static final int BATCH = 1_000;
+  private static final int COMMIT_EVERY = 10_000;
+
+  private Backlog() {}
+
+  /** The key of message {@code seq}: {@code keys} customers in turn, so every lane gets rows. */
+  static String key(long seq, int keys) {
+    return "customer-" + (seq % keys);
+  }
+
+  /** A payload of exactly {@link #PAYLOAD_BYTES} ASCII bytes, different for every message. */
+  static byte[] payload(long seq, String key) {
+    StringBuilder json = new StringBuilder(PAYLOAD_BYTES);
+    json.append("{\"orderId\":")
+        .append(seq)
+        .append(",\"customer\":\"")
+        .append(key)
+        .append("\",\"amount\":")
+        .append(10 + seq % 990)
+        .append(".50,\"note\":\"");
+    long x = seq * 0x9E3779B97F4A7C15L;
+    while (json.length() < PAYLOAD_BYTES - 2) {
+      x ^= x << 13;
+      x ^= x >>> 7;
+      x ^= x << 17;
+      json.append((char) ('a' + (int) ((x >>> 1) % 26)));
+    }
+    json.append("\"}");
+    return json.toString().getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** Inserts {@code rows} PENDING messages; returns the nanoseconds it took. */
+  static long fill(DataSource dataSource, String topic, int rows, int keys, int lanes) {
+    long started = System.nanoTime();
+    try (Connection connection = dataSource.getConnection()) {
+      connection.setAutoCommit(false);
+      try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
+        for (int i = 0; i < rows; i++) {
+          String key = key(i, keys);
+          insert.setString(1, "backlog-" + i);
+          insert.setString(2, topic);
+          insert.setString(3, key);
+          insert.setBytes(4, payload(i, key));
+          insert.setInt(5, Lanes.laneOf(key, lanes));
+          insert.addBatch();
+          if ((i + 1) % BATCH == 0 || i + 1 == rows) {
+            insert.executeBatch();
+          }
+          if ((i + 1) % COMMIT_EVERY == 0 || i + 1 == rows) {
+            connection.commit();
+          }
+        }
+      }
+      connection.setAutoCommit(true);
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not write the backlog: " + e, e);
+    }
+    return System.nanoTime() - started;
+  }
+}

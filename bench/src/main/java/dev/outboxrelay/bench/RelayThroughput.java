@@ -1,0 +1,155 @@
+package dev.outboxrelay.bench;
+
+import dev.outboxrelay.relay.OutboxRelay;
+import dev.outboxrelay.relay.RelaySettings;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+
+/**
+ * Phase 1: the relay drains a backlog of PENDING rows; the clock runs from {@code start()} until a
+ * consumer has every record and no row is PENDING any more.
+ */
+final class RelayThroughput {
+  static final int ROWS = 200_000;
+  static final int BATCH_SIZE = 2_000;
+  static final int WORKERS = 2;
+  static final Duration POLL_INTERVAL = Duration.ofMillis(10);
+
+  /** The relay's claim query (OutboxStore.CLAIM_LANE), for EXPLAIN. */
+  static final String CLAIM_LANE =
+      """
+      SELECT id, ref_type, ref_id, topic, msg_key, payload, headers, lane, attempts, created_at
+      FROM t_msg WHERE lane = ? AND status = 0 AND next_attempt_at <= UTC_TIMESTAMP(3)
+      ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED""";
+
+  private RelayThroughput() {}
+
+  /** The relay's rate, and what the consumer saw. */
+  record Result(double rate, double seconds, long duplicates, boolean complete) {}
+
+  /** The backlog of {@link #ROWS}, marked SENT on ack (the default). */
+  static Result run(Bench bench) throws Exception {
+    bench.section(
+        "[1] Relay throughput: "
+            + String.format("%,d", ROWS)
+            + "-message backlog drained by OutboxRelay");
+    return run(bench, ROWS, RelaySettings.OnAck.MARK_SENT);
+  }
+
+  /** Drains a backlog of {@code rows} with the given on-ack mode. */
+  static Result run(Bench bench, int rows, RelaySettings.OnAck onAck) throws Exception {
+    try (BenchDatabase db = BenchDatabase.create("bench_relay")) {
+      String topic = bench.newTopic("relay");
+      long insertNanos = Backlog.fill(db.pool("backlog", 1), topic, rows, Bench.KEYS, Bench.LANES);
+      bench.line(
+          "backlog: %,d PENDING rows (%d-byte payloads, %,d keys over %d lanes) inserted in %.1f s"
+              + " (%,.0f rows/s, batched JDBC)",
+          rows,
+          Backlog.PAYLOAD_BYTES,
+          Bench.KEYS,
+          Bench.LANES,
+          Bench.seconds(insertNanos),
+          rows / Bench.seconds(insertNanos));
+      bench.line("t_msg indexes (sql/mysql/V1__outbox.sql): %s", db.indexes());
+      bench.line("claim plan (lane 0): %s", db.explain(CLAIM_LANE, 0, BATCH_SIZE));
+      RelaySettings settings =
+          bench.relaySettings(Bench.LANES, BATCH_SIZE, WORKERS, POLL_INTERVAL, Map.of(), onAck);
+      bench.line("relay: %s", settings);
+      bench.line("topic %s, %d partitions", topic, Bench.PARTITIONS);
+
+      Map<String, Long> statusBefore = Bench.serverStatus(db.jdbc);
+      try (TopicConsumer consumer = new TopicConsumer(bench.bootstrapServers(), topic)) {
+        DataSource pool = db.pool("relay", 8);
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        OutboxRelay relay = new OutboxRelay(pool, settings, meters);
+        Cpu.Snapshot cpuBefore = bench.cpu.snapshot();
+        long started = System.nanoTime();
+        long consumedAt;
+        long doneAt;
+        String history;
+        try {
+          relay.start();
+          if (!consumer.awaitDistinct(rows, Duration.ofMinutes(3))) {
+            throw new IllegalStateException(
+                "only "
+                    + consumer.distinct()
+                    + " of "
+                    + rows
+                    + " records arrived within 3 minutes");
+          }
+          consumedAt = System.nanoTime();
+          long deadline = consumedAt + TimeUnit.SECONDS.toNanos(30);
+          while (db.pending() > 0) {
+            if (System.nanoTime() > deadline) {
+              throw new IllegalStateException("rows still PENDING 30 s after all were consumed");
+            }
+            TimeUnit.MILLISECONDS.sleep(20);
+          }
+          doneAt = System.nanoTime();
+          history = Bench.historyListLength(db.jdbc);
+        } finally {
+          relay.close();
+        }
+        Cpu.Snapshot cpuAfter = bench.cpu.snapshot();
+        Map<String, Long> statusAfter = Bench.serverStatus(db.jdbc);
+
+        double elapsed = Bench.seconds(doneAt - started);
+        double rate = rows / elapsed;
+        long[] arrivals = consumer.sortedArrivals();
+        int p10 = arrivals.length / 10;
+        int p90 = arrivals.length * 9 / 10;
+        double steady = (p90 - p10) / Bench.seconds(arrivals[p90] - arrivals[p10]);
+        // on-ack DELETE leaves no SENT rows: count what is gone
+        long sent =
+            onAck == RelaySettings.OnAck.DELETE
+                ? rows - db.count("SELECT COUNT(*) FROM t_msg")
+                : db.count("SELECT COUNT(*) FROM t_msg WHERE status = 1");
+
+        bench.line(
+            "all %,d consumed after %.2f s, all rows SENT after %.2f s -> %,.0f msg/s"
+                + " (steady 10%%..90%% of the records: %,.0f msg/s)",
+            rows, Bench.seconds(consumedAt - started), elapsed, rate, steady);
+        bench.line(
+            "check: %,d rows %s, %,d distinct records consumed, %,d duplicates%s",
+            sent,
+            onAck == RelaySettings.OnAck.DELETE ? "deleted" : "SENT",
+            arrivals.length,
+            consumer.duplicates(),
+            consumer.duplicates() == 0
+                ? ""
+                : " (published again after a failed commit: see the relay's warnings on stderr)");
+        Timer rounds = meters.find("outbox.poll.duration").timer();
+        DistributionSummary batches = meters.find("outbox.batch.size").summary();
+        double published =
+            meters.find("outbox.messages.published").counters().stream()
+                .mapToDouble(Counter::count)
+                .sum();
+        if (rounds != null && batches != null) {
+          bench.line(
+              "relay rounds (one claim+publish+mark transaction of a worker, non-empty): %d,"
+                  + " mean %.1f rows, mean %.1f ms, max %.1f ms; published %,.0f",
+              rounds.count(),
+              batches.mean(),
+              rounds.mean(TimeUnit.MILLISECONDS),
+              rounds.max(TimeUnit.MILLISECONDS),
+              published);
+        }
+        bench.line("CPU while draining: %s", cpuAfter.coresSince(cpuBefore));
+        bench.line(
+            "MariaDB per message: %s; %s",
+            Bench.perMessage(statusBefore, statusAfter, rows),
+            Bench.locks(statusBefore, statusAfter));
+        bench.line("InnoDB history list length at the end (undo not yet purged): %s", history);
+
+        return new Result(
+            rate, elapsed, consumer.duplicates(), sent == rows && arrivals.length == rows);
+      }
+    }
+  }
+}

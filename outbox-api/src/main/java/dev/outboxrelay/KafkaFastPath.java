@@ -20,6 +20,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -130,12 +131,14 @@ final class KafkaFastPath implements FastPath {
   }
 
   private void publish(List<Long> ids) {
+    List<Long> acked = new ArrayList<>();
     try {
       claimTransaction.executeWithoutResult(
           status -> {
             List<OutboxRow> claimed = store.claimIds(ids);
             BatchPublisher.Outcome outcome = publisher.publish(guard.releasable(claimed));
-            store.markSent(outcome.ackedIds());
+            acked.addAll(outcome.ackedIds());
+            store.markSent(acked);
             if (!outcome.failed().isEmpty()) {
               BatchPublisher.Failure first = outcome.failed().get(0);
               warn(
@@ -148,8 +151,34 @@ final class KafkaFastPath implements FastPath {
                       + ")");
             }
           });
+    } catch (PessimisticLockingFailureException e) {
+      if (acked.isEmpty()) {
+        warn("fast path rolled back, " + ids.size() + " message(s) left to the relay: " + e);
+      } else {
+        markSentAgain(acked, e);
+      }
     } catch (RuntimeException e) {
       warn("fast path failed, " + ids.size() + " message(s) left to the relay: " + e);
+    }
+  }
+
+  /**
+   * A deadlock rolled the transaction back after Kafka acknowledged its messages: mark them SENT in
+   * a new one rather than leave them to the relay, which would publish them again.
+   */
+  private void markSentAgain(List<Long> acked, RuntimeException deadlock) {
+    try {
+      claimTransaction.executeWithoutResult(
+          status -> store.markSent(store.claimIds(acked).stream().map(OutboxRow::id).toList()));
+    } catch (RuntimeException e) {
+      warn(
+          "fast path: "
+              + acked.size()
+              + " acknowledged message(s) not marked SENT ("
+              + deadlock
+              + ", then "
+              + e
+              + "): the relay may publish them again");
     }
   }
 

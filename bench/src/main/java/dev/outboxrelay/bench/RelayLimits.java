@@ -129,7 +129,7 @@ final class RelayLimits {
                 transaction.execute(
                     status -> {
                       long t0 = System.nanoTime();
-                      List<OutboxRow> claimed = store.claimLane(currentLane, batchSize);
+                      List<OutboxRow> claimed = store.claimLanes(List.of(currentLane), batchSize);
                       long t1 = System.nanoTime();
                       if (claimed.isEmpty()) {
                         step[0] += t1 - t0;

@@ -21,12 +21,11 @@ final class RelayThroughput {
   static final int WORKERS = 2;
   static final Duration POLL_INTERVAL = Duration.ofMillis(10);
 
-  /** The relay's claim query (OutboxStore.CLAIM_LANE), for EXPLAIN. */
+  /** The first step of the relay's claim (one part of OutboxStore.candidatesSql), for EXPLAIN. */
   static final String CLAIM_LANE =
       """
-      SELECT id, ref_type, ref_id, topic, msg_key, payload, headers, lane, attempts, created_at
-      FROM t_msg WHERE lane = ? AND status = 0 AND next_attempt_at <= UTC_TIMESTAMP(3)
-      ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED""";
+      SELECT id FROM t_msg WHERE lane = ? AND status = 0 AND next_attempt_at <= UTC_TIMESTAMP(3)
+      ORDER BY id LIMIT ?""";
 
   private RelayThroughput() {}
 

@@ -40,7 +40,7 @@ public final class OutboxStore {
                          status, attempts, next_attempt_at, created_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))""";
 
-  private static final String CLAIM_IDS =
+  static final String CLAIM_IDS =
       """
       SELECT %s FROM t_msg
       WHERE id IN (:ids) AND status = 0 AND next_attempt_at <= UTC_TIMESTAMP(3)
@@ -48,23 +48,13 @@ public final class OutboxStore {
       FOR UPDATE SKIP LOCKED"""
           .formatted(COLUMNS);
 
-  static final String CLAIM_LANE =
+  // The first step of the relay's claim: the candidates, read without locking, one part per lane
+  // of a worker's round, each walking idx_msg_claim in id order (no filesort), in one statement.
+  private static final String CANDIDATES_PART =
       """
-      SELECT %s FROM t_msg
-      WHERE lane = :lane AND status = 0 AND next_attempt_at <= UTC_TIMESTAMP(3)
-      ORDER BY id
-      LIMIT :limit
-      FOR UPDATE SKIP LOCKED"""
-          .formatted(COLUMNS);
-
-  // One part per lane of a worker's round, each walking idx_msg_claim in id order (no filesort),
-  // in one statement: one round trip however many lanes.
-  private static final String CLAIM_LANE_PART =
-      """
-      (SELECT %s FROM t_msg
+      (SELECT id FROM t_msg
        WHERE lane = ? AND status = 0 AND next_attempt_at <= UTC_TIMESTAMP(3)
-       ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)"""
-          .formatted(COLUMNS);
+       ORDER BY id LIMIT ?)""";
 
   // The ordering guard: per key, the oldest PENDING (or PREPARED, which may still be confirmed)
   // row that is not in the publisher's own claimed set. idx_msg_key serves it.
@@ -81,7 +71,7 @@ public final class OutboxStore {
 
   private static final String DELETE_SENT =
       """
-      DELETE FROM t_msg WHERE id IN (:ids) AND status = 0""";
+      DELETE FROM t_msg WHERE id = ? AND status = 0""";
 
   private static final String MARK_RETRY =
       """
@@ -180,15 +170,12 @@ public final class OutboxStore {
     return named.query(CLAIM_IDS, new MapSqlParameterSource("ids", ids), ROW);
   }
 
-  /** Locks and returns up to {@code limit} due rows of one lane, oldest first. */
-  public List<OutboxRow> claimLane(int lane, int limit) {
-    return named.query(
-        CLAIM_LANE, new MapSqlParameterSource("lane", lane).addValue("limit", limit), ROW);
-  }
-
   /**
-   * Locks and returns up to {@code limitPerLane} due rows of each of {@code lanes}, oldest first
-   * per lane, in one statement; the result is in id order.
+   * Locks and returns up to {@code limitPerLane} due rows of each of {@code lanes}, oldest first,
+   * skipping rows locked by others; the result is in id order. Two steps: the candidates are read
+   * from idx_msg_claim without locking, then locked through the primary key ({@link #claimIds}). A
+   * locking read of the index itself would keep the index entries of the rows it skips locked until
+   * it commits, so the fast path's UPDATE of those rows would wait for the relay.
    */
   public List<OutboxRow> claimLanes(List<Integer> lanes, int limitPerLane) {
     if (lanes.isEmpty()) {
@@ -199,14 +186,11 @@ public final class OutboxStore {
       args[2 * i] = lanes.get(i);
       args[2 * i + 1] = limitPerLane;
     }
-    List<OutboxRow> rows =
-        new java.util.ArrayList<>(jdbc.query(claimLanesSql(lanes.size()), ROW, args));
-    rows.sort(java.util.Comparator.comparingLong(OutboxRow::id));
-    return rows;
+    return claimIds(jdbc.queryForList(candidatesSql(lanes.size()), Long.class, args));
   }
 
-  static String claimLanesSql(int lanes) {
-    return String.join("\nUNION ALL\n", java.util.Collections.nCopies(lanes, CLAIM_LANE_PART));
+  static String candidatesSql(int lanes) {
+    return String.join("\nUNION ALL\n", java.util.Collections.nCopies(lanes, CANDIDATES_PART));
   }
 
   /**
@@ -238,9 +222,26 @@ public final class OutboxStore {
     updateAll(MARK_SENT, ids);
   }
 
-  /** Deletes claimed, acknowledged rows instead of keeping them as SENT. */
+  /**
+   * Deletes claimed, acknowledged rows instead of keeping them as SENT: one statement per row, in
+   * one batch; one multi-row DELETE made concurrent relay workers deadlock each other.
+   */
   public void deleteSent(Collection<Long> ids) {
-    updateAll(DELETE_SENT, ids);
+    int[][] counts = jdbc.batchUpdate(DELETE_SENT, ids, ids.size(), (ps, id) -> ps.setLong(1, id));
+    // A rewritten batch may report SUCCESS_NO_INFO instead of a count: only a 0 is a known miss.
+    long missed =
+        java.util.Arrays.stream(counts)
+            .flatMapToInt(java.util.Arrays::stream)
+            .filter(c -> c == 0)
+            .count();
+    if (missed > 0) {
+      throw new IllegalStateException(
+          "expected to delete "
+              + ids.size()
+              + " claimed PENDING rows of t_msg but "
+              + missed
+              + " were not there: were they claimed FOR UPDATE in this transaction?");
+    }
   }
 
   /** Schedules another attempt of a claimed row after {@code backoffMillis}. */

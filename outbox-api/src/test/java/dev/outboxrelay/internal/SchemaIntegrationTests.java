@@ -57,13 +57,14 @@ class SchemaIntegrationTests {
   }
 
   @Test
-  void claimQueryUsesTheLaneIndexWithoutFilesort() {
+  void claimWalksTheLaneIndexInIdOrderAndLocksThroughThePrimaryKey() {
     // a worker's round over three lanes: one part per lane, each in id order from the index
-    String sql = OutboxStore.claimLanesSql(3);
+    String candidates = OutboxStore.candidatesSql(3);
     for (String value : List.of("3", "500", "4", "500", "5", "500")) {
-      sql = sql.replaceFirst("\\?", value);
+      candidates = candidates.replaceFirst("\\?", value);
     }
-    List<Map<String, Object>> plan = jdbc.queryForList("EXPLAIN " + sql);
+    List<Map<String, Object>> plan = jdbc.queryForList("EXPLAIN " + candidates);
+    Map<String, Object> lock = explain(OutboxStore.CLAIM_IDS.replace(":ids", "3, 19, 35, 51"));
 
     assertThat(plan).filteredOn(row -> "t_msg".equals(row.get("table"))).hasSize(3);
     for (Map<String, Object> part : plan) {
@@ -73,6 +74,9 @@ class SchemaIntegrationTests {
       }
       assertThat(String.valueOf(part.get("Extra"))).doesNotContainIgnoringCase("filesort");
     }
+    assertThat(lock.get("key")).isEqualTo("PRIMARY");
+    assertThat(lock.get("type")).isEqualTo("range");
+    assertThat(String.valueOf(lock.get("Extra"))).doesNotContainIgnoringCase("filesort");
   }
 
   @Test

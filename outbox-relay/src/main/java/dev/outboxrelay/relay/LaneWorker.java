@@ -57,7 +57,7 @@ final class LaneWorker implements Runnable {
       } catch (KafkaUnavailable e) {
         trouble("Kafka is unreachable", e);
       } catch (RuntimeException e) {
-        trouble("a batch failed (database unreachable?)", e);
+        trouble("a round failed", e);
       }
       if (!again && pause(troubleBackoff.isZero() ? settings.pollInterval() : troubleBackoff)) {
         return;

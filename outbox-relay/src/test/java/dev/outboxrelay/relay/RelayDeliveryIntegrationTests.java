@@ -73,6 +73,26 @@ class RelayDeliveryIntegrationTests {
   }
 
   @Test
+  void onAckDeleteRemovesEveryDeliveredRow() {
+    RelayFixture.Writer writer = fixture.writer(false);
+    for (int i = 0; i < 500; i++) {
+      writer.send("key-" + (i % 17), "m" + i);
+    }
+    Set<Long> written = allIds();
+    try (TopicReader reader =
+        TopicReader.fromNow(TestServers.kafka().bootstrapServers(), fixture.topic)) {
+      fixture.startRelay(p -> p.setOnAck(RelaySettings.OnAck.DELETE));
+
+      List<Received> received = reader.awaitCount(500, DELIVERY);
+
+      await().atMost(DELIVERY).until(() -> fixture.count("SELECT COUNT(*) FROM t_msg") == 0);
+      assertThat(received).extracting(Received::outboxId).doesNotHaveDuplicates();
+      assertThat(received.stream().map(Received::outboxId).collect(Collectors.toSet()))
+          .isEqualTo(written);
+    }
+  }
+
+  @Test
   void brokerOutageMidStreamLosesNothingAndMarksNothingSentWithoutAnAck() throws Exception {
     RelayFixture.Writer writer = fixture.writer(false);
     try (TopicReader reader =

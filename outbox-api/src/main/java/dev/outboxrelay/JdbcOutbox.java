@@ -19,6 +19,7 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
   private final TransactionTemplate ownTransaction;
   private final OutboxSettings settings;
   private final FastPath fastPath;
+  private final java.time.Duration relayDelay;
 
   JdbcOutbox(
       DataSource dataSource,
@@ -30,6 +31,9 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
     this.ownTransaction = new TransactionTemplate(transactionManager);
     this.settings = settings;
     this.fastPath = fastPath;
+    // With a fast path, the relay leaves new rows to it for a moment instead of racing it.
+    this.relayDelay =
+        fastPath == FastPath.NONE ? java.time.Duration.ZERO : settings.fastPathRelayDelay();
   }
 
   @Override
@@ -64,7 +68,8 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
             message.payload(),
             headersJson,
             Lanes.laneOf(message.key(), settings.lanes())),
-        MessageStatus.PENDING);
+        MessageStatus.PENDING,
+        relayDelay);
   }
 
   /**

@@ -75,7 +75,7 @@ final class KafkaFastPath implements FastPath {
   static Producer<byte[], byte[]> createProducer(OutboxSettings settings) {
     Map<String, Object> config = new HashMap<>();
     // Defaults the user may override: keep waits short, the relay covers for a slow Kafka.
-    config.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
     config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
     config.put(
@@ -135,7 +135,7 @@ final class KafkaFastPath implements FastPath {
     try {
       claimTransaction.executeWithoutResult(
           status -> {
-            List<OutboxRow> claimed = store.claimIds(ids);
+            List<OutboxRow> claimed = store.claimFresh(ids);
             BatchPublisher.Outcome outcome = publisher.publish(guard.releasable(claimed));
             acked.addAll(outcome.ackedIds());
             store.markSent(acked);
@@ -169,7 +169,7 @@ final class KafkaFastPath implements FastPath {
   private void markSentAgain(List<Long> acked, RuntimeException deadlock) {
     try {
       claimTransaction.executeWithoutResult(
-          status -> store.markSent(store.claimIds(acked).stream().map(OutboxRow::id).toList()));
+          status -> store.markSent(store.claimFresh(acked).stream().map(OutboxRow::id).toList()));
     } catch (RuntimeException e) {
       warn(
           "fast path: "

@@ -26,6 +26,9 @@ import java.util.TreeMap;
  *     waiting for the fast path, 1 to 1,000,000, default 10,000; beyond it the relay delivers
  * @param fastPathAckTimeout {@code outbox.fast-path.ack-timeout}: how long the fast path waits for
  *     Kafka's acks while it holds the row locks, 100 ms to 5 min, default 10 s
+ * @param fastPathRelayDelay {@code outbox.fast-path.relay-delay}: how long the relay leaves a new
+ *     message to the fast path before it publishes it itself, 0 to 1 min, default 1 s; without it
+ *     relay and fast path race for the newest rows and the relay's poll interval shows in latency
  */
 public record OutboxSettings(
     String defaultTopic,
@@ -36,7 +39,8 @@ public record OutboxSettings(
     boolean fastPathEnabled,
     int fastPathThreads,
     int fastPathQueueCapacity,
-    Duration fastPathAckTimeout) {
+    Duration fastPathAckTimeout,
+    Duration fastPathRelayDelay) {
 
   public static final int MAX_PAYLOAD_CAPACITY = 16_777_215;
 
@@ -57,6 +61,12 @@ public record OutboxSettings(
         || fastPathAckTimeout.compareTo(Duration.ofMinutes(5)) > 0) {
       throw new IllegalArgumentException(
           "outbox.fast-path.ack-timeout must be between 100ms and 5m, was " + fastPathAckTimeout);
+    }
+    if (fastPathRelayDelay == null
+        || fastPathRelayDelay.isNegative()
+        || fastPathRelayDelay.compareTo(Duration.ofMinutes(1)) > 0) {
+      throw new IllegalArgumentException(
+          "outbox.fast-path.relay-delay must be between 0 and 1m, was " + fastPathRelayDelay);
     }
   }
 
@@ -94,6 +104,8 @@ public record OutboxSettings(
         + fastPathQueueCapacity
         + ", fastPathAckTimeout="
         + fastPathAckTimeout
+        + ", fastPathRelayDelay="
+        + fastPathRelayDelay
         + "]";
   }
 
@@ -115,6 +127,7 @@ public record OutboxSettings(
     private int fastPathThreads = 2;
     private int fastPathQueueCapacity = 10_000;
     private Duration fastPathAckTimeout = Duration.ofSeconds(10);
+    private Duration fastPathRelayDelay = Duration.ofSeconds(1);
 
     private Builder() {}
 
@@ -163,6 +176,11 @@ public record OutboxSettings(
       return this;
     }
 
+    public Builder fastPathRelayDelay(Duration fastPathRelayDelay) {
+      this.fastPathRelayDelay = fastPathRelayDelay;
+      return this;
+    }
+
     public OutboxSettings build() {
       return new OutboxSettings(
           defaultTopic,
@@ -173,7 +191,8 @@ public record OutboxSettings(
           fastPathEnabled,
           fastPathThreads,
           fastPathQueueCapacity,
-          fastPathAckTimeout);
+          fastPathAckTimeout,
+          fastPathRelayDelay);
     }
   }
 }

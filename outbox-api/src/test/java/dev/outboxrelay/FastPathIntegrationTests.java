@@ -66,12 +66,31 @@ class FastPathIntegrationTests {
   }
 
   @Test
+  void withTheFastPathOnTheRelayLeavesNewRowsToItForTheRelayDelay() {
+    long id = tx.execute(status -> outbox.send(message("k", "delay-1")));
+
+    // the relay claims only rows whose next_attempt_at has passed
+    assertThat(
+            fixture.count(
+                "SELECT TIMESTAMPDIFF(MICROSECOND, created_at, next_attempt_at) FROM t_msg"
+                    + " WHERE id = ?",
+                id))
+        .isEqualTo(1_000_000);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> fixture.status(id) == MessageStatus.SENT.code());
+  }
+
+  @Test
   void olderPendingRowOfTheSameKeyHoldsBackTheNewerOneButNotOtherKeys() throws Exception {
     long older = outbox.send(message("customer-1", "older"));
     await().atMost(DELIVERY).until(() -> fixture.status(older) == MessageStatus.SENT.code());
     // An older PENDING row of customer-1, locked by another publisher (think: a relay worker in
     // the middle of its batch): the fast path must not overtake it.
-    fixture.jdbc.update("UPDATE t_msg SET status = 0, sent_at = NULL WHERE id = ?", older);
+    fixture.jdbc.update(
+        "UPDATE t_msg SET status = 0, sent_at = NULL, next_attempt_at = UTC_TIMESTAMP(3)"
+            + " WHERE id = ?",
+        older);
     PlatformTransactionManager txManager = fixture.bean(PlatformTransactionManager.class);
     DefaultTransactionDefinition otherPublisher = new DefaultTransactionDefinition();
     otherPublisher.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);

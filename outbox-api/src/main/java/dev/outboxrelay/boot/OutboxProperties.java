@@ -38,6 +38,7 @@ public class OutboxProperties {
         .fastPathThreads(fastPath.threads)
         .fastPathQueueCapacity(fastPath.queueCapacity)
         .fastPathAckTimeout(fastPath.ackTimeout)
+        .fastPathRelayDelay(fastPath.relayDelay)
         .build();
   }
 
@@ -119,6 +120,17 @@ public class OutboxProperties {
 
     /** How long to wait for Kafka's acks while holding the row locks (100ms to 5m). */
     private Duration ackTimeout = Duration.ofSeconds(10);
+
+    /** How long the relay leaves a new message to the fast path before publishing it (0 to 1m). */
+    private Duration relayDelay = Duration.ofSeconds(1);
+
+    public Duration getRelayDelay() {
+      return relayDelay;
+    }
+
+    public void setRelayDelay(Duration relayDelay) {
+      this.relayDelay = relayDelay;
+    }
 
     public boolean isEnabled() {
       return enabled;

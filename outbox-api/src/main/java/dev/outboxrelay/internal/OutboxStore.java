@@ -38,7 +38,16 @@ public final class OutboxStore {
       """
       INSERT INTO t_msg (msg_order_id, ref_type, ref_id, topic, msg_key, payload, headers, lane,
                          status, attempts, next_attempt_at, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))""";
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, DATE_ADD(UTC_TIMESTAMP(3), INTERVAL ? MICROSECOND),
+              UTC_TIMESTAMP(3))""";
+
+  private static final String CLAIM_FRESH =
+      """
+      SELECT %s FROM t_msg
+      WHERE id IN (:ids) AND status = 0 AND attempts = 0
+      ORDER BY id
+      FOR UPDATE SKIP LOCKED"""
+          .formatted(COLUMNS);
 
   static final String CLAIM_IDS =
       """
@@ -149,6 +158,15 @@ public final class OutboxStore {
 
   /** Inserts a message row with the given status and returns its id. */
   public long insertMessage(NewMessage message, MessageStatus status) {
+    return insertMessage(message, status, java.time.Duration.ZERO);
+  }
+
+  /**
+   * Inserts a message row that the relay leaves alone for {@code relayDelay} (its first {@code
+   * next_attempt_at}): the fast path's head start. Returns its id.
+   */
+  public long insertMessage(
+      NewMessage message, MessageStatus status, java.time.Duration relayDelay) {
     return insertReturningId(
         INSERT_MESSAGE,
         message.msgOrderId(),
@@ -159,7 +177,19 @@ public final class OutboxStore {
         message.payload(),
         message.headersJson(),
         message.lane(),
-        status.code());
+        status.code(),
+        relayDelay.toNanos() / 1000);
+  }
+
+  /**
+   * The fast path's claim: locks and returns those of {@code ids} that were never attempted,
+   * whatever their {@code next_attempt_at} (the relay's delay), skipping rows locked by others.
+   */
+  public List<OutboxRow> claimFresh(Collection<Long> ids) {
+    if (ids.isEmpty()) {
+      return List.of();
+    }
+    return named.query(CLAIM_FRESH, new MapSqlParameterSource("ids", ids), ROW);
   }
 
   /** Locks and returns those of {@code ids} that are still due, skipping rows locked by others. */

@@ -80,11 +80,21 @@ public final class OutboxBench {
     double naive0 =
         phaseRate(
             phase(
-                bench, "[2] naive linger 0", () -> NaiveRelay.run(bench, 0, NAIVE_ROWS_LINGER_0)));
+                bench,
+                "[2] naive linger 0",
+                () -> NaiveRelay.run(bench, 0, NAIVE_ROWS_LINGER_0, false)));
+    double naive0Indexed =
+        phaseRate(
+            phase(
+                bench,
+                "[2] naive linger 0 indexed",
+                () -> NaiveRelay.run(bench, 0, NAIVE_ROWS_LINGER_0, true)));
     double naive5 =
         phaseRate(
             phase(
-                bench, "[2] naive linger 5", () -> NaiveRelay.run(bench, 5, NAIVE_ROWS_LINGER_5)));
+                bench,
+                "[2] naive linger 5",
+                () -> NaiveRelay.run(bench, 5, NAIVE_ROWS_LINGER_5, false)));
 
     bench.section(
         "[3] End-to-end latency, commit -> consumer, at "
@@ -140,10 +150,29 @@ public final class OutboxBench {
           null,
           null);
     }
+    if (!Double.isNaN(naive0Indexed)) {
+      report.add(
+          "[2] naive relay, linger.ms=0, index (status, id)",
+          String.format("%,.0f msg/s", naive0Indexed),
+          null,
+          null);
+    }
     double ratio = relayRate / naive0;
     if (!Double.isNaN(ratio)) {
       report.add(
-          "[1]/[2] relay / naive (linger 0)", String.format("%.1fx", ratio), ">= 25x", ratio >= 25);
+          "[1]/[2] relay / naive (linger 0, schema as is)",
+          String.format("%.1fx", ratio),
+          null,
+          null);
+    }
+    // The target is judged against the naive relay's best case: an index that serves its select.
+    double fairRatio = relayRate / naive0Indexed;
+    if (!Double.isNaN(fairRatio)) {
+      report.add(
+          "[1]/[2] relay / naive (linger 0, with its index)",
+          String.format("%.1fx", fairRatio),
+          ">= 25x",
+          fairRatio >= 25);
     }
     long pollMillis = EndToEndLatency.POLL_INTERVAL.toMillis();
     if (relayOnly != null) {

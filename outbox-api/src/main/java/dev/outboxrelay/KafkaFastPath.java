@@ -4,6 +4,7 @@ import dev.outboxrelay.internal.BatchPublisher;
 import dev.outboxrelay.internal.OrderingGuard;
 import dev.outboxrelay.internal.OutboxRow;
 import dev.outboxrelay.internal.OutboxStore;
+import dev.outboxrelay.internal.ProducerSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,7 +18,6 @@ import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.PessimisticLockingFailureException;
@@ -83,13 +83,7 @@ final class KafkaFastPath implements FastPath {
         (int) Math.max(6_000, settings.fastPathAckTimeout().toMillis()));
     config.put(ProducerConfig.CLIENT_ID_CONFIG, "outbox-fast-path");
     config.putAll(settings.kafkaProperties());
-    // What the guarantees rest on: not overridable.
-    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrapServers());
-    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    config.put(ProducerConfig.ACKS_CONFIG, "all");
-    config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-    config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-    return new KafkaProducer<>(config);
+    return new KafkaProducer<>(ProducerSettings.enforce(config, settings.kafkaBootstrapServers()));
   }
 
   @Override

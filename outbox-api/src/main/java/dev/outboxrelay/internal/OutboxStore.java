@@ -156,11 +156,6 @@ public final class OutboxStore {
     return insertReturningId(INSERT_ORDER, refType, refId);
   }
 
-  /** Inserts a message row with the given status and returns its id. */
-  public long insertMessage(NewMessage message, MessageStatus status) {
-    return insertMessage(message, status, java.time.Duration.ZERO);
-  }
-
   /**
    * Inserts a message row that the relay leaves alone for {@code relayDelay} (its first {@code
    * next_attempt_at}): the fast path's head start. Returns its id.

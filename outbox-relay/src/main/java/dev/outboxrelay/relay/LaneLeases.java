@@ -76,12 +76,14 @@ final class LaneLeases {
     List<Integer> locked = new ArrayList<>(lanes.size());
     try {
       for (int lane : lanes) {
-        if (laneInUse[lane].tryLock()) {
+        ReentrantLock inUse = laneInUse[lane];
+        if (!inUse.tryLock()) {
+          continue; // being released
+        }
+        if (held.containsKey(lane)) {
           locked.add(lane);
-          if (!held.containsKey(lane)) {
-            locked.remove(locked.size() - 1);
-            laneInUse[lane].unlock();
-          }
+        } else {
+          inUse.unlock();
         }
       }
       return locked.isEmpty() ? null : batch.apply(locked);

@@ -5,6 +5,7 @@ import dev.outboxrelay.internal.MessageStatus;
 import dev.outboxrelay.internal.OutboxStore;
 import java.sql.Connection;
 import java.util.List;
+import java.util.Optional;
 import javax.sql.DataSource;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.datasource.DataSourceUtils;
@@ -49,6 +50,11 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
     Long id = ownTransaction.execute(status -> write(message, headersJson));
     fastPath.publishAfterCommit(List.of(id));
     return id;
+  }
+
+  @Override
+  public Optional<DeliveryStatus> deliveryStatus(long messageId) {
+    return store.statusOf(messageId).map(status -> DeliveryStatus.valueOf(status.name()));
   }
 
   private long write(OutboxMessage message, String headersJson) {

@@ -21,4 +21,14 @@ public interface Outbox {
    *     was already written
    */
   long send(OutboxMessage message);
+
+  /**
+   * Reads where message {@code messageId} (an id {@link #send} returned) stands, without locking
+   * it; outside a transaction, or in the caller's.
+   *
+   * @return the status, or empty when there is no such message: its transaction never committed, or
+   *     the row was removed after delivery (relay with {@code on-ack=delete}, or purged after the
+   *     retention)
+   */
+  java.util.Optional<DeliveryStatus> deliveryStatus(long messageId);
 }

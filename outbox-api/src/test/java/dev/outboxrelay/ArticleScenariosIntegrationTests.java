@@ -56,6 +56,7 @@ class ArticleScenariosIntegrationTests {
         .containsEntry("outbox-ref-id", "user-1")
         .containsKey("outbox-created-at");
     await().atMost(DELIVERY).until(() -> fixture.status(id) == MessageStatus.SENT.code());
+    assertThat(fixture.bean(Outbox.class).deliveryStatus(id)).contains(DeliveryStatus.SENT);
     assertThat(fixture.count("SELECT COUNT(*) FROM t_user")).isEqualTo(1);
     assertThat(fixture.count("SELECT COUNT(*) FROM t_msg_order WHERE ref_id = 'user-1'"))
         .isEqualTo(1);
@@ -63,12 +64,15 @@ class ArticleScenariosIntegrationTests {
 
   @Test
   void rolledBackBusinessTransactionLeavesNoMessageAndNothingIsDelivered() {
+    long lastId = msgSender.send("before", 9, "before-1");
     assertThatThrownBy(() -> users.registerFail(1, "Zhang San"))
         .isInstanceOf(IllegalStateException.class);
 
+    // the rolled-back row took the next id: there is none, so its status is empty
+    assertThat(fixture.bean(Outbox.class).deliveryStatus(lastId + 1)).isEmpty();
     assertThat(fixture.count("SELECT COUNT(*) FROM t_user")).isZero();
-    assertThat(fixture.count("SELECT COUNT(*) FROM t_msg")).isZero();
-    assertThat(fixture.count("SELECT COUNT(*) FROM t_msg_order")).isZero();
+    assertThat(fixture.count("SELECT COUNT(*) FROM t_msg")).isEqualTo(1);
+    assertThat(fixture.count("SELECT COUNT(*) FROM t_msg_order")).isEqualTo(1);
     // Not later either: a message committed afterwards arrives, the rolled-back one never does
     // (there is no row left that anyone could publish).
     users.register(2, "Li Si");

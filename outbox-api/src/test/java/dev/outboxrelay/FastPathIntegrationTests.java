@@ -63,6 +63,7 @@ class FastPathIntegrationTests {
         .during(Duration.ofSeconds(6))
         .atMost(Duration.ofSeconds(10))
         .until(() -> fixture.status(id) == MessageStatus.PENDING.code());
+    assertThat(outbox.deliveryStatus(id)).contains(DeliveryStatus.PENDING);
   }
 
   @Test

@@ -17,4 +17,16 @@ public enum MessageStatus {
   public int code() {
     return code;
   }
+
+  /**
+   * @throws IllegalArgumentException if {@code code} is none of these statuses' codes
+   */
+  public static MessageStatus ofCode(int code) {
+    for (MessageStatus status : values()) {
+      if (status.code == code) {
+        return status;
+      }
+    }
+    throw new IllegalArgumentException("unknown t_msg.status " + code);
+  }
 }

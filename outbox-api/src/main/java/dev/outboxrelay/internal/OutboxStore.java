@@ -124,6 +124,10 @@ public final class OutboxStore {
       SELECT id, msg_key FROM t_msg
       WHERE lane IN (:lanes) AND status IN (0, 4) AND id < :maxId AND id NOT IN (:claimed)""";
 
+  private static final String STATUS_OF =
+      """
+      SELECT status FROM t_msg WHERE id = ?""";
+
   private static final int LAST_ERROR_MAX = 1000;
 
   private static final RowMapper<OutboxRow> ROW =
@@ -174,6 +178,20 @@ public final class OutboxStore {
         message.lane(),
         status.code(),
         relayDelay.toNanos() / 1000);
+  }
+
+  /**
+   * The status of message {@code id}, read by primary key without a lock; empty when there is no
+   * such row.
+   */
+  public java.util.Optional<MessageStatus> statusOf(long id) {
+    return jdbc.query(
+        STATUS_OF,
+        rs ->
+            rs.next()
+                ? java.util.Optional.of(MessageStatus.ofCode(rs.getInt(1)))
+                : java.util.Optional.empty(),
+        id);
   }
 
   /**

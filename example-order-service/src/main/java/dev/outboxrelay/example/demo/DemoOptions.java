@@ -1,0 +1,48 @@
+package dev.outboxrelay.example.demo;
+
+import java.time.Duration;
+
+/**
+ * How the demo runs (see {@link OrderDemo} for the command line).
+ *
+ * @param orders orders per stack, at least 10
+ * @param clients concurrent HTTP clients per stack, at least 1
+ * @param rate orders per second per stack, more than 0
+ * @param outage how long Kafka is down, starting at 30 % of the load
+ * @param compare whether to run approaches 1 and 2 beside the outbox
+ * @param seed the order script's seed
+ * @param settleTimeout longest wait, after the load, for the last events to be credited
+ * @param progress whether to show a progress bar
+ */
+record DemoOptions(
+    int orders,
+    int clients,
+    double rate,
+    Duration outage,
+    boolean compare,
+    long seed,
+    Duration settleTimeout,
+    boolean progress) {
+
+  DemoOptions {
+    if (orders < 10) {
+      throw new IllegalArgumentException("--orders must be at least 10, was " + orders);
+    }
+    if (clients < 1 || clients > 64) {
+      throw new IllegalArgumentException("--clients must be 1 to 64, was " + clients);
+    }
+    if (!(rate > 0 && rate <= 2000)) {
+      throw new IllegalArgumentException(
+          "--rate must be more than 0 and at most 2000, was " + rate);
+    }
+    if (outage.isNegative() || outage.compareTo(Duration.ofMinutes(5)) > 0) {
+      throw new IllegalArgumentException(
+          "--outage-seconds must be 0 to 300, was " + outage.toSeconds());
+    }
+  }
+
+  /** How long placing the orders takes at {@link #rate}. */
+  Duration loadDuration() {
+    return Duration.ofNanos((long) (orders / rate * 1e9));
+  }
+}

@@ -1,0 +1,239 @@
+package dev.outboxrelay.example.demo;
+
+import dev.outboxrelay.example.orders.Publishing;
+import dev.outboxrelay.testsupport.DatabaseServer;
+import dev.outboxrelay.testsupport.KafkaBroker;
+import dev.outboxrelay.testsupport.TestServers;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The demo: real MariaDB and Kafka servers, two relay replicas in JVMs of their own (as a
+ * deployment with two replicas runs them), and for each publishing strategy an order service and a
+ * points service. {@link #play()} runs the article's scenarios, then the order load with a Kafka
+ * outage and a relay crash, and reads the books.
+ */
+final class DemoRun implements AutoCloseable {
+  static final String ORDER_TOPIC = "order-events";
+  static final String USER_TOPIC = "user-events";
+
+  /** The relay's settings in the demo: leases and backoff short enough for a short run. */
+  private static final Map<String, String> RELAY_SETTINGS =
+      Map.of(
+          "OUTBOX_RELAY_LEASE_DURATION", "6s",
+          "OUTBOX_RELAY_SEND_TIMEOUT", "3s",
+          "OUTBOX_RELAY_POLL_INTERVAL", "50ms",
+          "OUTBOX_RELAY_BACKOFF_INITIAL", "500ms",
+          "OUTBOX_RELAY_BACKOFF_MAX", "5s",
+          "OUTBOX_RELAY_SHUTDOWN_TIMEOUT", "5s");
+
+  private static final Duration RELAY_RESTART_AFTER_OUTAGE = Duration.ofSeconds(2);
+
+  private final DemoOptions options;
+  private final PrintStream out;
+  private final Path logDir;
+  private final DatabaseServer database;
+  private final KafkaBroker kafka;
+  private final List<ServiceStack> stacks = new ArrayList<>();
+  private final ServiceStack outbox;
+
+  /** The relay replicas; the first is the one the demo kills and starts again. */
+  private final RelayProcess[] relays = new RelayProcess[2];
+
+  private int relayStarts;
+
+  /** The outcome of {@link #play()}. */
+  record Result(
+      boolean scenariosAsTheArticleSays,
+      boolean settled,
+      Duration settleTime,
+      List<String> timeline,
+      List<Books> books) {
+
+    Books outbox() {
+      return books.get(0);
+    }
+
+    /** The outbox lost nothing, credited no ghost, and the scenarios went as the article says. */
+    boolean balanced() {
+      return scenariosAsTheArticleSays && settled && outbox().balanced();
+    }
+  }
+
+  /** Starts the servers, the services and the relay. */
+  DemoRun(DemoOptions options, Path logDir, PrintStream out) {
+    this.options = options;
+    this.out = out;
+    this.logDir = logDir;
+    out.println("Starting MariaDB 11.4 and a Kafka broker (KRaft) from Maven artifacts ...");
+    database = TestServers.database();
+    kafka = TestServers.kafka();
+    kafka.createTopic(USER_TOPIC, 1);
+    try {
+      out.println("Starting the order and points services and the relay ...");
+      outbox = ServiceStack.start(Publishing.OUTBOX, database, kafka, ORDER_TOPIC);
+      stacks.add(outbox);
+      // The relays need the outbox tables, which the order service created at start-up.
+      for (int i = 0; i < relays.length; i++) {
+        relays[i] = startRelay(i + 1);
+      }
+      if (options.compare()) {
+        stacks.add(
+            ServiceStack.start(
+                Publishing.IN_TRANSACTION, database, kafka, ORDER_TOPIC + "-in-transaction"));
+        stacks.add(
+            ServiceStack.start(
+                Publishing.AFTER_COMMIT, database, kafka, ORDER_TOPIC + "-after-commit"));
+      }
+      for (RelayProcess relay : relays) {
+        relay.awaitReady();
+      }
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  private RelayProcess startRelay(int replica) {
+    relayStarts++;
+    Map<String, String> settings = new java.util.HashMap<>(RELAY_SETTINGS);
+    settings.put("OUTBOX_RELAY_INSTANCE_ID", "relay-" + replica + "-start-" + relayStarts);
+    return RelayProcess.start(
+        outbox.ordersDatabase.jdbcUrl(),
+        database.username(),
+        database.password(),
+        kafka.bootstrapServers(),
+        settings,
+        logDir.resolve("relay-" + replica + "-start-" + relayStarts + ".log"));
+  }
+
+  /** Kills replica 1 with SIGKILL and starts it again; replica 2 takes over its lanes meanwhile. */
+  private RelayProcess killAndStartRelay() {
+    relays[0].kill();
+    relays[0] = startRelay(1);
+    return relays[0];
+  }
+
+  Result play() {
+    boolean scenarios = ArticleScenarios.run(outbox, kafka.bootstrapServers(), USER_TOPIC, out);
+
+    List<ScriptedOrder> script = ScriptedOrder.script(options.orders(), options.seed());
+    out.printf(
+        "Part 2: %,d orders per stack from %d clients each at %.0f orders/s; Kafka down for %d s"
+            + " from %.1f s, then relay replica 1 of 2 killed (SIGKILL) and restarted%n",
+        options.orders(),
+        options.clients(),
+        options.rate(),
+        options.outage().toSeconds(),
+        outageStart().toMillis() / 1000.0);
+    Map<ServiceStack, OrderLoad.Answers> answers;
+    List<String> timeline;
+    java.time.Instant kafkaDownAt;
+    try (Progress progress =
+        options.progress()
+            ? Progress.bar("orders", (long) options.orders() * stacks.size())
+            : Progress.NONE) {
+      FaultTimeline faults =
+          new FaultTimeline(
+              kafka,
+              this::killAndStartRelay,
+              outageStart(),
+              options.outage(),
+              RELAY_RESTART_AFTER_OUTAGE,
+              progress);
+      long start = System.nanoTime();
+      faults.start(start);
+      answers = OrderLoad.run(stacks, script, options.clients(), options.rate(), start, progress);
+      progress.phase("waiting for the fault timeline");
+      timeline = faults.await();
+      kafkaDownAt = faults.kafkaDownAt();
+    }
+
+    out.printf(
+        "Settling: until nothing is PENDING and every record is consumed (at most %d s) ...%n",
+        options.settleTimeout().toSeconds());
+    long settleStart = System.nanoTime();
+    boolean settled = settle();
+    Duration settleTime = Duration.ofNanos(System.nanoTime() - settleStart);
+
+    List<Books> books = new ArrayList<>();
+    for (ServiceStack stack : stacks) {
+      books.add(
+          Books.of(
+              stack, script.size(), answers.get(stack), kafkaDownAt, kafka.bootstrapServers()));
+    }
+    return new Result(scenarios, settled, settleTime, timeline, books);
+  }
+
+  private Duration outageStart() {
+    Duration thirty = options.loadDuration().multipliedBy(3).dividedBy(10);
+    return thirty.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : thirty;
+  }
+
+  /** Waits until the outbox has nothing PENDING and each points service consumed every record. */
+  private boolean settle() {
+    long deadline = System.nanoTime() + options.settleTimeout().toNanos();
+    while (System.nanoTime() < deadline) {
+      if (settled()) {
+        return true;
+      }
+      LockSupport.parkNanos(Duration.ofMillis(250).toNanos());
+    }
+    return settled();
+  }
+
+  private boolean settled() {
+    Integer pending =
+        outbox.orders.queryForObject("SELECT COUNT(*) FROM t_msg WHERE status = 0", Integer.class);
+    if (pending != 0) {
+      return false;
+    }
+    for (ServiceStack stack : stacks) {
+      var consumed = stack.consumerStats();
+      long processed = consumed.credited() + consumed.duplicates() + consumed.rejected();
+      if (processed < Books.recordsOn(kafka.bootstrapServers(), stack.topic)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Where to find each part, for {@code --keep-running}. */
+  void printEndpoints() {
+    String orders = outbox.orderUrl();
+    out.println("Everything keeps running; Ctrl-C stops it.");
+    out.println("  order service   " + orders + "/orders");
+    out.println("  points service  " + outbox.pointsUrl() + "/points/{userId}");
+    for (RelayProcess relay : relays) {
+      out.println("  relay           " + relay.url() + "/actuator/prometheus");
+    }
+    out.println("  MariaDB         " + outbox.ordersDatabase.jdbcUrl());
+    out.println("  Kafka           " + kafka.bootstrapServers() + " (topic " + ORDER_TOPIC + ")");
+    out.println("  logs            " + logDir);
+    out.println("Try:");
+    out.println(
+        "  curl -i -X POST "
+            + orders
+            + "/orders -H 'Content-Type: application/json' -d '{\"userId\":\"u-7\",\"amount\":12.50}'");
+    out.println(
+        "  curl -s " + orders + "/orders/1; echo; curl -s " + outbox.pointsUrl() + "/points/u-7");
+  }
+
+  @Override
+  public void close() {
+    for (RelayProcess relay : relays) {
+      if (relay != null) {
+        relay.close();
+      }
+    }
+    for (int i = stacks.size() - 1; i >= 0; i--) {
+      stacks.get(i).close();
+    }
+    // The servers stop in TestServers' shutdown hooks.
+  }
+}

@@ -1,0 +1,162 @@
+package dev.outboxrelay.example.demo;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code java -jar example-order-service/target/order-demo.jar}: the outbox doing its job on real
+ * servers, with the article's failing approaches beside it. Exit status 0 when the outbox's books
+ * balance (nothing lost, no ghost) and the article's scenarios behave as it says; 1 when not; 2 for
+ * a bad option.
+ */
+@Command(
+    name = "order-demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Starts a real MariaDB and Kafka broker, the relay, and order + points services; runs the"
+          + " article's scenarios, then places orders over HTTP through a Kafka outage and a relay"
+          + " crash, and prints the books of the outbox beside approaches 1 and 2."
+    })
+public final class OrderDemo implements Callable<Integer> {
+
+  @Option(
+      names = "--orders",
+      defaultValue = "2000",
+      description = "Orders per stack (default: ${DEFAULT-VALUE}).")
+  int orders;
+
+  @Option(
+      names = "--clients",
+      defaultValue = "8",
+      description = "Concurrent HTTP clients per stack (default: ${DEFAULT-VALUE}).")
+  int clients;
+
+  @Option(
+      names = "--rate",
+      defaultValue = "50",
+      description = "Orders per second per stack (default: ${DEFAULT-VALUE}).")
+  double rate;
+
+  @Option(
+      names = "--outage-seconds",
+      defaultValue = "10",
+      description =
+          "How long Kafka is down, from 30% of the load on; 0 for none (default: ${DEFAULT-VALUE}).")
+  int outageSeconds;
+
+  @Option(
+      names = "--no-compare",
+      description = "Run the outbox only, without the article's approaches 1 and 2.")
+  boolean noCompare;
+
+  @Option(
+      names = "--seed",
+      defaultValue = "42",
+      description = "Seed of the order script (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(
+      names = "--keep-running",
+      description =
+          "Leave everything running afterwards, and print the URLs and curl lines to try.")
+  boolean keepRunning;
+
+  private final PrintStream out = System.out;
+
+  public static void main(String[] args) {
+    Path logDir = logDirectory();
+    // Before any logger exists: the services' logs go to a file, the console shows the demo.
+    System.setProperty("demo.log.file", logDir.resolve("demo.log").toString());
+    System.setProperty("logback.configurationFile", "demo-logback.xml");
+    System.setProperty("logging.config", "classpath:demo-logback.xml");
+    System.setProperty("demo.log.dir", logDir.toString());
+    // With --keep-running, execute returns only when the JVM is stopped (Ctrl-C, SIGTERM).
+    CommandLine command = new CommandLine(new OrderDemo());
+    command.setExecutionExceptionHandler(
+        (e, line, parsed) -> {
+          System.err.println("order-demo failed: " + e.getMessage());
+          System.err.println("Logs: " + logDir);
+          LoggerFactory.getLogger(OrderDemo.class).error("order-demo failed", e);
+          return 1;
+        });
+    System.exit(command.execute(args));
+  }
+
+  private static Path logDirectory() {
+    try {
+      return Files.createTempDirectory("order-demo-");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a directory for the demo's logs", e);
+    }
+  }
+
+  @Override
+  public Integer call() {
+    DemoOptions options;
+    try {
+      options =
+          new DemoOptions(
+              orders,
+              clients,
+              rate,
+              Duration.ofSeconds(outageSeconds),
+              !noCompare,
+              seed,
+              Duration.ofSeconds(120),
+              true);
+    } catch (IllegalArgumentException e) {
+      System.err.println("order-demo: " + e.getMessage() + " (see --help)");
+      return 2;
+    }
+    Path logDir = Path.of(System.getProperty("demo.log.dir"));
+    out.println("Logs: " + logDir);
+    long start = System.nanoTime();
+    DemoRun demo = new DemoRun(options, logDir, out);
+    boolean keep = false;
+    try {
+      DemoRun.Result result = demo.play();
+      Summary.print(result, out);
+      out.printf("%nWall time: %.0f s.%n", (System.nanoTime() - start) / 1e9);
+      if (!result.balanced()) {
+        out.println(
+            "THE OUTBOX'S BOOKS DO NOT BALANCE"
+                + (result.scenariosAsTheArticleSays() ? "" : " (article scenarios failed)")
+                + (result.settled() ? "" : " (not settled in time)")
+                + ": see the logs in "
+                + logDir);
+        return 1;
+      }
+      out.println("The outbox's books balance: nothing lost, no ghost.");
+      if (keepRunning) {
+        keep = true;
+        out.println();
+        demo.printEndpoints();
+        Runtime.getRuntime().addShutdownHook(new Thread(demo::close, "order-demo-stop"));
+        awaitShutdown();
+      }
+      return 0;
+    } finally {
+      if (!keep) {
+        demo.close();
+      }
+    }
+  }
+
+  private static void awaitShutdown() {
+    try {
+      new CountDownLatch(1).await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,153 @@
+package dev.outboxrelay.example.demo;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The relay application ({@code OutboxRelayApplication}, what {@code outbox-relay.jar} runs) in a
+ * JVM of its own, started with this JVM's class path and configured through environment variables
+ * as a deployment would (the password never appears on a command line). It can be killed like a
+ * crashed pod: {@link #kill()} is SIGKILL.
+ */
+final class RelayProcess implements AutoCloseable {
+  private static final String MAIN = "dev.outboxrelay.relay.boot.OutboxRelayApplication";
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+
+  private final Process process;
+  private final int port;
+  private final Path log;
+
+  private RelayProcess(Process process, int port, Path log) {
+    this.process = process;
+    this.port = port;
+    this.log = log;
+  }
+
+  /**
+   * Starts a relay on the outbox of {@code jdbcUrl}, publishing to {@code bootstrapServers}; its
+   * output goes to {@code log}. Returns at once: see {@link #awaitReady()}.
+   */
+  static RelayProcess start(
+      String jdbcUrl,
+      String username,
+      String password,
+      String bootstrapServers,
+      Map<String, String> settings,
+      Path log) {
+    int port = freePort();
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.add("-Xmx256m");
+    command.add("-XX:+UseSerialGC");
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(MAIN);
+    ProcessBuilder builder = new ProcessBuilder(command);
+    Map<String, String> env = builder.environment();
+    env.put("SPRING_DATASOURCE_URL", jdbcUrl);
+    env.put("SPRING_DATASOURCE_USERNAME", username);
+    env.put("SPRING_DATASOURCE_PASSWORD", password == null ? "" : password);
+    env.put("OUTBOX_RELAY_KAFKA_BOOTSTRAP_SERVERS", bootstrapServers);
+    env.put("SERVER_PORT", Integer.toString(port));
+    env.putAll(settings);
+    builder.redirectErrorStream(true);
+    builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    try {
+      return new RelayProcess(builder.start(), port, log);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the relay: " + command.get(0), e);
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("no free port for the relay", e);
+    }
+  }
+
+  /** The relay's HTTP base URL (health and Prometheus). */
+  String url() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  /**
+   * Waits until {@code /actuator/health/readiness} answers 200 (database and Kafka reachable).
+   *
+   * @throws IllegalStateException if the relay exits or is not ready within 90 s; says where its
+   *     log is
+   */
+  void awaitReady() {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    HttpRequest readiness =
+        HttpRequest.newBuilder(URI.create(url() + "/actuator/health/readiness"))
+            .timeout(Duration.ofSeconds(2))
+            .build();
+    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(
+            "the relay exited with status " + process.exitValue() + " at start-up; see " + log);
+      }
+      try {
+        if (http.send(readiness, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // not listening yet
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the relay", e);
+      }
+      sleep(Duration.ofMillis(200));
+    }
+    throw new IllegalStateException(
+        "the relay was not ready within " + READY_TIMEOUT.toSeconds() + " s; see " + log);
+  }
+
+  /** SIGKILL, as a crashed pod: no lease released, an in-flight batch abandoned mid-way. */
+  void kill() {
+    process.destroyForcibly();
+    waitFor(Duration.ofSeconds(10));
+  }
+
+  /** SIGTERM: the relay finishes or abandons its in-flight batches and releases its leases. */
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.destroy();
+      if (!waitFor(Duration.ofSeconds(40))) {
+        kill();
+      }
+    }
+  }
+
+  private boolean waitFor(Duration timeout) {
+    try {
+      return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package dev.outboxrelay.example.demo;
+
+import dev.outboxrelay.example.orders.Publishing;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.function.Function;
+
+/** Prints the books of every stack side by side. */
+final class Summary {
+  private Summary() {}
+
+  static void print(DemoRun.Result result, PrintStream out) {
+    out.println();
+    out.println("Timeline (from the first order):");
+    result.timeline().forEach(event -> out.println("  " + event));
+    out.printf(
+        result.settled()
+            ? "Settled %.1f s after the fault timeline ended.%n"
+            : "NOT settled: records still unpublished or unconsumed after %.1f s.%n",
+        result.settleTime().toMillis() / 1000.0);
+    out.println();
+
+    List<Books> books = result.books();
+    StringBuilder header = new StringBuilder(String.format("%-44s", ""));
+    for (Books b : books) {
+      header.append(String.format("%22s", title(b.publishing())));
+    }
+    out.println(header);
+    row(out, books, "orders sent", b -> count(b.sent()));
+    row(out, books, "  committed (rows in t_order)", b -> count(b.committed()));
+    row(out, books, "  not committed", b -> count(b.sent() - b.committed()));
+    row(out, books, "    of which refused: Kafka down (503)", b -> count(b.kafkaDown()));
+    row(out, books, "  injected failures answered 500", b -> count(b.failedOnPurpose()));
+    row(out, books, "  other errors", b -> count(b.otherErrors()));
+    row(out, books, "records on the topic", b -> count(b.recordsOnTopic()));
+    row(out, books, "events consumed (distinct)", b -> count(b.eventsConsumed()));
+    row(out, books, "orders credited with points", b -> count(b.creditedOrders()));
+    row(out, books, "points credited / owed", b -> b.points() + " / " + b.expectedPoints());
+    row(out, books, "LOST (committed, never credited)", b -> count(b.lost()));
+    row(out, books, "GHOSTS (credited, never committed)", b -> count(b.ghosts()));
+    row(out, books, "credited twice", b -> count(b.doubleCredits()));
+    row(
+        out,
+        books,
+        "duplicates delivered / deduplicated",
+        b -> b.duplicatesDelivered() + " / " + b.deduplicated());
+    row(out, books, "records rejected by the consumer", b -> count(b.rejected()));
+    row(
+        out,
+        books,
+        "commit -> credit p50 / p99, before outage (ms)",
+        b -> millis(b.steadyP50Ms(), b.steadyP99Ms()));
+    row(
+        out,
+        books,
+        "commit -> credit p50 / p99, all (ms)",
+        b -> millis(b.latencyP50Ms(), b.latencyP99Ms()));
+    row(out, books, "books balance", b -> b.balanced() ? "yes" : "NO");
+    out.println();
+    out.println(
+        "LOST and GHOSTS come from the ground truth: order rows committed in the order database"
+            + " against credits in the points database.");
+    if (books.size() > 1) {
+      out.println(
+          "Approach 1 sends inside the transaction: Kafka down refuses orders, and an order whose"
+              + " transaction fails after the send (fail=after-send, fail=at-commit) leaves a"
+              + " ghost.");
+      out.println(
+          "Approach 2 sends after the commit: Kafka down after the commit, or a crash between"
+              + " commit and send (fail=after-commit), loses the event of a committed order.");
+    }
+    out.println(
+        "The outbox writes the event in the order's transaction: it exists if and only if the"
+            + " order committed, and the fast path or the relay publishes it, through the outage"
+            + " and the relay crash.");
+  }
+
+  private static String title(Publishing publishing) {
+    return switch (publishing) {
+      case OUTBOX -> "outbox";
+      case IN_TRANSACTION -> "1: send in txn";
+      case AFTER_COMMIT -> "2: send after commit";
+    };
+  }
+
+  private static String millis(Double p50, Double p99) {
+    return p50 == null ? "-" : String.format("%.0f / %.0f", p50, p99);
+  }
+
+  private static String count(long n) {
+    return String.format("%,d", n);
+  }
+
+  private static void row(
+      PrintStream out, List<Books> books, String label, Function<Books, String> cell) {
+    StringBuilder line = new StringBuilder(String.format("%-44s", label));
+    for (Books b : books) {
+      line.append(String.format("%22s", cell.apply(b)));
+    }
+    out.println(line);
+  }
+}

@@ -75,7 +75,7 @@ final class DemoRun implements AutoCloseable {
     kafka = TestServers.kafka();
     kafka.createTopic(USER_TOPIC, 1);
     try {
-      out.println("Starting the order and points services and the relay ...");
+      out.println("Starting the order and points services (3 stacks) and two relay replicas ...");
       outbox = ServiceStack.start(Publishing.OUTBOX, database, kafka, ORDER_TOPIC);
       stacks.add(outbox);
       // The relays need the outbox tables, which the order service created at start-up.

@@ -115,7 +115,12 @@ final class LaneLeases {
     List<Integer> released = new ArrayList<>();
     while (held.size() > share) {
       int lane = held.keySet().stream().max(Integer::compare).orElseThrow();
-      release(lane);
+      try {
+        release(lane);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // halted: stop rebalancing
+        return;
+      }
       released.add(lane);
     }
     List<Integer> acquired = new ArrayList<>();
@@ -150,7 +155,15 @@ final class LaneLeases {
       try {
         release(lane);
       } catch (RuntimeException e) {
-        held.remove(lane); // it expires on its own
+        // The database failed: the other releases would fail the same way, each after the pool's
+        // connection timeout. Every lease left expires on its own.
+        log.warn("lane leases not released, they expire on their own: {}", e.toString());
+        abandon();
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        abandon();
+        return;
       }
     }
     publishOwned();
@@ -171,9 +184,9 @@ final class LaneLeases {
     publishOwned();
   }
 
-  private void release(int lane) {
+  private void release(int lane) throws InterruptedException {
     ReentrantLock inUse = laneInUse[lane];
-    inUse.lock(); // waits for the lane's in-flight batch
+    inUse.lockInterruptibly(); // waits for the lane's in-flight batch
     try {
       SimpleLock lease = held.remove(lane);
       publishOwned();

@@ -34,6 +34,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 public final class OutboxRelay implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
+  private static final Duration RELEASE_FLOOR = Duration.ofSeconds(1);
 
   private final RelaySettings settings;
   private final LaneLeases leases;
@@ -191,18 +192,43 @@ public final class OutboxRelay implements AutoCloseable {
       }
     }
     try {
-      leaseKeeper.awaitTermination(5, TimeUnit.SECONDS);
-      leases.releaseAll();
+      leaseKeeper.awaitTermination(remainingMillis(deadline), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (RuntimeException e) {
-      log.warn("lane leases not released, they expire on their own: {}", e.toString());
     }
+    releaseLeases(deadline);
     producer.close(Duration.ofSeconds(5));
     kafka.close();
     log.info(
         "outbox relay stopped{}",
         abandoned ? " (in-flight batch abandoned after the shutdown timeout)" : "");
+  }
+
+  /**
+   * Releases the lane leases within what is left of the shutdown timeout, and at least {@link
+   * #RELEASE_FLOOR}: with the database gone each release would wait out the pool's connection
+   * timeout. Leases not released expire after the lease duration, as a crashed instance's do.
+   */
+  private void releaseLeases(long deadline) {
+    long budget = Math.max(RELEASE_FLOOR.toMillis(), remainingMillis(deadline));
+    Thread releaser = daemon("outbox-relay-release").newThread(leases::releaseAll);
+    releaser.start();
+    try {
+      releaser.join(budget);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (releaser.isAlive()) {
+      releaser.interrupt();
+      log.warn(
+          "lane leases not released within {} ms (database unreachable?): they expire after {}",
+          budget,
+          settings.leaseDuration());
+    }
+  }
+
+  private static long remainingMillis(long deadline) {
+    return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {

@@ -75,6 +75,22 @@ class RelayOperationsIntegrationTests {
   }
 
   @Test
+  void shutdownStaysWithinItsTimeoutWhenTheDatabaseIsGone() {
+    OutboxRelay relay = fixture.startRelay(p -> p.setShutdownTimeout(Duration.ofSeconds(2)));
+    await().atMost(BOUND).until(() -> relay.ownedLanes().size() == 16);
+
+    TestServers.database().stop();
+    long started = System.nanoTime();
+    relay.close();
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+    // Releasing 16 leases would wait out the pool's 10 s connection timeout each; the relay gives
+    // them up instead: the shutdown timeout, then at most the producer's close.
+    assertThat(took).isLessThan(Duration.ofSeconds(8));
+    assertThat(relay.ownedLanes()).isEmpty();
+  }
+
+  @Test
   void purgeDeletesOnlySentAndCancelledRowsOlderThanTheRetention() {
     RelayFixture.Writer writer = fixture.writer(false);
     for (int i = 0; i < 10; i++) {

@@ -34,7 +34,7 @@ public final class Http {
     return send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build());
   }
 
-  private static Response send(HttpRequest request) {
+  public static Response send(HttpRequest request) {
     try {
       HttpResponse<String> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
       String body = response.body();

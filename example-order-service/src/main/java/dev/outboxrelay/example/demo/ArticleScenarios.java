@@ -7,14 +7,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Properties;
 import java.util.Set;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -103,15 +100,10 @@ final class ArticleScenarios {
    */
   static Set<String> readUntil(
       String bootstrap, String topic, Set<String> expected, Duration timeout, Duration linger) {
-    Properties config = new Properties();
-    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     Set<String> refIds = new LinkedHashSet<>();
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-              .map(info -> new TopicPartition(topic, info.partition()))
-              .toList();
+    try (KafkaTopics topics = new KafkaTopics(bootstrap)) {
+      KafkaConsumer<byte[], byte[]> consumer = topics.consumer();
+      List<TopicPartition> partitions = topics.partitions(topic);
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       long deadline = System.nanoTime() + timeout.toNanos();

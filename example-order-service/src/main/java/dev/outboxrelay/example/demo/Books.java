@@ -14,12 +14,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * One stack's books after the run, from the ground truth: the orders committed in the order
@@ -89,7 +84,7 @@ record Books(
       long sent,
       OrderLoad.Answers answers,
       Instant kafkaDownAt,
-      String bootstrap) {
+      KafkaTopics topics) {
     Map<Long, Order> orders = new HashMap<>();
     stack.orders.query(
         "SELECT id, amount, created_at FROM t_order",
@@ -134,7 +129,7 @@ record Books(
     long expectedPoints =
         orders.values().stream().mapToLong(order -> PointsLedger.pointsFor(order.amount())).sum();
     OrderEventsConsumer.Stats consumer = stack.consumerStats();
-    long recordsOnTopic = recordsOn(bootstrap, stack.topic);
+    long recordsOnTopic = topics.records(stack.topic);
     Collections.sort(latencies);
     Collections.sort(steady);
     return new Books(
@@ -159,22 +154,6 @@ record Books(
         percentile(latencies, 0.99),
         percentile(steady, 0.50),
         percentile(steady, 0.99));
-  }
-
-  /** Records Kafka holds for {@code topic}: the sum of its partitions' end offsets. */
-  static long recordsOn(String bootstrap, String topic) {
-    Properties config = new Properties();
-    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-              .map(info -> new TopicPartition(topic, info.partition()))
-              .toList();
-      return consumer.endOffsets(partitions, Duration.ofSeconds(10)).values().stream()
-          .mapToLong(Long::longValue)
-          .sum();
-    }
   }
 
   /** Nearest-rank percentile of sorted values; null when there are none. */

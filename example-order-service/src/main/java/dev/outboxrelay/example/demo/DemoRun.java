@@ -46,12 +46,14 @@ final class DemoRun implements AutoCloseable {
   private final RelayProcess[] relays = new RelayProcess[2];
 
   private int relayStarts;
+  private final Thread stopRelaysOnExit = new Thread(this::stopRelays, "order-demo-stop-relays");
 
   /** The outcome of {@link #play()}. */
   record Result(
       boolean scenariosAsTheArticleSays,
       boolean settled,
       Duration settleTime,
+      boolean kafkaOutage,
       List<String> timeline,
       List<Books> books) {
 
@@ -74,9 +76,13 @@ final class DemoRun implements AutoCloseable {
     database = TestServers.database();
     kafka = TestServers.kafka();
     kafka.createTopic(USER_TOPIC, 1);
+    // The relays are processes of their own: whatever ends this JVM ends them too.
+    Runtime.getRuntime().addShutdownHook(stopRelaysOnExit);
     try {
-      out.println("Starting the order and points services (3 stacks) and two relay replicas ...");
-      outbox = ServiceStack.start(Publishing.OUTBOX, database, kafka, ORDER_TOPIC);
+      out.printf(
+          "Starting the order and points services (%s) and two relay replicas ...%n",
+          options.compare() ? "outbox, approach 1, approach 2" : "outbox");
+      outbox = ServiceStack.start(Publishing.OUTBOX, database, kafka, ORDER_TOPIC, logDir);
       stacks.add(outbox);
       // The relays need the outbox tables, which the order service created at start-up.
       for (int i = 0; i < relays.length; i++) {
@@ -85,10 +91,14 @@ final class DemoRun implements AutoCloseable {
       if (options.compare()) {
         stacks.add(
             ServiceStack.start(
-                Publishing.IN_TRANSACTION, database, kafka, ORDER_TOPIC + "-in-transaction"));
+                Publishing.IN_TRANSACTION,
+                database,
+                kafka,
+                ORDER_TOPIC + "-in-transaction",
+                logDir));
         stacks.add(
             ServiceStack.start(
-                Publishing.AFTER_COMMIT, database, kafka, ORDER_TOPIC + "-after-commit"));
+                Publishing.AFTER_COMMIT, database, kafka, ORDER_TOPIC + "-after-commit", logDir));
       }
       for (RelayProcess relay : relays) {
         relay.awaitReady();
@@ -124,21 +134,23 @@ final class DemoRun implements AutoCloseable {
 
     List<ScriptedOrder> script = ScriptedOrder.script(options.orders(), options.seed());
     out.printf(
-        "Part 2: %,d orders per stack from %d clients each at %.0f orders/s; Kafka down for %d s"
-            + " from %.1f s, then relay replica 1 of 2 killed (SIGKILL) and restarted%n",
+        "Part 2: %,d orders per stack from %d clients each at %.0f orders/s; %s, then relay"
+            + " replica 1 of 2 killed (SIGKILL) and restarted%n",
         options.orders(),
         options.clients(),
         options.rate(),
-        options.outage().toSeconds(),
-        outageStart().toMillis() / 1000.0);
+        options.outage().isZero()
+            ? "no Kafka outage"
+            : String.format(
+                "Kafka down for %d s from %.1f s",
+                options.outage().toSeconds(), outageStart().toMillis() / 1000.0));
     Map<ServiceStack, OrderLoad.Answers> answers;
     List<String> timeline;
     java.time.Instant kafkaDownAt;
+    FaultTimeline faults;
     try (Progress progress =
-        options.progress()
-            ? Progress.bar("orders", (long) options.orders() * stacks.size())
-            : Progress.NONE) {
-      FaultTimeline faults =
+        Progress.of(options.progress(), "orders", (long) options.orders() * stacks.size(), out)) {
+      faults =
           new FaultTimeline(
               kafka,
               this::killAndStartRelay,
@@ -149,25 +161,26 @@ final class DemoRun implements AutoCloseable {
       long start = System.nanoTime();
       faults.start(start);
       answers = OrderLoad.run(stacks, script, options.clients(), options.rate(), start, progress);
-      progress.phase("waiting for the fault timeline");
-      timeline = faults.await();
-      kafkaDownAt = faults.kafkaDownAt();
     }
+    out.println("All orders placed; waiting for the fault timeline to end ...");
+    timeline = faults.await();
+    kafkaDownAt = faults.kafkaDownAt();
 
     out.printf(
         "Settling: until nothing is PENDING and every record is consumed (at most %d s) ...%n",
         options.settleTimeout().toSeconds());
     long settleStart = System.nanoTime();
-    boolean settled = settle();
-    Duration settleTime = Duration.ofNanos(System.nanoTime() - settleStart);
-
+    boolean settled;
+    Duration settleTime;
     List<Books> books = new ArrayList<>();
-    for (ServiceStack stack : stacks) {
-      books.add(
-          Books.of(
-              stack, script.size(), answers.get(stack), kafkaDownAt, kafka.bootstrapServers()));
+    try (KafkaTopics topics = new KafkaTopics(kafka.bootstrapServers())) {
+      settled = settle(topics);
+      settleTime = Duration.ofNanos(System.nanoTime() - settleStart);
+      for (ServiceStack stack : stacks) {
+        books.add(Books.of(stack, script.size(), answers.get(stack), kafkaDownAt, topics));
+      }
     }
-    return new Result(scenarios, settled, settleTime, timeline, books);
+    return new Result(scenarios, settled, settleTime, kafkaDownAt != null, timeline, books);
   }
 
   private Duration outageStart() {
@@ -176,18 +189,18 @@ final class DemoRun implements AutoCloseable {
   }
 
   /** Waits until the outbox has nothing PENDING and each points service consumed every record. */
-  private boolean settle() {
+  private boolean settle(KafkaTopics topics) {
     long deadline = System.nanoTime() + options.settleTimeout().toNanos();
     while (System.nanoTime() < deadline) {
-      if (settled()) {
+      if (settled(topics)) {
         return true;
       }
       LockSupport.parkNanos(Duration.ofMillis(250).toNanos());
     }
-    return settled();
+    return settled(topics);
   }
 
-  private boolean settled() {
+  private boolean settled(KafkaTopics topics) {
     Integer pending =
         outbox.orders.queryForObject("SELECT COUNT(*) FROM t_msg WHERE status = 0", Integer.class);
     if (pending != 0) {
@@ -196,7 +209,7 @@ final class DemoRun implements AutoCloseable {
     for (ServiceStack stack : stacks) {
       var consumed = stack.consumerStats();
       long processed = consumed.credited() + consumed.duplicates() + consumed.rejected();
-      if (processed < Books.recordsOn(kafka.bootstrapServers(), stack.topic)) {
+      if (processed < topics.records(stack.topic)) {
         return false;
       }
     }
@@ -206,13 +219,21 @@ final class DemoRun implements AutoCloseable {
   /** Where to find each part, for {@code --keep-running}. */
   void printEndpoints() {
     String orders = outbox.orderUrl();
+    String points = outbox.pointsUrl();
     out.println("Everything keeps running; Ctrl-C stops it.");
     out.println("  order service   " + orders + "/orders");
-    out.println("  points service  " + outbox.pointsUrl() + "/points/{userId}");
+    out.println("  points service  " + points + "/points/{userId}");
     for (RelayProcess relay : relays) {
       out.println("  relay           " + relay.url() + "/actuator/prometheus");
     }
-    out.println("  MariaDB         " + outbox.ordersDatabase.jdbcUrl());
+    out.println(
+        "  MariaDB         "
+            + outbox.ordersDatabase.jdbcUrl()
+            + " (user "
+            + database.username()
+            + (database.password() == null || database.password().isEmpty()
+                ? ", no password)"
+                : ")"));
     out.println("  Kafka           " + kafka.bootstrapServers() + " (topic " + ORDER_TOPIC + ")");
     out.println("  logs            " + logDir);
     out.println("Try:");
@@ -220,17 +241,32 @@ final class DemoRun implements AutoCloseable {
         "  curl -i -X POST "
             + orders
             + "/orders -H 'Content-Type: application/json' -d '{\"userId\":\"u-7\",\"amount\":12.50}'");
-    out.println(
-        "  curl -s " + orders + "/orders/1; echo; curl -s " + outbox.pointsUrl() + "/points/u-7");
+    out.println("  curl -s " + points + "/points/u-7");
+    out.println("and GET " + orders + "/orders/{orderId} with the orderId the first one answered.");
   }
 
-  @Override
-  public void close() {
+  /** SIGTERM to every relay at once, then SIGKILL to any still running after a bounded wait. */
+  private void stopRelays() {
+    for (RelayProcess relay : relays) {
+      if (relay != null) {
+        relay.terminate();
+      }
+    }
     for (RelayProcess relay : relays) {
       if (relay != null) {
         relay.close();
       }
     }
+  }
+
+  @Override
+  public void close() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(stopRelaysOnExit);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook runs anyway
+    }
+    stopRelays();
     for (int i = stacks.size() - 1; i >= 0; i--) {
       stacks.get(i).close();
     }

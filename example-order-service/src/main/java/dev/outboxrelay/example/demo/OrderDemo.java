@@ -22,8 +22,9 @@ import picocli.CommandLine.Option;
 @Command(
     name = "order-demo",
     mixinStandardHelpOptions = true,
+    versionProvider = OrderDemo.Version.class,
     description = {
-      "Starts a real MariaDB and Kafka broker, the relay, and order + points services; runs the"
+      "Starts a real MariaDB and Kafka broker, two relay replicas, and order + points services; runs the"
           + " article's scenarios, then places orders over HTTP through a Kafka outage and a relay"
           + " crash, and prints the books of the outbox beside approaches 1 and 2."
     })
@@ -51,7 +52,7 @@ public final class OrderDemo implements Callable<Integer> {
       names = "--outage-seconds",
       defaultValue = "10",
       description =
-          "How long Kafka is down, from 30% of the load on; 0 for none (default: ${DEFAULT-VALUE}).")
+          "How long Kafka is down, from 30%% of the load on; 0 for none (default: ${DEFAULT-VALUE}).")
   int outageSeconds;
 
   @Option(
@@ -71,33 +72,45 @@ public final class OrderDemo implements Callable<Integer> {
           "Leave everything running afterwards, and print the URLs and curl lines to try.")
   boolean keepRunning;
 
+  private static final String LOG_DIR = "demo.log.dir";
+
   private final PrintStream out = System.out;
 
   public static void main(String[] args) {
-    Path logDir = logDirectory();
-    // Before any logger exists: the services' logs go to a file, the console shows the demo.
-    System.setProperty("demo.log.file", logDir.resolve("demo.log").toString());
-    System.setProperty("logback.configurationFile", "demo-logback.xml");
-    System.setProperty("logging.config", "classpath:demo-logback.xml");
-    System.setProperty("demo.log.dir", logDir.toString());
-    // With --keep-running, execute returns only when the JVM is stopped (Ctrl-C, SIGTERM).
     CommandLine command = new CommandLine(new OrderDemo());
+    // One line for a bad option, not the whole usage.
+    command.setParameterExceptionHandler(
+        (e, arguments) -> {
+          System.err.println("order-demo: " + e.getMessage() + " (see --help)");
+          return 2;
+        });
     command.setExecutionExceptionHandler(
         (e, line, parsed) -> {
           System.err.println("order-demo failed: " + e.getMessage());
-          System.err.println("Logs: " + logDir);
+          System.err.println("Logs: " + System.getProperty(LOG_DIR));
           LoggerFactory.getLogger(OrderDemo.class).error("order-demo failed", e);
           return 1;
         });
+    // With --keep-running, execute returns only when the JVM is stopped (Ctrl-C, SIGTERM).
     System.exit(command.execute(args));
   }
 
+  /**
+   * A new directory for the logs of this run, set up before any logger exists: the services' logs
+   * go to a file there, the console shows the demo.
+   */
   private static Path logDirectory() {
+    Path logDir;
     try {
-      return Files.createTempDirectory("order-demo-");
+      logDir = Files.createTempDirectory("order-demo-");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create a directory for the demo's logs", e);
     }
+    System.setProperty(LOG_DIR, logDir.toString());
+    System.setProperty("demo.log.file", logDir.resolve("demo.log").toString());
+    System.setProperty("logback.configurationFile", "demo-logback.xml");
+    System.setProperty("logging.config", "classpath:demo-logback.xml");
+    return logDir;
   }
 
   @Override
@@ -118,11 +131,10 @@ public final class OrderDemo implements Callable<Integer> {
       System.err.println("order-demo: " + e.getMessage() + " (see --help)");
       return 2;
     }
-    Path logDir = Path.of(System.getProperty("demo.log.dir"));
+    Path logDir = logDirectory();
     out.println("Logs: " + logDir);
     long start = System.nanoTime();
     DemoRun demo = new DemoRun(options, logDir, out);
-    boolean keep = false;
     try {
       DemoRun.Result result = demo.play();
       Summary.print(result, out);
@@ -138,15 +150,14 @@ public final class OrderDemo implements Callable<Integer> {
       }
       out.println("The outbox's books balance: nothing lost, no ghost.");
       if (keepRunning) {
-        keep = true;
         out.println();
         demo.printEndpoints();
-        Runtime.getRuntime().addShutdownHook(new Thread(demo::close, "order-demo-stop"));
+        // Ctrl-C: the demo's hook stops the relays, the services' and servers' hooks the rest.
         awaitShutdown();
       }
       return 0;
     } finally {
-      if (!keep) {
+      if (!keepRunning) {
         demo.close();
       }
     }
@@ -157,6 +168,15 @@ public final class OrderDemo implements Callable<Integer> {
       new CountDownLatch(1).await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The version of the jar's manifest ({@code Implementation-Version}). */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = OrderDemo.class.getPackage().getImplementationVersion();
+      return new String[] {"order-demo " + (version == null ? "(development build)" : version)};
     }
   }
 }

@@ -1,10 +1,15 @@
 package dev.outboxrelay.example.demo;
 
+import java.io.PrintStream;
+import java.util.concurrent.atomic.AtomicLong;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
-/** What the demo reports while it runs: orders done, and the phase it is in. */
+/**
+ * What the demo reports while it runs: steps done out of a total, and the phase it is in. Calls
+ * after {@link #close()} are ignored (the fault timeline may still change phase).
+ */
 interface Progress extends AutoCloseable {
 
   void step();
@@ -27,8 +32,18 @@ interface Progress extends AutoCloseable {
         public void close() {}
       };
 
-  /** A console progress bar of {@code total} steps. */
-  static Progress bar(String task, long total) {
+  /**
+   * A progress bar on a terminal; on anything else (a pipe, a CI log) a line per tenth and per
+   * phase, since a bar redrawn with carriage returns would be one endless line there.
+   */
+  static Progress of(boolean enabled, String task, long total, PrintStream out) {
+    if (!enabled) {
+      return NONE;
+    }
+    return System.console() != null ? bar(task, total) : lines(task, total, out);
+  }
+
+  private static Progress bar(String task, long total) {
     ProgressBar bar =
         new ProgressBarBuilder()
             .setTaskName(task)
@@ -39,6 +54,8 @@ interface Progress extends AutoCloseable {
             .showSpeed()
             .build();
     return new Progress() {
+      private volatile boolean closed;
+
       @Override
       public void step() {
         bar.step();
@@ -46,12 +63,47 @@ interface Progress extends AutoCloseable {
 
       @Override
       public void phase(String text) {
-        bar.setExtraMessage(" " + text);
+        if (!closed) {
+          bar.setExtraMessage(" " + text);
+        }
       }
 
       @Override
       public void close() {
+        closed = true;
         bar.close();
+      }
+    };
+  }
+
+  private static Progress lines(String task, long total, PrintStream out) {
+    long start = System.nanoTime();
+    AtomicLong done = new AtomicLong();
+    return new Progress() {
+      private volatile boolean closed;
+
+      @Override
+      public void step() {
+        long n = done.incrementAndGet();
+        if (n * 10 / total != (n - 1) * 10 / total) {
+          print(n + "/" + total);
+        }
+      }
+
+      @Override
+      public void phase(String text) {
+        if (!closed && !text.isEmpty()) {
+          print(text);
+        }
+      }
+
+      private void print(String what) {
+        out.printf("  %s %5.1f s  %s%n", task, (System.nanoTime() - start) / 1e9, what);
+      }
+
+      @Override
+      public void close() {
+        closed = true;
       }
     };
   }

@@ -123,12 +123,20 @@ final class RelayProcess implements AutoCloseable {
     waitFor(Duration.ofSeconds(10));
   }
 
-  /** SIGTERM: the relay finishes or abandons its in-flight batches and releases its leases. */
+  /**
+   * SIGTERM, without waiting: the relay finishes or abandons its batches and releases its leases.
+   */
+  void terminate() {
+    process.destroy();
+  }
+
+  /** SIGTERM, then waits for the relay to exit; SIGKILL if it has not after 15 s. */
   @Override
   public void close() {
     if (process.isAlive()) {
       process.destroy();
-      if (!waitFor(Duration.ofSeconds(40))) {
+      // Its own shutdown is bounded by outbox.relay.shutdown-timeout and a few seconds more.
+      if (!waitFor(Duration.ofSeconds(15))) {
         kill();
       }
     }

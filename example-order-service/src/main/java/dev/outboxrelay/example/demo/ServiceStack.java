@@ -7,6 +7,7 @@ import dev.outboxrelay.example.points.PointsServiceApplication;
 import dev.outboxrelay.testsupport.DatabaseServer;
 import dev.outboxrelay.testsupport.KafkaBroker;
 import dev.outboxrelay.testsupport.TestDatabase;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,18 +53,24 @@ final class ServiceStack implements AutoCloseable {
    * stack's order service publishes through the fast path; the relay is started separately.
    */
   static ServiceStack start(
-      Publishing publishing, DatabaseServer database, KafkaBroker kafka, String topic) {
+      Publishing publishing,
+      DatabaseServer database,
+      KafkaBroker kafka,
+      String topic,
+      Path workDir) {
     List<AutoCloseable> started = new ArrayList<>();
     try {
-      String name = publishing.name().toLowerCase();
+      String name = publishing.name().toLowerCase().replace('_', '-');
+      String databaseSuffix = publishing.name().toLowerCase();
       kafka.createTopic(topic, 4);
-      TestDatabase ordersDatabase = database.createDatabase("orders_" + name);
+      TestDatabase ordersDatabase = database.createDatabase("orders_" + databaseSuffix);
       started.add(ordersDatabase);
-      TestDatabase pointsDatabase = database.createDatabase("points_" + name);
+      TestDatabase pointsDatabase = database.createDatabase("points_" + databaseSuffix);
       started.add(pointsDatabase);
 
       Map<String, Object> orderProperties = datasource(database, ordersDatabase, "orders-" + name);
       orderProperties.put("server.port", 0);
+      orderProperties.put("server.tomcat.basedir", workDir.resolve("tomcat-orders-" + name));
       orderProperties.put("orders.topic", topic);
       orderProperties.put("orders.publishing", publishing.name());
       if (publishing == Publishing.OUTBOX) {
@@ -77,6 +84,7 @@ final class ServiceStack implements AutoCloseable {
 
       Map<String, Object> pointsProperties = datasource(database, pointsDatabase, "points-" + name);
       pointsProperties.put("server.port", 0);
+      pointsProperties.put("server.tomcat.basedir", workDir.resolve("tomcat-points-" + name));
       pointsProperties.put("spring.datasource.hikari.maximum-pool-size", 4);
       pointsProperties.put("points.kafka-bootstrap-servers", kafka.bootstrapServers());
       pointsProperties.put("points.topic", topic);

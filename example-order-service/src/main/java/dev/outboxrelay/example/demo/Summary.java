@@ -45,11 +45,13 @@ final class Summary {
         "duplicates delivered / deduplicated",
         b -> b.duplicatesDelivered() + " / " + b.deduplicated());
     row(out, books, "records rejected by the consumer", b -> count(b.rejected()));
-    row(
-        out,
-        books,
-        "commit -> credit p50 / p99, before outage (ms)",
-        b -> millis(b.steadyP50Ms(), b.steadyP99Ms()));
+    if (result.kafkaOutage()) {
+      row(
+          out,
+          books,
+          "commit -> credit p50 / p99, before outage (ms)",
+          b -> millis(b.steadyP50Ms(), b.steadyP99Ms()));
+    }
     row(
         out,
         books,
@@ -71,8 +73,8 @@ final class Summary {
     }
     out.println(
         "The outbox writes the event in the order's transaction: it exists if and only if the"
-            + " order committed, and the fast path or the relay publishes it, through the outage"
-            + " and the relay crash.");
+            + " order committed, and the fast path or a relay publishes it"
+            + (result.kafkaOutage() ? ", through the Kafka outage and the relay crash." : "."));
   }
 
   private static String title(Publishing publishing) {

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.NestedRuntimeException;
 import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -11,6 +12,7 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.transaction.TransactionException;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -120,12 +122,13 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
     return problem;
   }
 
-  @ExceptionHandler(DataAccessException.class)
-  ProblemDetail databaseFailed(DataAccessException e) {
+  /** No connection, no transaction, a failed statement: the request's transaction rolled back. */
+  @ExceptionHandler({DataAccessException.class, TransactionException.class})
+  ProblemDetail databaseFailed(NestedRuntimeException e) {
     log.warn("request failed on the database: {}", e.getMostSpecificCause().toString());
     ProblemDetail problem =
         ProblemDetail.forStatusAndDetail(
-            HttpStatus.SERVICE_UNAVAILABLE, "the database is unavailable: nothing was written");
+            HttpStatus.SERVICE_UNAVAILABLE, "the database is unavailable; try again later");
     problem.setTitle("Database unavailable");
     return problem;
   }

@@ -118,6 +118,7 @@ class OrderHttpContractIntegrationTests {
           missing user             | {"amount": 1.00}                            | userId
           blank user               | {"userId": " ", "amount": 1.00}             | userId
           user over 64 characters  | {"userId": "%s", "amount": 1.00}            | userId
+          user with a slash        | {"userId": "a/b", "amount": 1.00}           | userId
           missing amount           | {"userId": "u-1"}                           | amount
           zero amount              | {"userId": "u-1", "amount": 0}              | amount
           negative amount          | {"userId": "u-1", "amount": -5.00}          | amount
@@ -144,6 +145,36 @@ class OrderHttpContractIntegrationTests {
     assertThat(problem.toString()).doesNotContain("Exception").doesNotContain("xxxxxxxx");
     assertThat(count("t_order")).isEqualTo(orders);
     assertThat(count("t_msg")).isEqualTo(messages);
+  }
+
+  @Test
+  void aBodyThatIsNotJsonIsA415Problem() {
+    Http.Response response =
+        Http.send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                .header("Content-Type", "text/plain")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("userId=u-1"))
+                .build());
+
+    assertThat(response.status()).isEqualTo(415);
+    assertThat(response.contentType()).startsWith("application/problem+json");
+  }
+
+  @Test
+  void databaseDownIsA503ProblemAndTheServiceRecovers() {
+    TestServers.database().stop();
+    try {
+      Http.Response response = Http.post(url, "{\"userId\": \"u-db\", \"amount\": 2.00}");
+
+      assertThat(response.status()).isEqualTo(503);
+      assertThat(response.contentType()).startsWith("application/problem+json");
+      assertThat(response.body().get("detail").asText()).contains("database is unavailable");
+    } finally {
+      TestServers.database().start();
+    }
+    await()
+        .atMost(DELIVERY)
+        .until(() -> Http.post(url, "{\"userId\": \"u-db\", \"amount\": 2.00}").status() == 201);
   }
 
   @Test

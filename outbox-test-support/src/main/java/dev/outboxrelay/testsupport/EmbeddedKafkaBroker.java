@@ -34,6 +34,9 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
   private final String classpath;
   private volatile Process process;
 
+  /** The broker process while it starts, before it is ready: the shutdown hook stops it too. */
+  private volatile Process starting;
+
   private EmbeddedKafkaBroker(Path brokerDir, int port, int controllerPort, String classpath) {
     this.brokerDir = brokerDir;
     this.port = port;
@@ -46,6 +49,9 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
     EmbeddedKafkaBroker broker =
         new EmbeddedKafkaBroker(
             TempDirs.create("outbox-relay-kafka-"), ports[0], ports[1], BrokerClasspath.load());
+    // Registered first: a JVM stopped while the broker starts must not leave the broker running.
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(broker::shutdown, "outbox-test-support-kafka-shutdown"));
     try {
       long startNanos = System.nanoTime();
       broker.writeConfig();
@@ -60,8 +66,6 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
       broker.shutdown();
       throw e;
     }
-    Runtime.getRuntime()
-        .addShutdownHook(new Thread(broker::shutdown, "outbox-test-support-kafka-shutdown"));
     return broker;
   }
 
@@ -86,6 +90,7 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
   private void runUntilReady() {
     List<String> command = javaCommand("kafka.Kafka", serverProperties().toString());
     Process started = ServerProcesses.start(command, brokerDir, brokerDir.resolve("broker.out"));
+    starting = started;
     try {
       BoundedWait.until(
           "Kafka broker on " + bootstrapServers() + " in " + brokerDir,
@@ -97,6 +102,8 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
       // A broker that never became ready must not linger and hold the port for the next try.
       ServerProcesses.terminate(started, "Kafka broker on " + bootstrapServers(), STOP_TIMEOUT);
       throw e;
+    } finally {
+      starting = null;
     }
     process = started;
   }
@@ -138,11 +145,12 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
   /** Stops the broker and deletes its data; the JVM's shutdown hook. */
   private void shutdown() {
     // Not synchronized: at JVM exit a thread may still hold the lock inside start().
-    Process running = process;
-    process = null;
-    if (running != null) {
-      ServerProcesses.terminate(running, "Kafka broker on " + bootstrapServers(), STOP_TIMEOUT);
+    for (Process running : new Process[] {process, starting}) {
+      if (running != null) {
+        ServerProcesses.terminate(running, "Kafka broker on " + bootstrapServers(), STOP_TIMEOUT);
+      }
     }
+    process = null;
     TempDirs.deleteRecursively(brokerDir);
   }
 

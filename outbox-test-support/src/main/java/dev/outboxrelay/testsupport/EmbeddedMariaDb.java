@@ -42,14 +42,15 @@ final class EmbeddedMariaDb extends AbstractDatabaseServer {
     Path baseDir = MariaDbDistribution.baseDir();
     EmbeddedMariaDb server =
         new EmbeddedMariaDb(baseDir, TempDirs.create("outbox-relay-mariadb-"), FreePorts.find());
+    // Registered first: a JVM stopped while the server starts must not leave it running.
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(server::shutdown, "outbox-test-support-mariadb-shutdown"));
     try {
       server.installAndRun();
     } catch (RuntimeException e) {
       server.shutdown();
       throw e;
     }
-    Runtime.getRuntime()
-        .addShutdownHook(new Thread(server::shutdown, "outbox-test-support-mariadb-shutdown"));
     return server;
   }
 

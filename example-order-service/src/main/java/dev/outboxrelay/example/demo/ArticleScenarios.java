@@ -80,7 +80,9 @@ final class ArticleScenarios {
     String outcome =
         arrived
             ? "delivered: " + refId + " read back from Kafka"
-            : "not delivered: no outbox row for " + refId + " (" + rows + "), none on the topic";
+            : rows == 0
+                ? "not delivered: no outbox row for " + refId + ", none on the topic"
+                : "NOT delivered, though its outbox row exists";
     out.printf("  %-36s %-20s %s%n", call, transaction, outcome);
     return arrived == expected && (rows == 1) == expected;
   }

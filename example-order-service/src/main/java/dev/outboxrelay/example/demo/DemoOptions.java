@@ -5,7 +5,7 @@ import java.time.Duration;
 /**
  * How the demo runs (see {@link OrderDemo} for the command line).
  *
- * @param orders orders per stack, at least 10
+ * @param orders orders per stack, 10 to 1,000,000
  * @param clients concurrent HTTP clients per stack, at least 1
  * @param rate orders per second per stack, more than 0
  * @param outage how long Kafka is down, starting at 30 % of the load
@@ -25,8 +25,8 @@ record DemoOptions(
     boolean progress) {
 
   DemoOptions {
-    if (orders < 10) {
-      throw new IllegalArgumentException("--orders must be at least 10, was " + orders);
+    if (orders < 10 || orders > 1_000_000) {
+      throw new IllegalArgumentException("--orders must be 10 to 1000000, was " + orders);
     }
     if (clients < 1 || clients > 64) {
       throw new IllegalArgumentException("--clients must be 1 to 64, was " + clients);

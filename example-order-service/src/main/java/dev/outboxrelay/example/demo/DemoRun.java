@@ -46,6 +46,7 @@ final class DemoRun implements AutoCloseable {
   private final RelayProcess[] relays = new RelayProcess[2];
 
   private int relayStarts;
+  private volatile boolean stopping;
   private final Thread stopRelaysOnExit = new Thread(this::stopRelays, "order-demo-stop-relays");
 
   /** The outcome of {@link #play()}. */
@@ -109,7 +110,11 @@ final class DemoRun implements AutoCloseable {
     }
   }
 
-  private RelayProcess startRelay(int replica) {
+  /** Starts relay replica {@code replica}, unless the JVM is stopping (then nothing may start). */
+  private synchronized RelayProcess startRelay(int replica) {
+    if (stopping) {
+      throw new DemoStoppedException();
+    }
     relayStarts++;
     Map<String, String> settings = new java.util.HashMap<>(RELAY_SETTINGS);
     settings.put("OUTBOX_RELAY_INSTANCE_ID", "relay-" + replica + "-start-" + relayStarts);
@@ -123,7 +128,7 @@ final class DemoRun implements AutoCloseable {
   }
 
   /** Kills replica 1 with SIGKILL and starts it again; replica 2 takes over its lanes meanwhile. */
-  private RelayProcess killAndStartRelay() {
+  private synchronized RelayProcess killAndStartRelay() {
     relays[0].kill();
     relays[0] = startRelay(1);
     return relays[0];
@@ -142,8 +147,8 @@ final class DemoRun implements AutoCloseable {
         options.outage().isZero()
             ? "no Kafka outage"
             : String.format(
-                "Kafka down for %d s from %.1f s",
-                options.outage().toSeconds(), outageStart().toMillis() / 1000.0));
+                "Kafka stopped at %.0f s and started again %d s later (real times below)",
+                outageStart().toMillis() / 1000.0, options.outage().toSeconds()));
     Map<ServiceStack, OrderLoad.Answers> answers;
     List<String> timeline;
     java.time.Instant kafkaDownAt;
@@ -160,9 +165,13 @@ final class DemoRun implements AutoCloseable {
               progress);
       long start = System.nanoTime();
       faults.start(start);
-      answers = OrderLoad.run(stacks, script, options.clients(), options.rate(), start, progress);
+      answers =
+          OrderLoad.run(
+              stacks, script, options.clients(), options.rate(), start, () -> stopping, progress);
     }
+    stopIfStopping();
     out.println("All orders placed; waiting for the fault timeline to end ...");
+    stopIfStopping();
     timeline = faults.await();
     kafkaDownAt = faults.kafkaDownAt();
 
@@ -183,6 +192,19 @@ final class DemoRun implements AutoCloseable {
     return new Result(scenarios, settled, settleTime, kafkaDownAt != null, timeline, books);
   }
 
+  private void stopIfStopping() {
+    if (stopping) {
+      throw new DemoStoppedException();
+    }
+  }
+
+  /** The JVM is stopping (Ctrl-C, SIGTERM): the demo ends without its summary. */
+  static final class DemoStoppedException extends RuntimeException {
+    DemoStoppedException() {
+      super("stopped before the end");
+    }
+  }
+
   private Duration outageStart() {
     Duration thirty = options.loadDuration().multipliedBy(3).dividedBy(10);
     return thirty.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : thirty;
@@ -192,6 +214,7 @@ final class DemoRun implements AutoCloseable {
   private boolean settle(KafkaTopics topics) {
     long deadline = System.nanoTime() + options.settleTimeout().toNanos();
     while (System.nanoTime() < deadline) {
+      stopIfStopping();
       if (settled(topics)) {
         return true;
       }
@@ -245,8 +268,14 @@ final class DemoRun implements AutoCloseable {
     out.println("and GET " + orders + "/orders/{orderId} with the orderId the first one answered.");
   }
 
-  /** SIGTERM to every relay at once, then SIGKILL to any still running after a bounded wait. */
+  /**
+   * SIGTERM to every relay at once, then SIGKILL to any still running after a bounded wait. Run by
+   * the shutdown hook too: from then on no relay starts and the load stops.
+   */
   private void stopRelays() {
+    synchronized (this) {
+      stopping = true;
+    }
     for (RelayProcess relay : relays) {
       if (relay != null) {
         relay.terminate();
@@ -266,10 +295,13 @@ final class DemoRun implements AutoCloseable {
     } catch (IllegalStateException shuttingDown) {
       // the hook runs anyway
     }
+    boolean exiting = stopping;
     stopRelays();
-    for (int i = stacks.size() - 1; i >= 0; i--) {
-      stacks.get(i).close();
+    if (!exiting) {
+      // On JVM exit the services close in their own hooks and the servers drop their data.
+      for (int i = stacks.size() - 1; i >= 0; i--) {
+        stacks.get(i).close();
+      }
     }
-    // The servers stop in TestServers' shutdown hooks.
   }
 }

@@ -86,6 +86,11 @@ public final class OrderDemo implements Callable<Integer> {
         });
     command.setExecutionExceptionHandler(
         (e, line, parsed) -> {
+          if (e instanceof DemoRun.DemoStoppedException) {
+            System.err.println(
+                "order-demo: stopped before the end; logs in " + System.getProperty(LOG_DIR));
+            return 1;
+          }
           System.err.println("order-demo failed: " + e.getMessage());
           System.err.println("Logs: " + System.getProperty(LOG_DIR));
           LoggerFactory.getLogger(OrderDemo.class).error("order-demo failed", e);

@@ -19,9 +19,9 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Plays the order script against each stack over HTTP, the same orders in the same order on the
- * same schedule ({@code rate} orders per second per stack), each stack with {@code clients}
- * concurrent clients of its own, and counts the answers.
+ * Plays the order script against each stack over HTTP (until {@code stop} says so), the same orders
+ * in the same order on the same schedule ({@code rate} orders per second per stack), each stack
+ * with {@code clients} concurrent clients of its own, and counts the answers.
  */
 final class OrderLoad {
   private static final Logger log = LoggerFactory.getLogger(OrderLoad.class);
@@ -44,6 +44,7 @@ final class OrderLoad {
       int clients,
       double rate,
       long start,
+      java.util.function.BooleanSupplier stop,
       Progress progress) {
     Map<ServiceStack, Tally> tallies = new LinkedHashMap<>();
     List<Thread> threads = new ArrayList<>();
@@ -61,7 +62,7 @@ final class OrderLoad {
             new Thread(
                 () -> {
                   for (int i = next.getAndIncrement();
-                      i < script.size();
+                      i < script.size() && !stop.getAsBoolean();
                       i = next.getAndIncrement()) {
                     long due = start + (long) (i * 1e9 / rate);
                     for (long wait = due - System.nanoTime();

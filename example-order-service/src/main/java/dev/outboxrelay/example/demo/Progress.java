@@ -71,6 +71,7 @@ interface Progress extends AutoCloseable {
       @Override
       public void close() {
         closed = true;
+        bar.setExtraMessage("");
         bar.close();
       }
     };

@@ -1,9 +1,11 @@
 package dev.outboxrelay.example.orders;
 
+import dev.outboxrelay.example.web.DatabaseUnavailableResponses;
 import java.util.Map;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.context.annotation.Import;
 
 /**
  * The order service: {@code POST /orders} writes the order and its "order placed" event in one
@@ -12,6 +14,7 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
  * the usual Spring Boot sources ({@code spring.datasource.*}, {@code outbox.*}, {@code orders.*}).
  */
 @SpringBootApplication
+@Import(DatabaseUnavailableResponses.class)
 @ConfigurationPropertiesScan
 public class OrderServiceApplication {
 

@@ -4,15 +4,12 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.core.NestedRuntimeException;
-import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
-import org.springframework.transaction.TransactionException;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -119,17 +116,6 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
         ProblemDetail.forStatusAndDetail(
             HttpStatus.SERVICE_UNAVAILABLE, "Kafka is unavailable: the order was not placed");
     problem.setTitle("Kafka unavailable");
-    return problem;
-  }
-
-  /** No connection, no transaction, a failed statement: the request's transaction rolled back. */
-  @ExceptionHandler({DataAccessException.class, TransactionException.class})
-  ProblemDetail databaseFailed(NestedRuntimeException e) {
-    log.warn("request failed on the database: {}", e.getMostSpecificCause().toString());
-    ProblemDetail problem =
-        ProblemDetail.forStatusAndDetail(
-            HttpStatus.SERVICE_UNAVAILABLE, "the database is unavailable; try again later");
-    problem.setTitle("Database unavailable");
     return problem;
   }
 }

@@ -25,6 +25,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.TransactionException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.json.JsonMapper;
@@ -134,7 +135,8 @@ public class OrderEventsConsumer implements SmartLifecycle {
     List<PointsLedger.Outcome> outcomes;
     try {
       outcomes = credits.isEmpty() ? List.of() : ledger.credit(credits);
-    } catch (DataAccessException e) {
+    } catch (DataAccessException | TransactionException e) {
+      // No connection (TransactionException) or a failed statement: the batch rolled back.
       log.warn(
           "database unavailable, {} records will be processed again: {}",
           records.count(),

@@ -1,9 +1,11 @@
 package dev.outboxrelay.example.points;
 
+import dev.outboxrelay.example.web.DatabaseUnavailableResponses;
 import java.util.Map;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.context.annotation.Import;
 
 /**
  * The points service (the article's points system): consumes "order placed" events and credits
@@ -11,6 +13,7 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
  * balance. Configured by {@code points-service.properties} and the usual Spring Boot sources.
  */
 @SpringBootApplication
+@Import(DatabaseUnavailableResponses.class)
 @ConfigurationPropertiesScan
 public class PointsServiceApplication {
 

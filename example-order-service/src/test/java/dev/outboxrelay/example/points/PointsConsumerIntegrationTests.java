@@ -113,6 +113,23 @@ class PointsConsumerIntegrationTests {
     assertThat(Http.get(url + "nobody").body().get("points").asLong()).isZero();
   }
 
+  @Test
+  void databaseDownIsA503ProblemAndCreditingResumesAfterIt() {
+    TestServers.database().stop();
+    try {
+      send("70", "{\"orderId\": 12, \"userId\": \"u-4\", \"amount\": 7.00}");
+      Http.Response response = Http.get(url + "u-4");
+
+      assertThat(response.status()).isEqualTo(503);
+      assertThat(response.contentType()).startsWith("application/problem+json");
+    } finally {
+      TestServers.database().start();
+    }
+    // the record that arrived while the database was down is credited once it is back
+    await().atMost(Duration.ofSeconds(60)).until(() -> consumer.stats().credited() == 1);
+    assertThat(Http.get(url + "u-4").body().get("points").asLong()).isEqualTo(7);
+  }
+
   private void send(String outboxId, String payload) {
     ProducerRecord<String, String> record = new ProducerRecord<>(topic, "key", payload);
     record.headers().add("outbox-id", outboxId.getBytes(StandardCharsets.UTF_8));

@@ -60,6 +60,8 @@ final class RelayProcess implements AutoCloseable {
     env.put("SPRING_DATASOURCE_PASSWORD", password == null ? "" : password);
     env.put("OUTBOX_RELAY_KAFKA_BOOTSTRAP_SERVERS", bootstrapServers);
     env.put("SERVER_PORT", Integer.toString(port));
+    // This class path also holds outbox-api (for the order service): no write path in the relay.
+    env.put("OUTBOX_ENABLED", "false");
     env.putAll(settings);
     builder.redirectErrorStream(true);
     builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

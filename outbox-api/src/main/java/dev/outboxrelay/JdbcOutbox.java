@@ -3,6 +3,7 @@ package dev.outboxrelay;
 import dev.outboxrelay.internal.Lanes;
 import dev.outboxrelay.internal.MessageStatus;
 import dev.outboxrelay.internal.OutboxStore;
+import dev.outboxrelay.internal.SupportedDatabase;
 import java.sql.Connection;
 import java.util.List;
 import java.util.Optional;
@@ -27,6 +28,7 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
       PlatformTransactionManager transactionManager,
       OutboxSettings settings,
       FastPath fastPath) {
+    SupportedDatabase.check(dataSource);
     this.dataSource = dataSource;
     this.store = new OutboxStore(dataSource);
     this.ownTransaction = new TransactionTemplate(transactionManager);

@@ -2,6 +2,7 @@ package dev.outboxrelay.relay;
 
 import dev.outboxrelay.internal.OutboxStore;
 import dev.outboxrelay.internal.ProducerSettings;
+import dev.outboxrelay.internal.SupportedDatabase;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -52,6 +53,7 @@ public final class OutboxRelay implements AutoCloseable {
   public OutboxRelay(DataSource dataSource, RelaySettings settings, MeterRegistry meterRegistry) {
     this.settings = settings;
     JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+    SupportedDatabase.check(dataSource);
     OutboxStore store = new OutboxStore(dataSource);
     LockProvider locks =
         new JdbcTemplateLockProvider(

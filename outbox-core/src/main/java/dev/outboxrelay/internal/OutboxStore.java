@@ -112,6 +112,13 @@ public final class OutboxStore {
       SELECT COUNT(*) AS pending, MIN(id) AS oldest_id FROM t_msg
       WHERE lane IN (:lanes) AND status = 0""";
 
+  // Rows in lanes a relay with this lane count never claims (the writers hash to more lanes):
+  // an index range on idx_msg_claim, empty and cheap when the counts agree.
+  private static final String UNSERVED_STATS =
+      """
+      SELECT COUNT(*) AS pending, MIN(id) AS oldest_id FROM t_msg
+      WHERE lane >= ? AND status = 0""";
+
   private static final String AGE_SECONDS =
       """
       SELECT TIMESTAMPDIFF(MICROSECOND, created_at, UTC_TIMESTAMP(3)) / 1e6 FROM t_msg
@@ -307,19 +314,33 @@ public final class OutboxStore {
     return jdbc.update(PURGE, below, limit);
   }
 
-  /** How many rows of lanes {@code 0 .. lanes-1} are PENDING, and how old the oldest is. */
+  /**
+   * How many rows are PENDING in all, how old the oldest is, and how many of them are in lanes
+   * {@code lanes} and above, which a relay with {@code lanes} lanes never claims.
+   */
   public PendingStats pendingStats(int lanes) {
     List<Integer> all = java.util.stream.IntStream.range(0, lanes).boxed().toList();
-    Map<String, Object> stats =
+    Map<String, Object> served =
         named.queryForMap(PENDING_STATS, new MapSqlParameterSource("lanes", all));
-    long pending = ((Number) stats.get("pending")).longValue();
-    Object oldestId = stats.get("oldest_id");
+    Map<String, Object> unserved = jdbc.queryForMap(UNSERVED_STATS, lanes);
+    long outside = ((Number) unserved.get("pending")).longValue();
+    long pending = ((Number) served.get("pending")).longValue() + outside;
+    Long oldestId =
+        java.util.stream.Stream.of(served.get("oldest_id"), unserved.get("oldest_id"))
+            .filter(Objects::nonNull)
+            .map(id -> ((Number) id).longValue())
+            .min(Long::compare)
+            .orElse(null);
     if (oldestId == null) {
-      return new PendingStats(pending, 0);
+      return new PendingStats(pending, 0, outside);
     }
-    List<Double> age =
-        jdbc.queryForList(AGE_SECONDS, Double.class, ((Number) oldestId).longValue());
-    return new PendingStats(pending, age.isEmpty() || age.get(0) == null ? 0 : age.get(0));
+    List<Double> age = jdbc.queryForList(AGE_SECONDS, Double.class, oldestId);
+    return new PendingStats(pending, age.isEmpty() || age.get(0) == null ? 0 : age.get(0), outside);
+  }
+
+  /** How many PENDING rows are in lanes {@code lanes} and above. */
+  public long pendingOutsideLanes(int lanes) {
+    return ((Number) jdbc.queryForMap(UNSERVED_STATS, lanes).get("pending")).longValue();
   }
 
   /**
@@ -352,7 +373,12 @@ public final class OutboxStore {
   }
 
   /** PENDING rows and the age of the oldest in seconds (0 when there is none). */
-  public record PendingStats(long pending, double oldestAgeSeconds) {}
+  /**
+   * @param pending PENDING rows in all lanes
+   * @param oldestAgeSeconds age of the oldest of them, 0 when there is none
+   * @param unserved those of them in lanes the asking relay does not serve
+   */
+  public record PendingStats(long pending, double oldestAgeSeconds, long unserved) {}
 
   private void updateAll(String sql, Collection<Long> ids) {
     if (ids.isEmpty()) {

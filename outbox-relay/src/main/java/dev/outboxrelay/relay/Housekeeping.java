@@ -29,7 +29,7 @@ final class Housekeeping {
   private final JdbcTemplate jdbc;
   private final LockingTaskExecutor singleton;
   private final RelaySettings settings;
-  private volatile OutboxStore.PendingStats stats = new OutboxStore.PendingStats(0, 0);
+  private volatile OutboxStore.PendingStats stats = new OutboxStore.PendingStats(0, 0, 0);
 
   Housekeeping(OutboxStore store, JdbcTemplate jdbc, LockProvider locks, RelaySettings settings) {
     this.store = store;
@@ -44,10 +44,44 @@ final class Housekeeping {
 
   void refreshGauges() {
     try {
-      stats = store.pendingStats(settings.lanes());
+      OutboxStore.PendingStats now = store.pendingStats(settings.lanes());
+      if (now.unserved() > 0 && now.unserved() != stats.unserved()) {
+        log.warn(unservedMessage(now.unserved(), settings.lanes()));
+      }
+      stats = now;
     } catch (RuntimeException e) {
       log.debug("could not read the pending gauges", e);
     }
+  }
+
+  /**
+   * Refuses to start a relay that would leave PENDING rows behind: rows in lanes it does not serve,
+   * written by services with more {@code outbox.lanes}. A database that cannot be reached now is
+   * not refused; the gauges re-check it.
+   *
+   * @throws IllegalArgumentException naming {@code outbox.relay.lanes} and {@code outbox.lanes}
+   */
+  void checkLanes() {
+    long unserved;
+    try {
+      unserved = store.pendingOutsideLanes(settings.lanes());
+    } catch (RuntimeException e) {
+      log.warn("could not check the outbox's lanes at start-up: {}", e.toString());
+      return;
+    }
+    if (unserved > 0) {
+      throw new IllegalArgumentException(unservedMessage(unserved, settings.lanes()));
+    }
+  }
+
+  static String unservedMessage(long unserved, int lanes) {
+    return "outbox.relay.lanes ("
+        + lanes
+        + ") must equal the writers' outbox.lanes: "
+        + unserved
+        + " PENDING message(s) are in lanes "
+        + lanes
+        + " and above, which this relay never publishes";
   }
 
   void purge() {

@@ -76,6 +76,7 @@ public final class OutboxRelay implements AutoCloseable {
     metrics.gauges(
         () -> housekeeping.stats().pending(),
         () -> housekeeping.stats().oldestAgeSeconds(),
+        () -> housekeeping.stats().unserved(),
         () -> leases.owned().size());
     this.leaseKeeper = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-leases"));
     this.chores = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-housekeeping"));
@@ -104,10 +105,18 @@ public final class OutboxRelay implements AutoCloseable {
     return config;
   }
 
+  /**
+   * Starts the workers, the lease keeper and housekeeping.
+   *
+   * @throws IllegalArgumentException if PENDING rows exist in lanes this relay does not serve (its
+   *     {@code outbox.relay.lanes} is smaller than the writers' {@code outbox.lanes}); nothing
+   *     starts
+   */
   public synchronized void start() {
     if (started) {
       return;
     }
+    housekeeping.checkLanes();
     started = true;
     long renew = Math.max(100, settings.leaseDuration().toMillis() / 3);
     leaseKeeper.scheduleWithFixedDelay(this::rebalanceLanes, 0, renew, TimeUnit.MILLISECONDS);

@@ -27,6 +27,7 @@ final class RelayMetrics {
   static final String PENDING = "outbox.pending.messages";
   static final String OLDEST_PENDING_AGE = "outbox.oldest.pending.age";
   static final String LANES_OWNED = "outbox.lanes.owned";
+  static final String UNSERVED_PENDING = "outbox.unserved.pending.messages";
 
   private final MeterRegistry registry;
   private final ConcurrentMap<String, Counter> publishedByTopic = new ConcurrentHashMap<>();
@@ -57,13 +58,22 @@ final class RelayMetrics {
             .register(registry);
   }
 
-  void gauges(Supplier<Number> pending, Supplier<Number> oldestAgeSeconds, Supplier<Number> lanes) {
+  void gauges(
+      Supplier<Number> pending,
+      Supplier<Number> oldestAgeSeconds,
+      Supplier<Number> unserved,
+      Supplier<Number> lanes) {
     Gauge.builder(PENDING, () -> pending.get())
         .description("PENDING rows in the outbox")
         .register(registry);
     Gauge.builder(OLDEST_PENDING_AGE, () -> oldestAgeSeconds.get())
         .description("Age of the oldest PENDING row")
         .baseUnit("seconds")
+        .register(registry);
+    Gauge.builder(UNSERVED_PENDING, () -> unserved.get())
+        .description(
+            "PENDING rows in lanes beyond outbox.relay.lanes, which no relay publishes: the"
+                + " writers' outbox.lanes is larger")
         .register(registry);
     Gauge.builder(LANES_OWNED, () -> lanes.get())
         .description("Lanes this relay instance holds the lease of")

@@ -1,6 +1,7 @@
 package dev.outboxrelay.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.outboxrelay.testsupport.TestServers;
@@ -88,6 +89,41 @@ class RelayOperationsIntegrationTests {
     // them up instead: the shutdown timeout, then at most the producer's close.
     assertThat(took).isLessThan(Duration.ofSeconds(8));
     assertThat(relay.ownedLanes()).isEmpty();
+  }
+
+  @Test
+  void aRelayWithFewerLanesThanTheWritersRefusesToStart() {
+    insertPending(20);
+    insertPending(31);
+
+    assertThatThrownBy(() -> fixture.startRelay(p -> {}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "outbox.relay.lanes (16) must equal the writers' outbox.lanes: 2 PENDING message(s)"
+                + " are in lanes 16 and above, which this relay never publishes");
+  }
+
+  @Test
+  void rowsInLanesTheRelayDoesNotServeAreCountedByItsGauges() {
+    fixture.startRelay(p -> p.setGaugeInterval(Duration.ofSeconds(1)));
+
+    insertPending(25);
+
+    await()
+        .atMost(BOUND)
+        .until(() -> fixture.meters.get(RelayMetrics.UNSERVED_PENDING).gauge().value() == 1.0);
+    assertThat(fixture.meters.get(RelayMetrics.PENDING).gauge().value()).isEqualTo(1.0);
+    assertThat(fixture.meters.get(RelayMetrics.OLDEST_PENDING_AGE).gauge().value()).isPositive();
+  }
+
+  /** A PENDING row in {@code lane}, as a writer with more lanes than the relay writes it. */
+  private void insertPending(int lane) {
+    fixture.jdbc.update(
+        "INSERT INTO t_msg (ref_type, ref_id, topic, msg_key, payload, lane, status,"
+            + " next_attempt_at, created_at) VALUES (1, UUID(), ?, 'k', 'x', ?, 0,"
+            + " UTC_TIMESTAMP(3) - INTERVAL 1 SECOND, UTC_TIMESTAMP(3) - INTERVAL 1 SECOND)",
+        fixture.topic,
+        lane);
   }
 
   @Test

@@ -198,6 +198,31 @@ class RelayJarIT {
     assertThat(output).as(tail(log)).doesNotContain("\tat dev.outboxrelay");
   }
 
+  @Test
+  void fewerLanesThanTheWritersExitsNonZeroInOneLineNamingBothSettings() throws Exception {
+    org.springframework.jdbc.core.JdbcTemplate jdbc =
+        new org.springframework.jdbc.core.JdbcTemplate(database.dataSource());
+    jdbc.update(
+        "INSERT INTO t_msg (ref_type, ref_id, topic, msg_key, payload, lane, status,"
+            + " next_attempt_at, created_at) VALUES (1, 'lane-9', 'unserved', 'k', 'x', 9, 0,"
+            + " UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))");
+    try {
+      Path log = logFile("relay-jar-lanes");
+      Process relay = start(freePort(), log, Map.of("OUTBOX_RELAY_LANES", "4"));
+      assertThat(relay.waitFor(60, TimeUnit.SECONDS))
+          .as("the relay exits within 60 s; %s", tail(log))
+          .isTrue();
+      assertThat(relay.exitValue()).as("exit status; %s", tail(log)).isNotZero();
+      String prefix = "outbox.relay.lanes (4) must equal the writers' outbox.lanes: ";
+      assertThat(Files.readString(log).lines().map(String::strip))
+          .as(tail(log))
+          .anyMatch(line -> line.startsWith(prefix) && line.endsWith("never publishes"));
+      assertThat(Files.readString(log)).as(tail(log)).doesNotContain("\tat dev.outboxrelay");
+    } finally {
+      jdbc.update("DELETE FROM t_msg WHERE ref_id = 'lane-9'");
+    }
+  }
+
   private Process start(int port, Path log, Map<String, String> extraEnvironment)
       throws IOException {
     Path jar = Paths.get(System.getProperty("outbox.relay.jar", "target/outbox-relay.jar"));

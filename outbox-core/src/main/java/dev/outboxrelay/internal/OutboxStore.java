@@ -42,58 +42,64 @@ public final class OutboxStore {
               UTC_TIMESTAMP(3))""";
 
   private static final String CLAIM_FRESH =
-      """
-      SELECT %s FROM t_msg
-      WHERE id IN (:ids) AND status = 0 AND attempts = 0
-      ORDER BY id
-      FOR UPDATE SKIP LOCKED"""
-          .formatted(COLUMNS);
+      sql(
+          """
+          SELECT {COLUMNS} FROM t_msg
+          WHERE id IN (:ids) AND status = {PENDING} AND attempts = 0
+          ORDER BY id
+          FOR UPDATE SKIP LOCKED""");
 
   static final String CLAIM_IDS =
-      """
-      SELECT %s FROM t_msg
-      WHERE id IN (:ids) AND status = 0 AND next_attempt_at <= UTC_TIMESTAMP(3)
-      ORDER BY id
-      FOR UPDATE SKIP LOCKED"""
-          .formatted(COLUMNS);
+      sql(
+          """
+          SELECT {COLUMNS} FROM t_msg
+          WHERE id IN (:ids) AND status = {PENDING} AND next_attempt_at <= UTC_TIMESTAMP(3)
+          ORDER BY id
+          FOR UPDATE SKIP LOCKED""");
 
   // The first step of the relay's claim: the candidates, read without locking, one part per lane
   // of a worker's round, each walking idx_msg_claim in id order (no filesort), in one statement.
   private static final String CANDIDATES_PART =
-      """
-      (SELECT id FROM t_msg
-       WHERE lane = ? AND status = 0 AND next_attempt_at <= UTC_TIMESTAMP(3)
-       ORDER BY id LIMIT ?)""";
+      sql(
+          """
+          (SELECT id FROM t_msg
+           WHERE lane = ? AND status = {PENDING} AND next_attempt_at <= UTC_TIMESTAMP(3)
+           ORDER BY id LIMIT ?)""");
 
   // The ordering guard: per key, the oldest PENDING (or PREPARED, which may still be confirmed)
   // row that is not in the publisher's own claimed set. idx_msg_key serves it.
   static final String FIRST_BLOCKING =
-      """
-      SELECT msg_key, MIN(id) AS first_id FROM t_msg
-      WHERE msg_key IN (:keys) AND status IN (0, 4) AND id < :maxId AND id NOT IN (:claimed)
-      GROUP BY msg_key""";
+      sql(
+          """
+          SELECT msg_key, MIN(id) AS first_id FROM t_msg
+          WHERE msg_key IN (:keys) AND status IN ({PENDING}, {PREPARED}) AND id < :maxId AND id NOT IN (:claimed)
+          GROUP BY msg_key""");
 
   private static final String MARK_SENT =
-      """
-      UPDATE t_msg SET status = 1, sent_at = UTC_TIMESTAMP(3), attempts = attempts + 1
-      WHERE id IN (:ids) AND status = 0""";
+      sql(
+          """
+          UPDATE t_msg SET status = {SENT}, sent_at = UTC_TIMESTAMP(3), attempts = attempts + 1
+          WHERE id IN (:ids) AND status = {PENDING}""");
 
   private static final String DELETE_SENT =
-      """
-      DELETE FROM t_msg WHERE id = ? AND status = 0""";
+      sql(
+          """
+          DELETE FROM t_msg WHERE id = ? AND status = {PENDING}""");
 
   private static final String MARK_RETRY =
-      """
-      UPDATE t_msg
-      SET attempts = attempts + 1,
-          next_attempt_at = DATE_ADD(UTC_TIMESTAMP(3), INTERVAL ? MICROSECOND),
-          last_error = ?
-      WHERE id = ? AND status = 0""";
+      sql(
+          """
+          UPDATE t_msg
+          SET attempts = attempts + 1,
+              next_attempt_at = DATE_ADD(UTC_TIMESTAMP(3), INTERVAL ? MICROSECOND),
+              last_error = ?
+          WHERE id = ? AND status = {PENDING}""");
 
   private static final String MARK_DEAD =
-      """
-      UPDATE t_msg SET status = 3, attempts = attempts + 1, last_error = ?
-      WHERE id = ? AND status = 0""";
+      sql(
+          """
+          UPDATE t_msg SET status = {DEAD}, attempts = attempts + 1, last_error = ?
+          WHERE id = ? AND status = {PENDING}""");
 
   // Ids grow with time, so the rows older than the retention sit below the first younger id: the
   // purge walks the primary key up to it and needs no index on created_at.
@@ -103,21 +109,24 @@ public final class OutboxStore {
       ORDER BY id LIMIT 1""";
 
   private static final String PURGE =
-      """
-      DELETE FROM t_msg WHERE id < ? AND status IN (1, 2) ORDER BY id LIMIT ?""";
+      sql(
+          """
+          DELETE FROM t_msg WHERE id < ? AND status IN ({SENT}, {CANCELLED}) ORDER BY id LIMIT ?""");
 
   // One range of idx_msg_claim per lane: (lane, 0).
   static final String PENDING_STATS =
-      """
-      SELECT COUNT(*) AS pending, MIN(id) AS oldest_id FROM t_msg
-      WHERE lane IN (:lanes) AND status = 0""";
+      sql(
+          """
+          SELECT COUNT(*) AS pending, MIN(id) AS oldest_id FROM t_msg
+          WHERE lane IN (:lanes) AND status = {PENDING}""");
 
   // Rows in lanes a relay with this lane count never claims (the writers hash to more lanes):
   // an index range on idx_msg_claim, empty and cheap when the counts agree.
   private static final String UNSERVED_STATS =
-      """
-      SELECT COUNT(*) AS pending, MIN(id) AS oldest_id FROM t_msg
-      WHERE lane >= ? AND status = 0""";
+      sql(
+          """
+          SELECT COUNT(*) AS pending, MIN(id) AS oldest_id FROM t_msg
+          WHERE lane >= ? AND status = {PENDING}""");
 
   private static final String AGE_SECONDS =
       """
@@ -127,15 +136,32 @@ public final class OutboxStore {
   // The relay's ordering guard: the claimed lanes' unpublished rows below the newest claimed id
   // that are not claimed, from idx_msg_claim (the key is looked up for those rows only).
   static final String UNCLAIMED_IN_LANES =
-      """
-      SELECT id, msg_key FROM t_msg
-      WHERE lane IN (:lanes) AND status IN (0, 4) AND id < :maxId AND id NOT IN (:claimed)""";
+      sql(
+          """
+          SELECT id, msg_key FROM t_msg
+          WHERE lane IN (:lanes) AND status IN ({PENDING}, {PREPARED}) AND id < :maxId AND id NOT IN (:claimed)""");
 
   private static final String STATUS_OF =
       """
       SELECT status FROM t_msg WHERE id = ?""";
 
   private static final int LAST_ERROR_MAX = 1000;
+
+  /**
+   * Binds the statement's placeholders once, at class initialisation: {@code {COLUMNS}} and the
+   * status codes of {@link MessageStatus} ({@code {PENDING}}, {@code {SENT}}, ...), so each code is
+   * written in one place.
+   */
+  private static String sql(String template) {
+    String bound = template.replace("{COLUMNS}", COLUMNS);
+    for (MessageStatus status : MessageStatus.values()) {
+      bound = bound.replace("{" + status.name() + "}", Integer.toString(status.code()));
+    }
+    if (bound.contains("{")) {
+      throw new IllegalStateException("unbound placeholder in " + bound);
+    }
+    return bound;
+  }
 
   private static final RowMapper<OutboxRow> ROW =
       (ResultSet rs, int rowNum) ->

@@ -145,15 +145,36 @@ public final class OutboxStore {
       """
       SELECT status FROM t_msg WHERE id = ?""";
 
+  /** The ShedLock lock names of the relays' membership leases: {@code outbox-member-<id>}. */
+  public static final String MEMBER_LEASE_PREFIX = "outbox-member-";
+
+  // ShedLock's table: the relays that hold a live membership lease (the lanes are spread over them)
+  private static final String COUNT_LIVE_MEMBERS =
+      sql(
+          """
+          SELECT COUNT(*) FROM shedlock
+          WHERE name LIKE '{MEMBER_LEASE_PREFIX}%' AND lock_until > UTC_TIMESTAMP(3)""");
+
+  // ... and the membership rows of relays gone for a day (each start names a new member).
+  private static final String PURGE_STALE_MEMBERS =
+      sql(
+          """
+          DELETE FROM shedlock
+          WHERE name LIKE '{MEMBER_LEASE_PREFIX}%'
+            AND lock_until < DATE_SUB(UTC_TIMESTAMP(3), INTERVAL 1 DAY)""");
+
   private static final int LAST_ERROR_MAX = 1000;
 
   /**
-   * Binds the statement's placeholders once, at class initialisation: {@code {COLUMNS}} and the
-   * status codes of {@link MessageStatus} ({@code {PENDING}}, {@code {SENT}}, ...), so each code is
-   * written in one place.
+   * Binds the statement's placeholders once, at class initialisation: {@code {COLUMNS}}, {@code
+   * {MEMBER_LEASE_PREFIX}} and the status codes of {@link MessageStatus} ({@code {PENDING}}, {@code
+   * {SENT}}, ...), so each code is written in one place.
    */
   private static String sql(String template) {
-    String bound = template.replace("{COLUMNS}", COLUMNS);
+    String bound =
+        template
+            .replace("{COLUMNS}", COLUMNS)
+            .replace("{MEMBER_LEASE_PREFIX}", MEMBER_LEASE_PREFIX);
     for (MessageStatus status : MessageStatus.values()) {
       bound = bound.replace("{" + status.name() + "}", Integer.toString(status.code()));
     }
@@ -362,6 +383,17 @@ public final class OutboxStore {
     }
     List<Double> age = jdbc.queryForList(AGE_SECONDS, Double.class, oldestId);
     return new PendingStats(pending, age.isEmpty() || age.get(0) == null ? 0 : age.get(0), outside);
+  }
+
+  /** How many relays hold a live membership lease (at least 1: the one asking keeps its own). */
+  public int liveMembers() {
+    Integer members = jdbc.queryForObject(COUNT_LIVE_MEMBERS, Integer.class);
+    return Math.max(1, members == null ? 1 : members);
+  }
+
+  /** Deletes the membership rows of relays whose lease ended more than a day ago. */
+  public int purgeStaleMembers() {
+    return jdbc.update(PURGE_STALE_MEMBERS);
   }
 
   /** How many PENDING rows are in lanes {@code lanes} and above. */

@@ -8,7 +8,6 @@ import net.javacrumbs.shedlock.core.LockProvider;
 import net.javacrumbs.shedlock.core.LockingTaskExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * The relay's chores. Purging runs under the ShedLock lock {@code outbox-purge}, so one instance at
@@ -20,20 +19,13 @@ final class Housekeeping {
   static final String PURGE_LOCK = "outbox-purge";
   private static final int MAX_PURGE_BATCHES_PER_RUN = 100;
 
-  private static final String PURGE_STALE_MEMBERS =
-      """
-      DELETE FROM shedlock
-      WHERE name LIKE 'outbox-member-%' AND lock_until < DATE_SUB(UTC_TIMESTAMP(3), INTERVAL 1 DAY)""";
-
   private final OutboxStore store;
-  private final JdbcTemplate jdbc;
   private final LockingTaskExecutor singleton;
   private final RelaySettings settings;
   private volatile OutboxStore.PendingStats stats = new OutboxStore.PendingStats(0, 0, 0);
 
-  Housekeeping(OutboxStore store, JdbcTemplate jdbc, LockProvider locks, RelaySettings settings) {
+  Housekeeping(OutboxStore store, LockProvider locks, RelaySettings settings) {
     this.store = store;
-    this.jdbc = jdbc;
     this.singleton = new DefaultLockingTaskExecutor(locks);
     this.settings = settings;
   }
@@ -109,7 +101,7 @@ final class Housekeeping {
         break;
       }
     }
-    jdbc.update(PURGE_STALE_MEMBERS);
+    store.purgeStaleMembers();
     if (total > 0) {
       log.info(
           "purged {} SENT/CANCELLED message(s) older than {}",

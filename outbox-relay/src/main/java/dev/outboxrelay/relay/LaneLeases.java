@@ -1,5 +1,6 @@
 package dev.outboxrelay.relay;
 
+import dev.outboxrelay.internal.OutboxStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,7 +17,6 @@ import net.javacrumbs.shedlock.core.LockProvider;
 import net.javacrumbs.shedlock.core.SimpleLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Which lanes this relay instance works: ShedLock leases {@code outbox-lane-<n>}, extended while
@@ -30,15 +30,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
 final class LaneLeases {
   private static final Logger log = LoggerFactory.getLogger(LaneLeases.class);
   static final String LANE_LOCK_PREFIX = "outbox-lane-";
-  static final String MEMBER_LOCK_PREFIX = "outbox-member-";
-
-  private static final String COUNT_MEMBERS =
-      """
-      SELECT COUNT(*) FROM shedlock
-      WHERE name LIKE 'outbox-member-%' AND lock_until > UTC_TIMESTAMP(3)""";
+  static final String MEMBER_LOCK_PREFIX = OutboxStore.MEMBER_LEASE_PREFIX;
 
   private final LockProvider locks;
-  private final JdbcTemplate jdbc;
+  private final OutboxStore store;
   private final int lanes;
   private final Duration leaseDuration;
   private final String memberLockName;
@@ -48,9 +43,9 @@ final class LaneLeases {
   private volatile List<Integer> owned = List.of();
   private SimpleLock membership;
 
-  LaneLeases(LockProvider locks, JdbcTemplate jdbc, RelaySettings settings) {
+  LaneLeases(LockProvider locks, OutboxStore store, RelaySettings settings) {
     this.locks = locks;
-    this.jdbc = jdbc;
+    this.store = store;
     this.lanes = settings.lanes();
     this.leaseDuration = settings.leaseDuration();
     UUID id = UUID.nameUUIDFromBytes(settings.instanceId().getBytes(StandardCharsets.UTF_8));
@@ -109,8 +104,7 @@ final class LaneLeases {
         log.warn("lost the lease of lane {}: another instance may work it now", lease.getKey());
       }
     }
-    Integer members = jdbc.queryForObject(COUNT_MEMBERS, Integer.class);
-    int live = Math.max(1, members == null ? 1 : members);
+    int live = store.liveMembers();
     int share = (lanes + live - 1) / live;
     List<Integer> released = new ArrayList<>();
     while (held.size() > share) {
@@ -145,7 +139,7 @@ final class LaneLeases {
           owned.size(),
           lanes,
           share,
-          members);
+          live);
     }
   }
 

@@ -62,7 +62,7 @@ public final class OutboxRelay implements AutoCloseable {
                 .usingDbTime()
                 .withLockedByValue(settings.instanceId())
                 .build());
-    this.leases = new LaneLeases(locks, jdbc, settings);
+    this.leases = new LaneLeases(locks, store, settings);
     this.producer = new KafkaProducer<>(producerConfig(settings));
     this.kafka = new KafkaProbe(settings, Duration.ofSeconds(2));
     RelayMetrics metrics =
@@ -72,7 +72,7 @@ public final class OutboxRelay implements AutoCloseable {
     // READ COMMITTED: no gap locks, so business INSERTs never wait for the relay's commit.
     transaction.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
     this.batch = new LaneBatch(store, transaction, producer, metrics, settings);
-    this.housekeeping = new Housekeeping(store, jdbc, locks, settings);
+    this.housekeeping = new Housekeeping(store, locks, settings);
     metrics.gauges(
         () -> housekeeping.stats().pending(),
         () -> housekeeping.stats().oldestAgeSeconds(),

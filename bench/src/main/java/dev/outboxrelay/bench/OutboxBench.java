@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.utils.AppInfoParser;
 
 /**
- * The benchmark of DESIGN section 7, in one run on the embedded test servers (MariaDB 11.4 and a
+ * The benchmark (bench/README.md), in one run on the embedded test servers (MariaDB 11.4 and a
  * KRaft Kafka broker, both on this machine): relay throughput against the article's per-row relay,
  * commit-to-consumer latency with and without the fast path, and the cost of {@code send} in a
  * business transaction. Prints the results as a table with the targets, and the ratios.

@@ -6,8 +6,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * The Kafka record of an outbox row (DESIGN §5): key = {@code msg_key}, value = payload, headers =
- * the caller's plus the {@code outbox-*} headers consumers dedupe and trace with.
+ * The Kafka record of an outbox row (docs/design.md §5): key = {@code msg_key}, value = payload,
+ * headers = the caller's plus the {@code outbox-*} headers consumers dedupe and trace with.
  */
 public final class KafkaRecords {
   /** The message id: consumers dedupe on it. */

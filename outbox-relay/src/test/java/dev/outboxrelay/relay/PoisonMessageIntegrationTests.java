@@ -14,7 +14,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Poison isolated (DESIGN §4.6): an unsendable message becomes DEAD; every other key flows. */
+/**
+ * Poison isolated (docs/design.md §4.6): an unsendable message becomes DEAD; every other key flows.
+ */
 class PoisonMessageIntegrationTests {
   private static final Duration DELIVERY = Duration.ofSeconds(60);
   private RelayFixture fixture;

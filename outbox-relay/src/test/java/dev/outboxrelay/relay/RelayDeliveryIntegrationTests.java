@@ -18,8 +18,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * At least once (DESIGN §4.2) and bounded duplicates (§4.5) on the real servers: a backlog, a
- * broker outage in the middle of a stream, and a relay that dies between Kafka's ack and its
+ * At least once (docs/design.md §4.2) and bounded duplicates (§4.5) on the real servers: a backlog,
+ * a broker outage in the middle of a stream, and a relay that dies between Kafka's ack and its
  * commit.
  */
 class RelayDeliveryIntegrationTests {

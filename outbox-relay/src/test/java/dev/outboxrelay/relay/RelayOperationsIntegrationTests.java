@@ -17,7 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Lane leases, housekeeping and short transactions (DESIGN §4.8) on the real servers. */
+/** Lane leases, housekeeping and short transactions (docs/design.md §4.8) on the real servers. */
 class RelayOperationsIntegrationTests {
   private static final Duration BOUND = Duration.ofSeconds(30);
   private RelayFixture fixture;

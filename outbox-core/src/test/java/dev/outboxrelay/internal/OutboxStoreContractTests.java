@@ -1,0 +1,186 @@
+package dev.outboxrelay.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The contract of the store verbs, on a real server: what each statement claims, skips, refuses and
+ * counts. A server runs it through a short fixture that supplies a fresh database with the schema
+ * ({@link MariaDbOutboxStoreContractTests}; with {@code -Doutbox.test.servers=testcontainers} the
+ * same fixture runs on MySQL 8.4).
+ */
+abstract class OutboxStoreContractTests {
+  private static final Duration NOW = Duration.ZERO;
+
+  private DataSource dataSource;
+  private OutboxStore store;
+  private JdbcTemplate jdbc;
+
+  /** A fresh database holding {@code sql/mysql/V1__outbox.sql}. */
+  protected abstract DataSource createDatabase();
+
+  /** Drops it. */
+  protected abstract void dropDatabase();
+
+  @BeforeEach
+  void createStore() {
+    dataSource = createDatabase();
+    store = new OutboxStore(dataSource);
+    jdbc = new JdbcTemplate(dataSource);
+  }
+
+  @AfterEach
+  void drop() {
+    dropDatabase();
+  }
+
+  @Test
+  void claimSkipsRowsAnotherTransactionHolds() throws Exception {
+    long a = insert("k1", 0, NOW);
+    long b = insert("k2", 0, NOW);
+    long c = insert("k3", 0, NOW);
+
+    try (Connection other = dataSource.getConnection()) {
+      other.setAutoCommit(false);
+      try (PreparedStatement lock =
+          other.prepareStatement("SELECT id FROM t_msg WHERE id = ? FOR UPDATE")) {
+        lock.setLong(1, b);
+        lock.executeQuery().close();
+      }
+      assertThat(ids(store.claimIds(List.of(a, b, c)))).containsExactly(a, c);
+      assertThat(ids(store.claimFresh(List.of(a, b, c)))).containsExactly(a, c);
+      assertThat(ids(store.claimLanes(List.of(0), 10))).containsExactly(a, c);
+      other.rollback();
+    }
+  }
+
+  @Test
+  void theRelaysClaimTakesOnlyDueRowsOldestFirstUpToTheLimitOfEachLane() {
+    long first = insert("k", 1, NOW);
+    long second = insert("k", 1, NOW);
+    insert("k", 1, NOW);
+    long otherLane = insert("j", 2, NOW);
+    insert("later", 1, Duration.ofHours(1));
+
+    assertThat(ids(store.claimLanes(List.of(1, 2), 2))).containsExactly(first, second, otherLane);
+    assertThat(store.claimLanes(List.of(3), 10)).isEmpty();
+  }
+
+  @Test
+  void theFastPathClaimsNeverAttemptedRowsWhateverTheirSchedule() {
+    long delayed = insert("k", 0, Duration.ofHours(1));
+
+    assertThat(store.claimIds(List.of(delayed))).isEmpty();
+    assertThat(ids(store.claimFresh(List.of(delayed)))).containsExactly(delayed);
+
+    store.markRetry(delayed, 0, "broker down");
+    assertThat(store.claimFresh(List.of(delayed))).isEmpty();
+    assertThat(ids(store.claimIds(List.of(delayed)))).containsExactly(delayed);
+  }
+
+  @Test
+  void markingRefusesRowsThatAreNotPending() {
+    long sent = insert("k", 0, NOW);
+    long pending = insert("k", 0, NOW);
+    store.markSent(List.of(sent));
+
+    assertThat(store.statusOf(sent)).contains(MessageStatus.SENT);
+    // The verbs run in the publisher's transaction: the exception rolls back what they changed.
+    assertThatThrownBy(() -> inTransaction(() -> store.markSent(List.of(sent, pending))))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("expected to update 2");
+    assertThat(store.statusOf(pending)).contains(MessageStatus.PENDING);
+    assertThatThrownBy(() -> inTransaction(() -> store.markDead(sent, "x")))
+        .isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> inTransaction(() -> store.markRetry(sent, 10, "x")))
+        .isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> inTransaction(() -> store.deleteSent(List.of(sent))))
+        .isInstanceOf(IllegalStateException.class);
+
+    store.markDead(pending, "too large");
+    assertThat(store.statusOf(pending)).contains(MessageStatus.DEAD);
+    assertThat(store.statusOf(pending + 1000)).isEmpty();
+  }
+
+  @Test
+  void bothGuardsFindTheOldestUnpublishedRowOfAKeyOutsideTheClaim() {
+    long older = insert("k", 3, NOW);
+    long claimed = insert("k", 3, NOW);
+    long alone = insert("j", 3, NOW);
+    List<OutboxRow> batch = store.claimIds(List.of(claimed, alone));
+
+    assertThat(store.firstBlockingIds(batch)).isEqualTo(Map.of("k", older));
+    assertThat(store.firstBlockingIdsInLanes(batch)).isEqualTo(Map.of("k", older));
+
+    store.markSent(List.of(older));
+    assertThat(store.firstBlockingIds(batch)).isEmpty();
+    assertThat(store.firstBlockingIdsInLanes(batch)).isEmpty();
+  }
+
+  @Test
+  void purgeDeletesSentRowsOlderThanTheRetentionOnly() {
+    long oldSent = insert("k", 0, NOW);
+    long oldPending = insert("k", 0, NOW);
+    long oldDead = insert("k", 0, NOW);
+    long youngSent = insert("k", 0, NOW);
+    store.markSent(List.of(oldSent, youngSent));
+    store.markDead(oldDead, "x");
+    jdbc.update(
+        "UPDATE t_msg SET created_at = created_at - INTERVAL 2 DAY WHERE id IN (?, ?, ?)",
+        oldSent,
+        oldPending,
+        oldDead);
+
+    assertThat(store.purge(Duration.ofDays(1), 100)).isEqualTo(1);
+    assertThat(store.statusOf(oldSent)).isEmpty();
+    assertThat(store.statusOf(oldPending)).contains(MessageStatus.PENDING);
+    assertThat(store.statusOf(oldDead)).contains(MessageStatus.DEAD);
+    assertThat(store.statusOf(youngSent)).contains(MessageStatus.SENT);
+  }
+
+  @Test
+  void pendingStatsCountEveryPendingRowAndThoseOutsideTheLanes() {
+    insert("a", 0, NOW);
+    insert("b", 15, NOW);
+    insert("c", 20, NOW);
+    store.markSent(List.of(insert("d", 1, NOW)));
+
+    OutboxStore.PendingStats stats = store.pendingStats(16);
+
+    assertThat(stats.pending()).isEqualTo(3);
+    assertThat(stats.unserved()).isEqualTo(1);
+    assertThat(stats.oldestAgeSeconds()).isGreaterThanOrEqualTo(0);
+    assertThat(store.pendingOutsideLanes(16)).isEqualTo(1);
+    assertThat(store.pendingOutsideLanes(32)).isZero();
+  }
+
+  private void inTransaction(Runnable work) {
+    new TransactionTemplate(new DataSourceTransactionManager(dataSource))
+        .executeWithoutResult(status -> work.run());
+  }
+
+  private long insert(String key, int lane, Duration relayDelay) {
+    long order = store.insertOrder(1, "ref-" + System.nanoTime());
+    return store.insertMessage(
+        new OutboxStore.NewMessage(order, 1, "ref", "topic", key, new byte[] {1}, null, lane),
+        MessageStatus.PENDING,
+        relayDelay);
+  }
+
+  private static List<Long> ids(List<OutboxRow> rows) {
+    return rows.stream().map(OutboxRow::id).toList();
+  }
+}

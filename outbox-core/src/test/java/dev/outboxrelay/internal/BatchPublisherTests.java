@@ -1,0 +1,103 @@
+package dev.outboxrelay.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+
+/** The batch publisher's outcomes, with Kafka's own MockProducer: no server needed. */
+class BatchPublisherTests {
+  private static final Duration BOUND = Duration.ofSeconds(10);
+
+  @Test
+  void acknowledgedRowsAreReportedInTheOrderSentWithTheirHeaders() {
+    MockProducer<byte[], byte[]> producer = producer(true);
+
+    BatchPublisher.Outcome outcome =
+        new BatchPublisher(producer, BOUND).publish(List.of(row(1, "t"), row(2, "t")));
+
+    assertThat(outcome.ackedIds()).containsExactly(1L, 2L);
+    assertThat(outcome.failed()).isEmpty();
+    assertThat(producer.history()).extracting(ProducerRecord::topic).containsExactly("t", "t");
+    assertThat(new String(producer.history().get(0).headers().lastHeader("outbox-id").value()))
+        .isEqualTo("1");
+  }
+
+  @Test
+  void aRowKafkaRefusesFailsAloneWithItsError() {
+    MockProducer<byte[], byte[]> producer = producer(false);
+    CompletableFuture<BatchPublisher.Outcome> publishing =
+        CompletableFuture.supplyAsync(
+            () ->
+                new BatchPublisher(producer, BOUND)
+                    .publish(List.of(row(1, "t"), row(2, "t"), row(3, "t"))));
+    await().atMost(BOUND).until(() -> producer.history().size() == 3);
+
+    producer.completeNext();
+    producer.errorNext(new RecordTooLargeException("too large"));
+    producer.completeNext();
+    BatchPublisher.Outcome outcome = publishing.join();
+
+    assertThat(outcome.ackedIds()).containsExactly(1L, 3L);
+    assertThat(outcome.failed()).hasSize(1);
+    assertThat(outcome.failed().get(0).row().id()).isEqualTo(2L);
+    assertThat(outcome.failed().get(0).error()).isInstanceOf(RecordTooLargeException.class);
+  }
+
+  @Test
+  void rowsWithoutAnAckWithinTheTimeoutFail() {
+    MockProducer<byte[], byte[]> producer = producer(false);
+
+    BatchPublisher.Outcome outcome =
+        new BatchPublisher(producer, Duration.ofMillis(100)).publish(List.of(row(1, "t")));
+
+    assertThat(outcome.acked()).isEmpty();
+    assertThat(outcome.failed().get(0).error())
+        .hasMessage("no acknowledgement from Kafka within 100 ms");
+  }
+
+  @Test
+  void aTopicWhoseSendFailsAtOnceFailsItsOtherRowsWithoutSendingThem() {
+    MockProducer<byte[], byte[]> producer =
+        new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+          @Override
+          public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
+            if (record.topic().equals("missing")) {
+              throw new TimeoutException("topic missing not present in metadata after 1000 ms");
+            }
+            return super.send(record);
+          }
+        };
+
+    BatchPublisher.Outcome outcome =
+        new BatchPublisher(producer, BOUND)
+            .publish(List.of(row(1, "missing"), row(2, "t"), row(3, "missing")));
+
+    assertThat(outcome.ackedIds()).containsExactly(2L);
+    assertThat(outcome.failed()).extracting(failure -> failure.row().id()).containsExactly(1L, 3L);
+    assertThat(outcome.failed()).allMatch(failure -> failure.error() instanceof TimeoutException);
+    assertThat(producer.history()).extracting(ProducerRecord::topic).containsExactly("t");
+  }
+
+  private static MockProducer<byte[], byte[]> producer(boolean autoComplete) {
+    return new MockProducer<>(
+        autoComplete, null, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  private static OutboxRow row(long id, String topic) {
+    return new OutboxRow(
+        id, 1, "ref-" + id, topic, "key", new byte[] {1}, Map.of(), 0, 0, Instant.now());
+  }
+}

@@ -23,7 +23,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * the database claim-and-mark alone) and one relay loop run by hand, single-threaded, with every
  * step timed: claim, ordering guard, publish (send all, await acks), mark SENT, and transaction
  * begin/commit. It uses the relay's own building blocks (OutboxStore, OrderingGuard,
- * BatchPublisher) in the order LaneBatch uses them.
+ * BatchPublisher) in the order LaneRound uses them.
  */
 final class RelayLimits {
   static final int RAW_RECORDS = 200_000;
@@ -37,7 +37,7 @@ final class RelayLimits {
   enum Mode {
     /** claim, guard, mark, commit: no Kafka */
     DATABASE_ONLY,
-    /** what LaneBatch does: claim, guard, publish and await the acks, mark, commit */
+    /** what LaneRound does: claim, guard, publish and await the acks, mark, commit */
     WITH_KAFKA
   }
 
@@ -102,7 +102,7 @@ final class RelayLimits {
       Backlog.fill(db.pool("backlog", 1), topic, LOOP_ROWS, Bench.KEYS, Bench.LANES);
       DataSource pool = db.pool("loop", 2);
       OutboxStore store = new OutboxStore(pool);
-      // the relay's guard (LaneBatch): by lane, over idx_msg_claim
+      // the relay's guard (LaneRound): by lane, over idx_msg_claim
       OrderingGuard guard = OrderingGuard.byLane(store);
       TransactionTemplate transaction =
           new TransactionTemplate(new DataSourceTransactionManager(pool));

@@ -20,7 +20,7 @@ final class LaneWorker implements Runnable {
   private final int index;
   private final int workers;
   private final LaneLeases leases;
-  private final LaneBatch batch;
+  private final LaneRound round;
   private final KafkaProbe kafka;
   private final RelaySettings settings;
   private final CountDownLatch stopped;
@@ -30,14 +30,14 @@ final class LaneWorker implements Runnable {
   LaneWorker(
       int index,
       LaneLeases leases,
-      LaneBatch batch,
+      LaneRound round,
       KafkaProbe kafka,
       RelaySettings settings,
       CountDownLatch stopped) {
     this.index = index;
     this.workers = settings.workers();
     this.leases = leases;
-    this.batch = batch;
+    this.round = round;
     this.kafka = kafka;
     this.settings = settings;
     this.stopped = stopped;
@@ -75,14 +75,14 @@ final class LaneWorker implements Runnable {
     if (mine.isEmpty()) {
       return false;
     }
-    LaneBatch.Result result = leases.whileHeld(mine, lanes -> batch.run(lanes, false));
+    LaneRound.Result result = leases.whileHeld(mine, lanes -> round.run(lanes, false));
     if (result != null && result.nothingSent()) {
       // Nothing of the batch went out. Kafka down, or these messages' own fault? Ask Kafka now,
       // holding no lock; if it answers, run again and count the failures against the messages.
       if (!kafka.refresh()) {
         throw new KafkaUnavailable();
       }
-      result = leases.whileHeld(mine, lanes -> batch.run(lanes, true));
+      result = leases.whileHeld(mine, lanes -> round.run(lanes, true));
     }
     return result != null && result.mayHaveMore();
   }

@@ -39,7 +39,7 @@ public final class OutboxRelay implements AutoCloseable {
 
   private final RelaySettings settings;
   private final LaneLeases leases;
-  private final LaneBatch batch;
+  private final LaneRound round;
   private final Housekeeping housekeeping;
   private final Producer<byte[], byte[]> producer;
   private final KafkaProbe kafka;
@@ -71,7 +71,7 @@ public final class OutboxRelay implements AutoCloseable {
         new TransactionTemplate(new DataSourceTransactionManager(dataSource));
     // READ COMMITTED: no gap locks, so business INSERTs never wait for the relay's commit.
     transaction.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
-    this.batch = new LaneBatch(store, transaction, producer, metrics, settings);
+    this.round = new LaneRound(store, transaction, producer, metrics, settings);
     this.housekeeping = new Housekeeping(store, locks, settings);
     metrics.gauges(
         () -> housekeeping.stats().pending(),
@@ -131,7 +131,7 @@ public final class OutboxRelay implements AutoCloseable {
     for (int i = 0; i < settings.workers(); i++) {
       Thread worker =
           new Thread(
-              new LaneWorker(i, leases, batch, kafka, settings, stopped),
+              new LaneWorker(i, leases, round, kafka, settings, stopped),
               "outbox-relay-worker-" + i);
       worker.setDaemon(true);
       workers.add(worker);
@@ -160,8 +160,8 @@ public final class OutboxRelay implements AutoCloseable {
     return kafka.reachable();
   }
 
-  LaneBatch batch() {
-    return batch;
+  LaneRound round() {
+    return round;
   }
 
   Housekeeping housekeeping() {

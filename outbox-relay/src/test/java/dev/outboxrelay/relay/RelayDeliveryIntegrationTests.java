@@ -149,7 +149,7 @@ class RelayDeliveryIntegrationTests {
       java.util.concurrent.atomic.AtomicBoolean deadlocked =
           new java.util.concurrent.atomic.AtomicBoolean();
       relay
-          .batch()
+          .round()
           .afterPublish(
               acked -> {
                 if (!acked.isEmpty() && deadlocked.compareAndSet(false, true)) {
@@ -184,7 +184,7 @@ class RelayDeliveryIntegrationTests {
       CountDownLatch acked = new CountDownLatch(1);
       Set<Long> publishedByTheDead = java.util.concurrent.ConcurrentHashMap.newKeySet();
       dying
-          .batch()
+          .round()
           .afterPublish(
               rows -> {
                 rows.stream().map(OutboxRow::id).forEach(publishedByTheDead::add);

@@ -25,8 +25,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * and wait for the acks, then one UPDATE for the acknowledged rows and one per failed row, and
  * commit. Row locks are held for one round trip to Kafka at most, bounded by the send timeout.
  */
-final class LaneBatch {
-  private static final Logger log = LoggerFactory.getLogger(LaneBatch.class);
+final class LaneRound {
+  private static final Logger log = LoggerFactory.getLogger(LaneRound.class);
   static final String ERROR_HEADER = "outbox-error";
 
   private final OutboxStore store;
@@ -39,7 +39,7 @@ final class LaneBatch {
   private final RelaySettings settings;
   private volatile AfterPublish afterPublish = AfterPublish.NOTHING;
 
-  LaneBatch(
+  LaneRound(
       OutboxStore store,
       TransactionTemplate transaction,
       Producer<byte[], byte[]> producer,

@@ -56,6 +56,7 @@ final class OrderLoad {
               .version(HttpClient.Version.HTTP_1_1)
               .connectTimeout(Duration.ofSeconds(5))
               .build();
+      String orderUrl = stack.orderUrl();
       AtomicInteger next = new AtomicInteger();
       for (int c = 0; c < clients; c++) {
         Thread client =
@@ -70,7 +71,7 @@ final class OrderLoad {
                         wait = due - System.nanoTime()) {
                       LockSupport.parkNanos(wait);
                     }
-                    tally.count(place(http, stack.orderUrl(), script.get(i)));
+                    tally.count(place(http, orderUrl, script.get(i)));
                     progress.step();
                   }
                 },

@@ -39,6 +39,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
@@ -185,23 +186,12 @@ class RelayJarIT {
   void invalidSettingExitsNonZeroNamingTheProperty() throws Exception {
     Path log = logFile("relay-jar-invalid");
     Process relay = start(freePort(), log, Map.of("OUTBOX_RELAY_BATCH_SIZE", "0"));
-    assertThat(relay.waitFor(60, TimeUnit.SECONDS))
-        .as("the relay exits within 60 s on an invalid setting; %s", tail(log))
-        .isTrue();
-    assertThat(relay.exitValue()).as("exit status; %s", tail(log)).isNotZero();
-    String output = Files.readString(log);
-    assertThat(output).as(tail(log)).contains(BAD_BATCH_SIZE);
-    // One clear line, not a stack trace.
-    assertThat(output.lines().filter(line -> line.strip().equals(BAD_BATCH_SIZE)))
-        .as("a line that is exactly the message; %s", tail(log))
-        .isNotEmpty();
-    assertThat(output).as(tail(log)).doesNotContain("\tat dev.outboxrelay");
+    assertFailsInOneLine(relay, log, line -> line.equals(BAD_BATCH_SIZE));
   }
 
   @Test
   void fewerLanesThanTheWritersExitsNonZeroInOneLineNamingBothSettings() throws Exception {
-    org.springframework.jdbc.core.JdbcTemplate jdbc =
-        new org.springframework.jdbc.core.JdbcTemplate(database.dataSource());
+    JdbcTemplate jdbc = new JdbcTemplate(database.dataSource());
     jdbc.update(
         "INSERT INTO t_msg (ref_type, ref_id, topic, msg_key, payload, lane, status,"
             + " next_attempt_at, created_at) VALUES (1, 'lane-9', 'unserved', 'k', 'x', 9, 0,"
@@ -209,18 +199,29 @@ class RelayJarIT {
     try {
       Path log = logFile("relay-jar-lanes");
       Process relay = start(freePort(), log, Map.of("OUTBOX_RELAY_LANES", "4"));
-      assertThat(relay.waitFor(60, TimeUnit.SECONDS))
-          .as("the relay exits within 60 s; %s", tail(log))
-          .isTrue();
-      assertThat(relay.exitValue()).as("exit status; %s", tail(log)).isNotZero();
       String prefix = "outbox.relay.lanes (4) must equal the writers' outbox.lanes: ";
-      assertThat(Files.readString(log).lines().map(String::strip))
-          .as(tail(log))
-          .anyMatch(line -> line.startsWith(prefix) && line.endsWith("never publishes"));
-      assertThat(Files.readString(log)).as(tail(log)).doesNotContain("\tat dev.outboxrelay");
+      assertFailsInOneLine(
+          relay, log, line -> line.startsWith(prefix) && line.endsWith("never publishes"));
     } finally {
       jdbc.update("DELETE FROM t_msg WHERE ref_id = 'lane-9'");
     }
+  }
+
+  /**
+   * The relay exits non-zero within 60 s, with a line of its output that is the one-line message
+   * ({@code message} matches it, stripped) and no stack trace of ours.
+   */
+  private static void assertFailsInOneLine(
+      Process relay, Path log, java.util.function.Predicate<String> message) throws Exception {
+    assertThat(relay.waitFor(60, TimeUnit.SECONDS))
+        .as("the relay exits within 60 s; %s", tail(log))
+        .isTrue();
+    assertThat(relay.exitValue()).as("exit status; %s", tail(log)).isNotZero();
+    String output = Files.readString(log);
+    assertThat(output.lines().map(String::strip))
+        .as("a line that is exactly the message; %s", tail(log))
+        .anyMatch(message);
+    assertThat(output).as(tail(log)).doesNotContain("\tat dev.outboxrelay");
   }
 
   private Process start(int port, Path log, Map<String, String> extraEnvironment)

@@ -36,7 +36,7 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
     this.fastPath = fastPath;
     // With a fast path, the relay leaves new rows to it for a moment instead of racing it.
     this.relayDelay =
-        fastPath == FastPath.NONE ? java.time.Duration.ZERO : settings.fastPathRelayDelay();
+        fastPath == FastPath.NONE ? java.time.Duration.ZERO : settings.fastPath().relayDelay();
   }
 
   @Override

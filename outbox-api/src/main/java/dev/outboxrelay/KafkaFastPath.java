@@ -2,9 +2,11 @@ package dev.outboxrelay;
 
 import dev.outboxrelay.internal.BatchPublisher;
 import dev.outboxrelay.internal.OrderingGuard;
-import dev.outboxrelay.internal.OutboxRow;
 import dev.outboxrelay.internal.OutboxStore;
 import dev.outboxrelay.internal.ProducerSettings;
+import dev.outboxrelay.internal.PublishListener;
+import dev.outboxrelay.internal.PublishPath;
+import dev.outboxrelay.internal.PublishRound;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,16 +22,16 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * After commit, claims the transaction's rows ({@code FOR UPDATE SKIP LOCKED}), publishes those the
- * ordering guard releases, and marks the acknowledged ones SENT in the same short transaction. It
- * runs on a small bounded executor, so the business thread never waits on Kafka; when the queue is
- * full, Kafka is down or the database is busy it gives up, and the rows stay PENDING for the relay.
+ * After commit, publishes the transaction's rows in one {@link PublishRound}: claims those never
+ * attempted ({@code FOR UPDATE SKIP LOCKED}), publishes those the ordering guard releases (by key),
+ * and marks the acknowledged ones SENT in the same short transaction. It runs on a small bounded
+ * executor, so the business thread never waits on Kafka; when the queue is full, Kafka is down or
+ * the database is busy it gives up, and the rows stay PENDING for the relay.
  */
 final class KafkaFastPath implements FastPath {
   private static final Logger log = LoggerFactory.getLogger(KafkaFastPath.class);
@@ -37,10 +39,8 @@ final class KafkaFastPath implements FastPath {
   private static final int MAX_BATCH = 500;
 
   private final OutboxStore store;
-  private final OrderingGuard guard;
-  private final TransactionTemplate claimTransaction;
+  private final PublishRound round;
   private final Producer<byte[], byte[]> producer;
-  private final BatchPublisher publisher;
   private final BlockingQueue<List<Long>> queue;
   private final List<Thread> threads;
   private volatile boolean closed;
@@ -51,19 +51,31 @@ final class KafkaFastPath implements FastPath {
       DataSource dataSource,
       PlatformTransactionManager transactionManager,
       Producer<byte[], byte[]> producer,
-      OutboxSettings settings) {
+      OutboxSettings settings,
+      PublishListener listener) {
     this.store = new OutboxStore(dataSource);
-    this.guard = OrderingGuard.byKey(store);
-    this.claimTransaction = new TransactionTemplate(transactionManager);
+    TransactionTemplate transaction = new TransactionTemplate(transactionManager);
     // READ COMMITTED: no gap locks, so business INSERTs never wait for the fast path's commit.
-    claimTransaction.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
-    claimTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+    transaction.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
+    transaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
     this.producer = producer;
-    this.ackTimeout = settings.fastPathAckTimeout();
-    this.publisher = new BatchPublisher(producer, ackTimeout);
-    this.queue = new ArrayBlockingQueue<>(settings.fastPathQueueCapacity());
+    this.ackTimeout = settings.fastPath().ackTimeout();
+    // Failures are not recorded: the rows stay PENDING, untouched, and the relay publishes them.
+    this.round =
+        new PublishRound(
+            PublishPath.FAST_PATH,
+            transaction,
+            OrderingGuard.byKey(store),
+            new BatchPublisher(producer, ackTimeout),
+            store::claimFresh,
+            outcome -> {
+              store.markSent(outcome.ackedIds());
+              return List.of();
+            },
+            listener);
+    this.queue = new ArrayBlockingQueue<>(settings.fastPath().queueCapacity());
     this.threads = new ArrayList<>();
-    for (int i = 1; i <= settings.fastPathThreads(); i++) {
+    for (int i = 1; i <= settings.fastPath().threads(); i++) {
       Thread thread = new Thread(this::work, "outbox-fast-path-" + i);
       thread.setDaemon(true);
       threads.add(thread);
@@ -80,10 +92,11 @@ final class KafkaFastPath implements FastPath {
     config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
     config.put(
         ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-        (int) Math.max(6_000, settings.fastPathAckTimeout().toMillis()));
+        (int) Math.max(6_000, settings.fastPath().ackTimeout().toMillis()));
     config.put(ProducerConfig.CLIENT_ID_CONFIG, "outbox-fast-path");
-    config.putAll(settings.kafkaProperties());
-    return new KafkaProducer<>(ProducerSettings.enforce(config, settings.kafkaBootstrapServers()));
+    config.putAll(settings.kafka().properties());
+    return new KafkaProducer<>(
+        ProducerSettings.enforce(config, settings.kafka().bootstrapServers()));
   }
 
   @Override
@@ -125,54 +138,21 @@ final class KafkaFastPath implements FastPath {
   }
 
   private void publish(List<Long> ids) {
-    List<Long> acked = new ArrayList<>();
     try {
-      claimTransaction.executeWithoutResult(
-          status -> {
-            List<OutboxRow> claimed = store.claimFresh(ids);
-            BatchPublisher.Outcome outcome = publisher.publish(guard.releasable(claimed));
-            acked.addAll(outcome.ackedIds());
-            store.markSent(acked);
-            if (!outcome.failed().isEmpty()) {
-              BatchPublisher.Failure first = outcome.failed().get(0);
-              warn(
-                  "fast path: "
-                      + outcome.failed().size()
-                      + " message(s) not acknowledged, left to the relay (first: id="
-                      + first.row().id()
-                      + ", "
-                      + first.error()
-                      + ")");
-            }
-          });
-    } catch (PessimisticLockingFailureException e) {
-      if (acked.isEmpty()) {
-        warn("fast path rolled back, " + ids.size() + " message(s) left to the relay: " + e);
-      } else {
-        markSentAgain(acked, e);
+      PublishRound.Result result = round.run(() -> store.claimFresh(ids), true);
+      List<BatchPublisher.Failure> failed = result.outcome().failed();
+      if (!failed.isEmpty()) {
+        warn(
+            "fast path: "
+                + failed.size()
+                + " message(s) not acknowledged, left to the relay (first: id="
+                + failed.get(0).row().id()
+                + ", "
+                + failed.get(0).error()
+                + ")");
       }
     } catch (RuntimeException e) {
       warn("fast path failed, " + ids.size() + " message(s) left to the relay: " + e);
-    }
-  }
-
-  /**
-   * A deadlock rolled the transaction back after Kafka acknowledged its messages: mark them SENT in
-   * a new one rather than leave them to the relay, which would publish them again.
-   */
-  private void markSentAgain(List<Long> acked, RuntimeException deadlock) {
-    try {
-      claimTransaction.executeWithoutResult(
-          status -> store.markSent(store.claimFresh(acked).stream().map(OutboxRow::id).toList()));
-    } catch (RuntimeException e) {
-      warn(
-          "fast path: "
-              + acked.size()
-              + " acknowledged message(s) not marked SENT ("
-              + deadlock
-              + ", then "
-              + e
-              + "): the relay may publish them again");
     }
   }
 

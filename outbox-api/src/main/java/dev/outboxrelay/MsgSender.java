@@ -1,6 +1,7 @@
 package dev.outboxrelay;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The article's facade: {@code send(msg, refType, refId)} writes a text message on the default
@@ -9,13 +10,13 @@ import java.util.Objects;
  */
 public class MsgSender {
   private final Outbox outbox;
-  private final String defaultTopic;
+  private final @Nullable String defaultTopic;
 
   /**
    * @param defaultTopic the topic of every message; may be {@code null}, in which case {@link
    *     #send} fails with an error that says which property to set
    */
-  public MsgSender(Outbox outbox, String defaultTopic) {
+  public MsgSender(Outbox outbox, @Nullable String defaultTopic) {
     this.outbox = Objects.requireNonNull(outbox, "outbox");
     this.defaultTopic = defaultTopic;
   }
@@ -25,6 +26,8 @@ public class MsgSender {
    *
    * @return the message id
    * @throws DuplicateMessageReferenceException if that reference already has a message
+   * @throws IllegalArgumentException if the message is invalid (see {@link Outbox#send})
+   * @throws IllegalStateException if no default topic is configured
    */
   public long send(String msg, int refType, String refId) {
     if (defaultTopic == null) {

@@ -19,6 +19,8 @@ public interface Outbox {
    *     problem and the limit
    * @throws DuplicateMessageReferenceException if a message with the same {@code (refType, refId)}
    *     was already written
+   * @throws org.springframework.dao.DataAccessException if the database fails the INSERTs; the
+   *     caller's transaction decides what happens to its other work
    */
   long send(OutboxMessage message);
 

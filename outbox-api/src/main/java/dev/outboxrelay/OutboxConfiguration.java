@@ -1,5 +1,6 @@
 package dev.outboxrelay;
 
+import dev.outboxrelay.internal.PublishListener;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,7 +12,8 @@ import org.springframework.transaction.PlatformTransactionManager;
 /**
  * The outbox beans: {@link Outbox} and {@link MsgSender}. Needs a {@code DataSource} and the {@code
  * PlatformTransactionManager} of the business transactions; uses the {@link OutboxSettings} bean if
- * there is one, else the defaults.
+ * there is one, else the defaults. The fast path reports what it publishes to the {@code
+ * PublishListener} bean if there is one (Spring Boot declares a Micrometer one).
  */
 @Configuration(proxyBeanMethods = false)
 public class OutboxConfiguration {
@@ -21,13 +23,18 @@ public class OutboxConfiguration {
   public Outbox outbox(
       DataSource dataSource,
       PlatformTransactionManager transactionManager,
-      ObjectProvider<OutboxSettings> settingsProvider) {
+      ObjectProvider<OutboxSettings> settingsProvider,
+      ObjectProvider<PublishListener> listener) {
     OutboxSettings settings = settingsProvider.getIfAvailable(OutboxSettings::defaults);
     FastPath fastPath = FastPath.NONE;
     if (settings.fastPathActive()) {
       fastPath =
           new KafkaFastPath(
-              dataSource, transactionManager, KafkaFastPath.createProducer(settings), settings);
+              dataSource,
+              transactionManager,
+              KafkaFastPath.createProducer(settings),
+              settings,
+              listener.getIfAvailable(() -> PublishListener.NONE));
     }
     log.info(
         "outbox ready: fast path {}, {}",

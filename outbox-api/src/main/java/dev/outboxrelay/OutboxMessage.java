@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A message to send: the Kafka topic, key, payload and headers, and the business reference {@code
@@ -12,7 +13,7 @@ import java.util.Map;
  */
 public final class OutboxMessage {
   private final String topic;
-  private final String key;
+  private final @Nullable String key;
   private final byte[] payload;
   private final Map<String, String> headers;
   private final int refType;
@@ -36,7 +37,7 @@ public final class OutboxMessage {
   }
 
   /** The Kafka key; {@code null} for none. Messages with one key are published in send order. */
-  public String key() {
+  public @Nullable String key() {
     return key;
   }
 
@@ -75,7 +76,7 @@ public final class OutboxMessage {
   /** Builds an {@link OutboxMessage}; validation happens in {@link Outbox#send}. */
   public static final class Builder {
     private final String topic;
-    private String key;
+    private @Nullable String key;
     private byte[] payload;
     private final Map<String, String> headers = new LinkedHashMap<>();
     private int refType;
@@ -85,7 +86,8 @@ public final class OutboxMessage {
       this.topic = topic;
     }
 
-    public Builder key(String key) {
+    /** The Kafka key, at most 255 characters; {@code null} (the default) for none. */
+    public Builder key(@Nullable String key) {
       this.key = key;
       return this;
     }

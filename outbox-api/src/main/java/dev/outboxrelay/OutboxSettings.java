@@ -1,137 +1,126 @@
 package dev.outboxrelay;
 
+import static dev.outboxrelay.config.SettingChecks.range;
+
+import dev.outboxrelay.config.InvalidSettingException;
+import dev.outboxrelay.config.KafkaSettings;
+import dev.outboxrelay.config.SettingChecks;
 import java.time.Duration;
 import java.util.Map;
-import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The outbox configuration: immutable, validated when built. Each setting is named here by its
- * Spring Boot property, which is also how validation errors name it. Plain Spring users declare a
- * bean of this type (or get {@link #defaults()}); Spring Boot users set {@code outbox.*}.
+ * The outbox configuration: immutable, validated when built, with its defaults here and only here
+ * ({@link #builder()}). Each setting is named by its Spring Boot property, which is also how
+ * validation errors name it: a bad value throws {@link InvalidSettingException}. Plain Spring users
+ * declare a bean of this type (or get {@link #defaults()}); Spring Boot users set {@code outbox.*}.
+ * {@link #toString()} is the effective configuration as the outbox logs it at start, producer
+ * credentials masked.
  *
- * @param defaultTopic {@code outbox.default-topic}: the topic of {@link MsgSender}; none by default
+ * @param defaultTopic {@code outbox.default-topic}: the topic of {@link MsgSender}; null (the
+ *     default) for none
  * @param maxPayloadBytes {@code outbox.max-payload-bytes}: the largest payload {@code send}
  *     accepts, 1 to 16,777,215 (the column's capacity); default 1 MiB. Keep it within Kafka's
  *     {@code max.request.size} and the topic's {@code max.message.bytes}.
  * @param lanes {@code outbox.lanes}: how many lanes keys are hashed to, 1 to 1024, default 16. The
  *     relay must be configured with the same number.
- * @param kafkaBootstrapServers {@code outbox.kafka.bootstrap-servers}: the Kafka cluster of the
- *     fast path; without it the fast path is off and the relay delivers every message
- * @param kafkaProperties {@code outbox.kafka.properties.*}: further producer settings (TLS, SASL,
- *     ...), passed through as given
- * @param fastPathEnabled {@code outbox.fast-path.enabled}: publish right after commit; default true
- *     (effective only with bootstrap servers)
- * @param fastPathThreads {@code outbox.fast-path.threads}: publishing threads, 1 to 64, default 2
- * @param fastPathQueueCapacity {@code outbox.fast-path.queue-capacity}: committed transactions
- *     waiting for the fast path, 1 to 1,000,000, default 10,000; beyond it the relay delivers
- * @param fastPathAckTimeout {@code outbox.fast-path.ack-timeout}: how long the fast path waits for
- *     Kafka's acks while it holds the row locks, 100 ms to 5 min, default 10 s
- * @param fastPathRelayDelay {@code outbox.fast-path.relay-delay}: how long the relay leaves a new
- *     message to the fast path before it publishes it itself, 0 to 1 min, default 1 s; without it
- *     relay and fast path race for the newest rows and the relay's poll interval shows in latency
+ * @param kafka {@code outbox.kafka.*}: the Kafka cluster of the fast path; without bootstrap
+ *     servers (the default) the fast path is off and the relay delivers every message
+ * @param fastPath {@code outbox.fast-path.*}: publishing right after commit
  */
 public record OutboxSettings(
-    String defaultTopic,
+    @Nullable String defaultTopic,
     int maxPayloadBytes,
     int lanes,
-    String kafkaBootstrapServers,
-    Map<String, String> kafkaProperties,
-    boolean fastPathEnabled,
-    int fastPathThreads,
-    int fastPathQueueCapacity,
-    Duration fastPathAckTimeout,
-    Duration fastPathRelayDelay) {
+    KafkaSettings kafka,
+    FastPath fastPath) {
 
+  /** The capacity of {@code t_msg.payload} (MEDIUMBLOB), in bytes. */
   public static final int MAX_PAYLOAD_CAPACITY = 16_777_215;
 
+  /**
+   * @throws InvalidSettingException naming the first property that is out of range
+   */
   public OutboxSettings {
     if (defaultTopic != null) {
-      MessageValidator.checkTopic("outbox.default-topic", defaultTopic);
+      try {
+        MessageValidator.checkTopic("outbox.default-topic", defaultTopic);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidSettingException(
+            "outbox.default-topic", e.getMessage().substring("outbox.default-topic ".length()));
+      }
     }
-    checkRange("outbox.max-payload-bytes", maxPayloadBytes, 1, MAX_PAYLOAD_CAPACITY);
-    checkRange("outbox.lanes", lanes, 1, 1024);
-    if (kafkaBootstrapServers != null && kafkaBootstrapServers.isBlank()) {
-      kafkaBootstrapServers = null;
-    }
-    kafkaProperties = Map.copyOf(kafkaProperties == null ? Map.of() : kafkaProperties);
-    checkRange("outbox.fast-path.threads", fastPathThreads, 1, 64);
-    checkRange("outbox.fast-path.queue-capacity", fastPathQueueCapacity, 1, 1_000_000);
-    if (fastPathAckTimeout == null
-        || fastPathAckTimeout.compareTo(Duration.ofMillis(100)) < 0
-        || fastPathAckTimeout.compareTo(Duration.ofMinutes(5)) > 0) {
-      throw new IllegalArgumentException(
-          "outbox.fast-path.ack-timeout must be between 100ms and 5m, was " + fastPathAckTimeout);
-    }
-    if (fastPathRelayDelay == null
-        || fastPathRelayDelay.isNegative()
-        || fastPathRelayDelay.compareTo(Duration.ofMinutes(1)) > 0) {
-      throw new IllegalArgumentException(
-          "outbox.fast-path.relay-delay must be between 0 and 1m, was " + fastPathRelayDelay);
-    }
+    range("outbox.max-payload-bytes", maxPayloadBytes, 1, MAX_PAYLOAD_CAPACITY);
+    range("outbox.lanes", lanes, 1, 1024);
+    SettingChecks.required("outbox.kafka", kafka, "KafkaSettings.NONE for no fast path");
+    SettingChecks.required("outbox.fast-path", fastPath, "FastPath.DEFAULT");
   }
 
+  /** The defaults: no default topic, no Kafka (so no fast path). */
   public static OutboxSettings defaults() {
     return builder().build();
   }
 
+  /** Settings starting from the defaults. */
   public static Builder builder() {
     return new Builder();
   }
 
   /** Whether committed messages are published by the fast path (else only by the relay). */
   public boolean fastPathActive() {
-    return fastPathEnabled && kafkaBootstrapServers != null;
+    return fastPath.enabled() && kafka.bootstrapServers() != null;
   }
 
-  @Override
-  public String toString() {
-    // Producer properties may hold credentials (sasl.jaas.config, ssl passwords): names only.
-    return "OutboxSettings[defaultTopic="
-        + defaultTopic
-        + ", maxPayloadBytes="
-        + maxPayloadBytes
-        + ", lanes="
-        + lanes
-        + ", kafkaBootstrapServers="
-        + kafkaBootstrapServers
-        + ", kafkaProperties="
-        + new TreeMap<>(kafkaProperties).keySet()
-        + ", fastPathEnabled="
-        + fastPathEnabled
-        + ", fastPathThreads="
-        + fastPathThreads
-        + ", fastPathQueueCapacity="
-        + fastPathQueueCapacity
-        + ", fastPathAckTimeout="
-        + fastPathAckTimeout
-        + ", fastPathRelayDelay="
-        + fastPathRelayDelay
-        + "]";
-  }
+  /**
+   * {@code outbox.fast-path.*}: publishing right after commit.
+   *
+   * @param enabled {@code outbox.fast-path.enabled}: default true (effective only with bootstrap
+   *     servers)
+   * @param threads {@code outbox.fast-path.threads}: publishing threads, 1 to 64, default 2
+   * @param queueCapacity {@code outbox.fast-path.queue-capacity}: committed transactions waiting
+   *     for the fast path, 1 to 1,000,000, default 10,000; beyond it the relay delivers
+   * @param ackTimeout {@code outbox.fast-path.ack-timeout}: how long the fast path waits for
+   *     Kafka's acks while it holds the row locks, 100 ms to 5 min, default 10 s
+   * @param relayDelay {@code outbox.fast-path.relay-delay}: how long the relay leaves a new message
+   *     to the fast path before it publishes it itself, 0 to 1 min, default 1 s; without it relay
+   *     and fast path race for the newest rows and the relay's poll interval shows in latency
+   */
+  public record FastPath(
+      boolean enabled, int threads, int queueCapacity, Duration ackTimeout, Duration relayDelay) {
+    public static final FastPath DEFAULT =
+        new FastPath(true, 2, 10_000, Duration.ofSeconds(10), Duration.ofSeconds(1));
 
-  private static void checkRange(String property, int value, int min, int max) {
-    if (value < min || value > max) {
-      throw new IllegalArgumentException(
-          property + " must be between " + min + " and " + max + ", was " + value);
+    /**
+     * @throws InvalidSettingException naming the first property that is out of range
+     */
+    public FastPath {
+      range("outbox.fast-path.threads", threads, 1, 64);
+      range("outbox.fast-path.queue-capacity", queueCapacity, 1, 1_000_000);
+      range(
+          "outbox.fast-path.ack-timeout",
+          ackTimeout,
+          Duration.ofMillis(100),
+          Duration.ofMinutes(5));
+      range("outbox.fast-path.relay-delay", relayDelay, Duration.ZERO, Duration.ofMinutes(1));
     }
   }
 
-  /** Builds {@link OutboxSettings}, starting from the defaults. */
+  /** Builds {@link OutboxSettings}, starting from the defaults; {@link #build()} validates. */
   public static final class Builder {
-    private String defaultTopic;
+    private @Nullable String defaultTopic;
     private int maxPayloadBytes = 1024 * 1024;
     private int lanes = 16;
-    private String kafkaBootstrapServers;
+    private @Nullable String kafkaBootstrapServers;
     private Map<String, String> kafkaProperties = Map.of();
-    private boolean fastPathEnabled = true;
-    private int fastPathThreads = 2;
-    private int fastPathQueueCapacity = 10_000;
-    private Duration fastPathAckTimeout = Duration.ofSeconds(10);
-    private Duration fastPathRelayDelay = Duration.ofSeconds(1);
+    private boolean fastPathEnabled = FastPath.DEFAULT.enabled();
+    private int fastPathThreads = FastPath.DEFAULT.threads();
+    private int fastPathQueueCapacity = FastPath.DEFAULT.queueCapacity();
+    private Duration fastPathAckTimeout = FastPath.DEFAULT.ackTimeout();
+    private Duration fastPathRelayDelay = FastPath.DEFAULT.relayDelay();
 
     private Builder() {}
 
-    public Builder defaultTopic(String defaultTopic) {
+    public Builder defaultTopic(@Nullable String defaultTopic) {
       this.defaultTopic = defaultTopic;
       return this;
     }
@@ -146,7 +135,7 @@ public record OutboxSettings(
       return this;
     }
 
-    public Builder kafkaBootstrapServers(String kafkaBootstrapServers) {
+    public Builder kafkaBootstrapServers(@Nullable String kafkaBootstrapServers) {
       this.kafkaBootstrapServers = kafkaBootstrapServers;
       return this;
     }
@@ -181,18 +170,21 @@ public record OutboxSettings(
       return this;
     }
 
+    /**
+     * @throws InvalidSettingException naming the first property that is out of range
+     */
     public OutboxSettings build() {
       return new OutboxSettings(
           defaultTopic,
           maxPayloadBytes,
           lanes,
-          kafkaBootstrapServers,
-          kafkaProperties,
-          fastPathEnabled,
-          fastPathThreads,
-          fastPathQueueCapacity,
-          fastPathAckTimeout,
-          fastPathRelayDelay);
+          new KafkaSettings(kafkaBootstrapServers, kafkaProperties),
+          new FastPath(
+              fastPathEnabled,
+              fastPathThreads,
+              fastPathQueueCapacity,
+              fastPathAckTimeout,
+              fastPathRelayDelay));
     }
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.outboxrelay.internal.MessageStatus;
+import dev.outboxrelay.internal.MicrometerPublishListener;
 import dev.outboxrelay.internal.OutboxStore;
 import dev.outboxrelay.testsupport.TestServers;
 import dev.outboxrelay.testsupport.TopicReader;
@@ -45,6 +46,46 @@ class FastPathIntegrationTests {
 
   private OutboxMessage message(String key, String refId) {
     return OutboxMessage.builder(fixture.topic).key(key).payload(refId).reference(1, refId).build();
+  }
+
+  @Test
+  void fastPathPublishesAreCountedWithTheirPath() {
+    for (int i = 0; i < 5; i++) {
+      String ref = "counted-" + i;
+      tx.execute(status -> outbox.send(message("k" + ref, ref)));
+    }
+
+    await()
+        .atMost(DELIVERY)
+        .until(
+            () ->
+                fixture
+                        .meters
+                        .get(MicrometerPublishListener.PUBLISHED)
+                        .tag("path", "fast-path")
+                        .tag("topic", fixture.topic)
+                        .counter()
+                        .count()
+                    == 5.0);
+    assertThat(
+            fixture
+                .meters
+                .get(MicrometerPublishListener.PUBLISH_LATENCY)
+                .tag("path", "fast-path")
+                .timer()
+                .count())
+        .isEqualTo(5);
+    assertThat(
+            fixture
+                .meters
+                .get(MicrometerPublishListener.BATCH_SIZE)
+                .tag("path", "fast-path")
+                .summary()
+                .totalAmount())
+        .isEqualTo(5.0);
+    assertThat(
+            fixture.meters.find(MicrometerPublishListener.PUBLISHED).tag("path", "relay").meters())
+        .isEmpty();
   }
 
   @Test

@@ -1,8 +1,11 @@
 package dev.outboxrelay;
 
+import dev.outboxrelay.internal.MicrometerPublishListener;
+import dev.outboxrelay.internal.PublishListener;
 import dev.outboxrelay.testsupport.TestDatabase;
 import dev.outboxrelay.testsupport.TestServers;
 import dev.outboxrelay.testsupport.TopicReader;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
@@ -26,6 +29,9 @@ final class OutboxFixture implements AutoCloseable {
   final AnnotationConfigApplicationContext context;
   final JdbcTemplate jdbc;
 
+  /** The fast path's meters, as the Boot auto-configuration registers them. */
+  final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
   OutboxFixture(OutboxSettings.Builder settings, Class<?>... components) {
     database = TestServers.database().createDatabase("outbox_api");
     database.runScript(SCHEMA);
@@ -37,6 +43,7 @@ final class OutboxFixture implements AutoCloseable {
     context = new AnnotationConfigApplicationContext();
     context.registerBean(DataSource.class, database::dataSource);
     context.registerBean(OutboxSettings.class, () -> outboxSettings);
+    context.registerBean(PublishListener.class, () -> new MicrometerPublishListener(meters));
     context.register(Infrastructure.class);
     if (components.length > 0) {
       context.register(components);

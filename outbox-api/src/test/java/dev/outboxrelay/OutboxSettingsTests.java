@@ -3,6 +3,7 @@ package dev.outboxrelay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outboxrelay.config.InvalidSettingException;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -32,18 +33,30 @@ class OutboxSettingsTests {
         .hasMessage("outbox.fast-path.queue-capacity must be between 1 and 1000000, was 0");
     assertThatThrownBy(
             () -> OutboxSettings.builder().fastPathAckTimeout(Duration.ofMillis(10)).build())
-        .hasMessage("outbox.fast-path.ack-timeout must be between 100ms and 5m, was PT0.01S");
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessage("outbox.fast-path.ack-timeout must be between 100ms and 5m, was 10ms");
+    assertThatThrownBy(
+            () -> OutboxSettings.builder().fastPathRelayDelay(Duration.ofSeconds(-1)).build())
+        .hasMessage("outbox.fast-path.relay-delay must be between 0ms and 1m, was -1s");
     assertThatThrownBy(() -> OutboxSettings.builder().defaultTopic("bad topic").build())
+        .isInstanceOfSatisfying(
+            InvalidSettingException.class,
+            e -> assertThat(e.property()).isEqualTo("outbox.default-topic"))
         .hasMessageContaining("outbox.default-topic 'bad topic' is not a legal Kafka topic name");
   }
 
   @Test
-  void toStringNeverShowsProducerPropertyValues() {
+  void toStringIsTheWholeConfigurationWithCredentialsMasked() {
     OutboxSettings settings =
         OutboxSettings.builder()
-            .kafkaProperties(Map.of("sasl.jaas.config", "password=\"s3cret\""))
+            .kafkaBootstrapServers("kafka:9092")
+            .kafkaProperties(
+                Map.of("sasl.jaas.config", "password=\"s3cret\"", "compression.type", "lz4"))
             .build();
 
-    assertThat(settings.toString()).contains("sasl.jaas.config").doesNotContain("s3cret");
+    assertThat(settings.toString())
+        .contains("sasl.jaas.config=******", "compression.type=lz4", "bootstrapServers=kafka:9092")
+        .contains("relayDelay=", "queueCapacity=", "maxPayloadBytes=", "defaultTopic=")
+        .doesNotContain("s3cret");
   }
 }

@@ -1,6 +1,5 @@
 package dev.outboxrelay.bench;
 
-import dev.outboxrelay.relay.OutboxRelayProperties;
 import dev.outboxrelay.relay.RelaySettings;
 import dev.outboxrelay.testsupport.KafkaBroker;
 import java.io.PrintStream;
@@ -68,16 +67,16 @@ final class Bench {
       Duration pollInterval,
       Map<String, String> kafkaProperties,
       RelaySettings.OnAck onAck) {
-    OutboxRelayProperties properties = new OutboxRelayProperties();
-    properties.setOnAck(onAck);
-    properties.getKafka().getProperties().putAll(kafkaProperties);
-    properties.getKafka().setBootstrapServers(bootstrapServers());
-    properties.setLanes(lanes);
-    properties.setWorkers(workers);
-    properties.setBatchSize(batchSize);
-    properties.setPollInterval(pollInterval);
-    properties.setInstanceId("bench-relay");
-    return properties.toSettings();
+    return RelaySettings.builder()
+        .onAck(onAck)
+        .kafkaProperties(kafkaProperties)
+        .kafkaBootstrapServers(bootstrapServers())
+        .lanes(lanes)
+        .workers(workers)
+        .batchSize(batchSize)
+        .pollInterval(pollInterval)
+        .instanceId("bench-relay")
+        .build();
   }
 
   /**

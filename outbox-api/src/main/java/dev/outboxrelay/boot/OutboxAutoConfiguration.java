@@ -2,13 +2,18 @@ package dev.outboxrelay.boot;
 
 import dev.outboxrelay.OutboxConfiguration;
 import dev.outboxrelay.OutboxSettings;
+import dev.outboxrelay.internal.MicrometerPublishListener;
+import dev.outboxrelay.internal.PublishListener;
+import io.micrometer.core.instrument.MeterRegistry;
 import javax.sql.DataSource;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.transaction.PlatformTransactionManager;
 
@@ -19,7 +24,8 @@ import org.springframework.transaction.PlatformTransactionManager;
 @AutoConfiguration(
     afterName = {
       "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
-      "org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration"
+      "org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration",
+      "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration"
     })
 @ConditionalOnBean({DataSource.class, PlatformTransactionManager.class})
 @ConditionalOnProperty(prefix = "outbox", name = "enabled", matchIfMissing = true)
@@ -31,5 +37,17 @@ public class OutboxAutoConfiguration {
   @ConditionalOnMissingBean
   OutboxSettings outboxSettings(OutboxProperties properties) {
     return properties.toSettings();
+  }
+
+  /** The fast path's meters ({@code path="fast-path"}) in the application's registry. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(MeterRegistry.class)
+  @ConditionalOnBean(MeterRegistry.class)
+  static class Metrics {
+    @Bean
+    @ConditionalOnMissingBean
+    PublishListener outboxPublishListener(MeterRegistry registry) {
+      return new MicrometerPublishListener(registry);
+    }
   }
 }

@@ -5,8 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.outboxrelay.MsgSender;
 import dev.outboxrelay.Outbox;
 import dev.outboxrelay.OutboxSettings;
+import dev.outboxrelay.config.InvalidSettingException;
+import dev.outboxrelay.internal.MicrometerPublishListener;
+import dev.outboxrelay.internal.PublishListener;
 import dev.outboxrelay.testsupport.TestDatabase;
 import dev.outboxrelay.testsupport.TestServers;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -57,8 +62,8 @@ class OutboxAutoConfigurationTests {
               assertThat(settings.defaultTopic()).isEqualTo("points");
               assertThat(settings.lanes()).isEqualTo(8);
               assertThat(settings.maxPayloadBytes()).isEqualTo(2048);
-              assertThat(settings.fastPathAckTimeout()).isEqualTo(Duration.ofSeconds(3));
-              assertThat(settings.kafkaProperties()).containsEntry("linger.ms", "2");
+              assertThat(settings.fastPath().ackTimeout()).isEqualTo(Duration.ofSeconds(3));
+              assertThat(settings.kafka().properties()).containsEntry("linger.ms", "2");
               assertThat(settings.fastPathActive()).isFalse();
             });
   }
@@ -68,11 +73,31 @@ class OutboxAutoConfigurationTests {
     runner()
         .withPropertyValues("outbox.lanes=0")
         .run(
+            context -> {
+              assertThat(context)
+                  .getFailure()
+                  .rootCause()
+                  .isInstanceOf(InvalidSettingException.class)
+                  .hasMessage("outbox.lanes must be between 1 and 1024, was 0");
+              // which outbox-core's failure analyzer reports in one line (InvalidSettingTests)
+            });
+  }
+
+  @Test
+  void fastPathMetersGoToTheApplicationsMeterRegistryWhenItHasOne() {
+    runner()
+        .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+        .run(
             context ->
                 assertThat(context)
-                    .getFailure()
-                    .rootCause()
-                    .hasMessage("outbox.lanes must be between 1 and 1024, was 0"));
+                    .getBean(PublishListener.class)
+                    .isInstanceOf(MicrometerPublishListener.class));
+    runner().run(context -> assertThat(context).doesNotHaveBean(PublishListener.class));
+  }
+
+  @Test
+  void bootPropertyDefaultsEqualTheSettingsRecordDefaults() {
+    assertThat(new OutboxProperties().toSettings()).isEqualTo(OutboxSettings.defaults());
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.outboxrelay.internal;
 
 import java.time.Instant;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** A claimed {@code t_msg} row: everything needed to publish it and to record the outcome. */
 public record OutboxRow(
@@ -9,7 +10,7 @@ public record OutboxRow(
     int refType,
     String refId,
     String topic,
-    String key,
+    @Nullable String key,
     byte[] payload,
     Map<String, String> headers,
     int lane,

@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
@@ -430,7 +431,6 @@ public final class OutboxStore {
     return result;
   }
 
-  /** PENDING rows and the age of the oldest in seconds (0 when there is none). */
   /**
    * @param pending PENDING rows in all lanes
    * @param oldestAgeSeconds age of the oldest of them, 0 when there is none
@@ -488,12 +488,12 @@ public final class OutboxStore {
 
   /** The columns of a new message row. */
   public record NewMessage(
-      Long msgOrderId,
+      @Nullable Long msgOrderId,
       int refType,
       String refId,
       String topic,
-      String key,
+      @Nullable String key,
       byte[] payload,
-      String headersJson,
+      @Nullable String headersJson,
       int lane) {}
 }

@@ -12,17 +12,11 @@ import org.apache.kafka.common.errors.SerializationException;
 /** Decides what a failed publish becomes: another attempt after a backoff, or DEAD. */
 final class FailurePolicy {
   private final int maxAttempts;
-  private final long initialMillis;
-  private final long maxMillis;
-  private final double multiplier;
-  private final double jitter;
+  private final RelaySettings.Backoff backoff;
 
-  FailurePolicy(RelaySettings settings) {
-    this.maxAttempts = settings.maxAttempts();
-    this.initialMillis = settings.backoffInitial().toMillis();
-    this.maxMillis = settings.backoffMax().toMillis();
-    this.multiplier = settings.backoffMultiplier();
-    this.jitter = settings.backoffJitter();
+  FailurePolicy(int maxAttempts, RelaySettings.Backoff backoff) {
+    this.maxAttempts = maxAttempts;
+    this.backoff = backoff;
   }
 
   /** Errors that no retry can cure: the message itself (or its topic, or our rights) is wrong. */
@@ -40,19 +34,8 @@ final class FailurePolicy {
     return isPermanent(error) || attemptsSoFar + 1 >= maxAttempts;
   }
 
-  /**
-   * The wait before attempt {@code attempt + 1}: exponential, capped, with jitter that spreads
-   * retries of rows that failed together.
-   */
+  /** The wait after failed attempt {@code attempt} (1 or more), with random jitter. */
   Duration backoff(int attempt) {
-    double exponential = initialMillis * Math.pow(multiplier, Math.max(0, attempt - 1));
-    double capped = Math.min(maxMillis, exponential);
-    double factor = 1.0 - jitter * ThreadLocalRandom.current().nextDouble();
-    return Duration.ofMillis(Math.max(1, Math.round(capped * factor)));
-  }
-
-  /** A short, stable name of an error for metrics (bounded cardinality: class names). */
-  static String reason(Throwable error) {
-    return error == null ? "unknown" : error.getClass().getSimpleName();
+    return backoff.delay(attempt, ThreadLocalRandom.current().nextDouble());
   }
 }

@@ -1,5 +1,7 @@
 package dev.outboxrelay.relay;
 
+import dev.outboxrelay.config.InvalidSettingException;
+import dev.outboxrelay.config.SettingChecks;
 import dev.outboxrelay.internal.OutboxStore;
 import java.time.Instant;
 import net.javacrumbs.shedlock.core.DefaultLockingTaskExecutor;
@@ -38,7 +40,7 @@ final class Housekeeping {
     try {
       OutboxStore.PendingStats now = store.pendingStats(settings.lanes());
       if (now.unserved() > 0 && now.unserved() != stats.unserved()) {
-        log.warn(unservedMessage(now.unserved(), settings.lanes()));
+        log.warn("outbox.relay.lanes {}", unservedProblem(now.unserved(), settings.lanes()));
       }
       stats = now;
     } catch (RuntimeException e) {
@@ -51,7 +53,7 @@ final class Housekeeping {
    * written by services with more {@code outbox.lanes}. A database that cannot be reached now is
    * not refused; the gauges re-check it.
    *
-   * @throws IllegalArgumentException naming {@code outbox.relay.lanes} and {@code outbox.lanes}
+   * @throws InvalidSettingException naming {@code outbox.relay.lanes} and {@code outbox.lanes}
    */
   void checkLanes() {
     long unserved;
@@ -62,12 +64,13 @@ final class Housekeeping {
       return;
     }
     if (unserved > 0) {
-      throw new IllegalArgumentException(unservedMessage(unserved, settings.lanes()));
+      throw new InvalidSettingException(
+          "outbox.relay.lanes", unservedProblem(unserved, settings.lanes()));
     }
   }
 
-  static String unservedMessage(long unserved, int lanes) {
-    return "outbox.relay.lanes ("
+  static String unservedProblem(long unserved, int lanes) {
+    return "("
         + lanes
         + ") must equal the writers' outbox.lanes: "
         + unserved
@@ -82,8 +85,8 @@ final class Housekeeping {
         new LockConfiguration(
             Instant.now(),
             PURGE_LOCK,
-            settings.purgeInterval().multipliedBy(10),
-            settings.purgeInterval().dividedBy(2));
+            settings.purge().interval().multipliedBy(10),
+            settings.purge().interval().dividedBy(2));
     try {
       singleton.executeWithLock((Runnable) this::purgeNow, lock);
     } catch (RuntimeException e) {
@@ -95,9 +98,9 @@ final class Housekeeping {
   int purgeNow() {
     int total = 0;
     for (int i = 0; i < MAX_PURGE_BATCHES_PER_RUN; i++) {
-      int deleted = store.purge(settings.retention(), settings.purgeBatchSize());
+      int deleted = store.purge(settings.retention(), settings.purge().batchSize());
       total += deleted;
-      if (deleted < settings.purgeBatchSize()) {
+      if (deleted < settings.purge().batchSize()) {
         break;
       }
     }
@@ -106,7 +109,7 @@ final class Housekeeping {
       log.info(
           "purged {} SENT/CANCELLED message(s) older than {}",
           total,
-          RelaySettings.format(settings.retention()));
+          SettingChecks.format(settings.retention()));
     }
     return total;
   }

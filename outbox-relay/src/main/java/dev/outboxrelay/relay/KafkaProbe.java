@@ -21,7 +21,8 @@ final class KafkaProbe implements AutoCloseable {
     Map<String, Object> config = new HashMap<>();
     // Only what an admin client understands from the producer settings: the connection.
     settings
-        .kafkaProperties()
+        .kafka()
+        .properties()
         .forEach(
             (key, value) -> {
               if (key.startsWith("security.")
@@ -31,7 +32,7 @@ final class KafkaProbe implements AutoCloseable {
                 config.put(key, value);
               }
             });
-    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrapServers());
+    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafka().bootstrapServers());
     config.put(AdminClientConfig.CLIENT_ID_CONFIG, "outbox-relay-probe-" + settings.instanceId());
     this.timeoutMillis = (int) timeout.toMillis();
     config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMillis);

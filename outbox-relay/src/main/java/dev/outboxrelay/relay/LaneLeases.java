@@ -105,7 +105,7 @@ final class LaneLeases {
       }
     }
     int live = store.liveMembers();
-    int share = (lanes + live - 1) / live;
+    int share = fairShare(lanes, live);
     List<Integer> released = new ArrayList<>();
     while (held.size() > share) {
       int lane = held.keySet().stream().max(Integer::compare).orElseThrow();
@@ -141,6 +141,17 @@ final class LaneLeases {
           share,
           live);
     }
+  }
+
+  /**
+   * How many lanes each of {@code liveMembers} instances holds: {@code ceil(lanes / liveMembers)},
+   * so every lane has an owner; with more instances than lanes, one each and the rest idle.
+   *
+   * @param lanes 1 to 1024
+   * @param liveMembers 1 or more
+   */
+  static int fairShare(int lanes, int liveMembers) {
+    return (lanes + liveMembers - 1) / liveMembers;
   }
 
   /** Drops every lease: after a failure to reach the database, and on shutdown. */

@@ -67,11 +67,7 @@ final class LaneWorker implements Runnable {
 
   /** One round over this worker's lanes; true if they have more due rows right now. */
   private boolean round() {
-    List<Integer> owned = leases.owned();
-    List<Integer> mine = new ArrayList<>();
-    for (int position = index; position < owned.size(); position += workers) {
-      mine.add(owned.get(position));
-    }
+    List<Integer> mine = lanesOf(leases.owned(), index, workers);
     if (mine.isEmpty()) {
       return false;
     }
@@ -85,6 +81,18 @@ final class LaneWorker implements Runnable {
       result = leases.whileHeld(mine, lanes -> round.run(lanes, true));
     }
     return result != null && result.mayHaveMore();
+  }
+
+  /**
+   * Worker {@code index}'s share of the {@code owned} lanes: positions {@code index}, {@code index
+   * + workers}, ...; empty when it has none.
+   */
+  static List<Integer> lanesOf(List<Integer> owned, int index, int workers) {
+    List<Integer> mine = new ArrayList<>();
+    for (int position = index; position < owned.size(); position += workers) {
+      mine.add(owned.get(position));
+    }
+    return mine;
   }
 
   private void trouble(String what, RuntimeException e) {

@@ -1,5 +1,6 @@
 package dev.outboxrelay.relay;
 
+import dev.outboxrelay.internal.MicrometerPublishListener;
 import dev.outboxrelay.internal.OutboxStore;
 import dev.outboxrelay.internal.ProducerSettings;
 import dev.outboxrelay.internal.SupportedDatabase;
@@ -20,6 +21,7 @@ import net.javacrumbs.shedlock.provider.jdbctemplate.JdbcTemplateLockProvider;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -50,7 +52,16 @@ public final class OutboxRelay implements AutoCloseable {
   private final ScheduledExecutorService kafkaChecks;
   private volatile boolean started;
 
-  public OutboxRelay(DataSource dataSource, RelaySettings settings, MeterRegistry meterRegistry) {
+  /**
+   * A relay on the outbox tables behind {@code dataSource}; nothing runs until {@link #start()}.
+   *
+   * @param dataSource the business database that holds {@code t_msg} and {@code shedlock}; the
+   *     relay takes one connection per worker plus a few (lease keeper, housekeeping)
+   * @param meterRegistry where the meters go ({@code path="relay"}); null for none
+   * @throws IllegalStateException if the database is neither MySQL 8.0+ nor MariaDB 10.6+
+   */
+  public OutboxRelay(
+      DataSource dataSource, RelaySettings settings, @Nullable MeterRegistry meterRegistry) {
     this.settings = settings;
     JdbcTemplate jdbc = new JdbcTemplate(dataSource);
     SupportedDatabase.check(dataSource);
@@ -65,15 +76,17 @@ public final class OutboxRelay implements AutoCloseable {
     this.leases = new LaneLeases(locks, store, settings);
     this.producer = new KafkaProducer<>(producerConfig(settings));
     this.kafka = new KafkaProbe(settings, Duration.ofSeconds(2));
-    RelayMetrics metrics =
-        new RelayMetrics(meterRegistry == null ? new SimpleMeterRegistry() : meterRegistry);
+    MeterRegistry meters = meterRegistry == null ? new SimpleMeterRegistry() : meterRegistry;
     TransactionTemplate transaction =
         new TransactionTemplate(new DataSourceTransactionManager(dataSource));
     // READ COMMITTED: no gap locks, so business INSERTs never wait for the relay's commit.
     transaction.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
-    this.round = new LaneRound(store, transaction, producer, metrics, settings);
+    this.round =
+        new LaneRound(
+            store, transaction, producer, new MicrometerPublishListener(meters), settings);
     this.housekeeping = new Housekeeping(store, locks, settings);
-    metrics.gauges(
+    RelayMetrics.gauges(
+        meters,
         () -> housekeeping.stats().pending(),
         () -> housekeeping.stats().oldestAgeSeconds(),
         () -> housekeeping.stats().unserved(),
@@ -95,8 +108,8 @@ public final class OutboxRelay implements AutoCloseable {
     config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
     config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(30_000, sendTimeout - 10));
     config.put(ProducerConfig.CLIENT_ID_CONFIG, "outbox-relay-" + settings.instanceId());
-    config.putAll(settings.kafkaProperties());
-    ProducerSettings.enforce(config, settings.kafkaBootstrapServers());
+    config.putAll(settings.kafka().properties());
+    ProducerSettings.enforce(config, settings.kafka().bootstrapServers());
     // A missing topic or slow metadata fetch fails that topic's rows after max-block, not the
     // batch.
     config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, settings.maxBlock().toMillis());
@@ -108,9 +121,9 @@ public final class OutboxRelay implements AutoCloseable {
   /**
    * Starts the workers, the lease keeper and housekeeping.
    *
-   * @throws IllegalArgumentException if PENDING rows exist in lanes this relay does not serve (its
-   *     {@code outbox.relay.lanes} is smaller than the writers' {@code outbox.lanes}); nothing
-   *     starts
+   * @throws dev.outboxrelay.config.InvalidSettingException if PENDING rows exist in lanes this
+   *     relay does not serve (its {@code outbox.relay.lanes} is smaller than the writers' {@code
+   *     outbox.lanes}); nothing starts
    */
   public synchronized void start() {
     if (started) {
@@ -125,8 +138,8 @@ public final class OutboxRelay implements AutoCloseable {
         housekeeping::refreshGauges, 0, settings.gaugeInterval().toMillis(), TimeUnit.MILLISECONDS);
     chores.scheduleWithFixedDelay(
         housekeeping::purge,
-        settings.purgeInterval().toMillis(),
-        settings.purgeInterval().toMillis(),
+        settings.purge().interval().toMillis(),
+        settings.purge().interval().toMillis(),
         TimeUnit.MILLISECONDS);
     for (int i = 0; i < settings.workers(); i++) {
       Thread worker =

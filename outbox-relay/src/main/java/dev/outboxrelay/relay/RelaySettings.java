@@ -1,18 +1,59 @@
 package dev.outboxrelay.relay;
 
+import static dev.outboxrelay.config.SettingChecks.format;
+import static dev.outboxrelay.config.SettingChecks.range;
+
+import dev.outboxrelay.config.InvalidSettingException;
+import dev.outboxrelay.config.KafkaSettings;
+import dev.outboxrelay.config.SettingChecks;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Objects;
-import java.util.TreeMap;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The relay's configuration: immutable and validated when built; a bad value fails with one line
- * that names the property ({@code outbox.relay.*}) and what is allowed, never silently clamped. The
- * properties, their defaults and meaning are declared in {@code OutboxRelayProperties}.
+ * The relay's configuration: immutable, validated when built, with its defaults here and only here
+ * ({@link #builder()}). Each field is named by its property ({@code outbox.relay.*}, also an
+ * environment variable such as {@code OUTBOX_RELAY_BATCH_SIZE}); a bad value throws {@link
+ * InvalidSettingException}, one line naming the property and what is allowed, never clamped. {@link
+ * #toString()} is the effective configuration as the relay logs it at start, producer credentials
+ * masked.
+ *
+ * @param kafka {@code outbox.relay.kafka.*}: the Kafka cluster; bootstrap servers required
+ * @param lanes {@code outbox.relay.lanes}: lanes keys are hashed to, 1 to 1024, default 16; must
+ *     equal the writers' {@code outbox.lanes}
+ * @param workers {@code outbox.relay.workers}: worker threads of this instance, 1 to 64, default 2
+ * @param batchSize {@code outbox.relay.batch-size}: rows claimed per round of a worker, shared by
+ *     its lanes, 1 to 10,000, default 500
+ * @param pollInterval {@code outbox.relay.poll-interval}: pause of a worker whose lanes had no full
+ *     batch, 1 ms to 1 min, default 100 ms
+ * @param sendTimeout {@code outbox.relay.send-timeout}: longest wait for Kafka's acks of a round,
+ *     which bounds how long row locks are held, 1 s to 5 min and shorter than the lease, default 15
+ *     s
+ * @param maxBlock {@code outbox.relay.max-block}: longest wait for a topic's metadata; a missing
+ *     topic fails its rows after it, 100 ms to 1 min, default 2 s
+ * @param maxAttempts {@code outbox.relay.max-attempts}: attempts before a message that keeps
+ *     failing becomes DEAD, 1 to 1,000,000, default 100
+ * @param backoff {@code outbox.relay.backoff.*}: the wait before another attempt
+ * @param onAck {@code outbox.relay.on-ack}: what happens to an acknowledged row, default {@code
+ *     mark-sent}
+ * @param deadLetterTopic {@code outbox.relay.dead-letter-topic}: topic DEAD messages are copied to,
+ *     with an {@code outbox-error} header; null (the default) for none
+ * @param leaseDuration {@code outbox.relay.lease-duration}: lane lease, renewed every third of it;
+ *     a dead instance's lanes move after it, 1 s to 10 min, default 30 s
+ * @param retention {@code outbox.relay.retention}: how long SENT and CANCELLED rows are kept, 1 min
+ *     to 3650 d, default 7 d
+ * @param purge {@code outbox.relay.purge.*}: deleting rows older than the retention
+ * @param gaugeInterval {@code outbox.relay.gauge-interval}: how often the pending gauges are read,
+ *     1 s to 1 h, default 10 s
+ * @param shutdownTimeout {@code outbox.relay.shutdown-timeout}: how long in-flight rounds may take
+ *     on shutdown before they are abandoned, 0 to 10 min, default 20 s
+ * @param instanceId {@code outbox.relay.instance-id}: this instance's name in the lease table, 1 to
+ *     200 characters; default host name, process id and a random suffix
  */
 public record RelaySettings(
-    String kafkaBootstrapServers,
-    Map<String, String> kafkaProperties,
+    KafkaSettings kafka,
     int lanes,
     int workers,
     int batchSize,
@@ -20,16 +61,12 @@ public record RelaySettings(
     Duration sendTimeout,
     Duration maxBlock,
     int maxAttempts,
-    Duration backoffInitial,
-    Duration backoffMax,
-    double backoffMultiplier,
-    double backoffJitter,
+    Backoff backoff,
     OnAck onAck,
-    String deadLetterTopic,
+    @Nullable String deadLetterTopic,
     Duration leaseDuration,
     Duration retention,
-    Duration purgeInterval,
-    int purgeBatchSize,
+    Purge purge,
     Duration gaugeInterval,
     Duration shutdownTimeout,
     String instanceId) {
@@ -42,12 +79,14 @@ public record RelaySettings(
     DELETE
   }
 
+  /**
+   * @throws InvalidSettingException naming the first property that is out of range
+   */
   public RelaySettings {
-    if (kafkaBootstrapServers == null || kafkaBootstrapServers.isBlank()) {
-      throw new IllegalArgumentException(
-          "outbox.relay.kafka.bootstrap-servers must be set (host:port[,host:port...])");
+    if (kafka == null || kafka.bootstrapServers() == null) {
+      throw new InvalidSettingException(
+          "outbox.relay.kafka.bootstrap-servers", "must be set (host:port[,host:port...])");
     }
-    kafkaProperties = Map.copyOf(kafkaProperties == null ? Map.of() : kafkaProperties);
     range("outbox.relay.lanes", lanes, 1, 1024);
     range("outbox.relay.workers", workers, 1, 64);
     range("outbox.relay.batch-size", batchSize, 1, 10_000);
@@ -55,120 +94,272 @@ public record RelaySettings(
     range("outbox.relay.send-timeout", sendTimeout, Duration.ofSeconds(1), Duration.ofMinutes(5));
     range("outbox.relay.max-block", maxBlock, Duration.ofMillis(100), Duration.ofMinutes(1));
     range("outbox.relay.max-attempts", maxAttempts, 1, 1_000_000);
-    range(
-        "outbox.relay.backoff.initial", backoffInitial, Duration.ofMillis(1), Duration.ofHours(1));
-    range("outbox.relay.backoff.max", backoffMax, backoffInitial, Duration.ofDays(1));
-    if (!(backoffMultiplier >= 1.0 && backoffMultiplier <= 10.0)) {
-      throw new IllegalArgumentException(
-          "outbox.relay.backoff.multiplier must be between 1.0 and 10.0, was " + backoffMultiplier);
-    }
-    if (!(backoffJitter >= 0.0 && backoffJitter <= 1.0)) {
-      throw new IllegalArgumentException(
-          "outbox.relay.backoff.jitter must be between 0.0 and 1.0, was " + backoffJitter);
-    }
-    Objects.requireNonNull(onAck, "outbox.relay.on-ack must be mark-sent or delete");
-    if (deadLetterTopic != null && deadLetterTopic.isBlank()) {
-      deadLetterTopic = null;
-    }
+    SettingChecks.required("outbox.relay.backoff", backoff, "initial, max, multiplier, jitter");
+    SettingChecks.required("outbox.relay.on-ack", onAck, "mark-sent or delete");
+    deadLetterTopic = SettingChecks.blankToNull(deadLetterTopic);
     range(
         "outbox.relay.lease-duration",
         leaseDuration,
         Duration.ofSeconds(1),
         Duration.ofMinutes(10));
     if (sendTimeout.compareTo(leaseDuration) >= 0) {
-      throw new IllegalArgumentException(
-          "outbox.relay.send-timeout ("
+      throw new InvalidSettingException(
+          "outbox.relay.send-timeout",
+          "("
               + format(sendTimeout)
               + ") must be shorter than outbox.relay.lease-duration ("
               + format(leaseDuration)
-              + "): a lane's batch has to finish within its lease");
+              + "): a lane's round has to finish within its lease");
     }
     range("outbox.relay.retention", retention, Duration.ofMinutes(1), Duration.ofDays(3650));
-    range("outbox.relay.purge.interval", purgeInterval, Duration.ofSeconds(1), Duration.ofDays(1));
-    range("outbox.relay.purge.batch-size", purgeBatchSize, 1, 100_000);
+    SettingChecks.required("outbox.relay.purge", purge, "interval, batch-size");
     range("outbox.relay.gauge-interval", gaugeInterval, Duration.ofSeconds(1), Duration.ofHours(1));
     range("outbox.relay.shutdown-timeout", shutdownTimeout, Duration.ZERO, Duration.ofMinutes(10));
     if (instanceId == null || instanceId.isBlank() || instanceId.length() > 200) {
-      throw new IllegalArgumentException(
-          "outbox.relay.instance-id must be 1 to 200 characters, was '" + instanceId + "'");
+      throw new InvalidSettingException(
+          "outbox.relay.instance-id", "must be 1 to 200 characters, was '" + instanceId + "'");
     }
   }
 
-  private static void range(String property, int value, int min, int max) {
-    if (value < min || value > max) {
-      throw new IllegalArgumentException(
-          property + " must be between " + min + " and " + max + ", was " + value);
+  /** Settings starting from the defaults; only the Kafka bootstrap servers have none. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder starting from these settings. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /**
+   * {@code outbox.relay.backoff.*}: the wait before attempt n+1 of a failed message is {@code
+   * initial * multiplier^(n-1)}, capped at {@code max}, less a random fraction up to {@code
+   * jitter}.
+   *
+   * @param initial wait after the first failure, 1 ms to 1 h, default 1 s
+   * @param max longest wait, {@code initial} to 1 d, default 5 min
+   * @param multiplier growth per attempt, 1.0 to 10.0, default 2.0
+   * @param jitter fraction of the wait taken off at random, spreading retries, 0.0 to 1.0, default
+   *     0.2
+   */
+  public record Backoff(Duration initial, Duration max, double multiplier, double jitter) {
+    public static final Backoff DEFAULT =
+        new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(5), 2.0, 0.2);
+
+    /**
+     * @throws InvalidSettingException naming the first property that is out of range
+     */
+    public Backoff {
+      range("outbox.relay.backoff.initial", initial, Duration.ofMillis(1), Duration.ofHours(1));
+      range("outbox.relay.backoff.max", max, initial, Duration.ofDays(1));
+      range("outbox.relay.backoff.multiplier", multiplier, 1.0, 10.0);
+      range("outbox.relay.backoff.jitter", jitter, 0.0, 1.0);
+    }
+
+    /**
+     * The wait after failed attempt {@code attempt}.
+     *
+     * @param attempt 1 for the first failure; values below 1 count as 1
+     * @param random a number in [0, 1): the share of {@code jitter} taken off
+     * @return at least 1 ms, at most {@code max}
+     */
+    public Duration delay(int attempt, double random) {
+      double exponential = initial.toMillis() * Math.pow(multiplier, Math.max(0, attempt - 1));
+      double capped = Math.min(max.toMillis(), exponential);
+      return Duration.ofMillis(Math.max(1, Math.round(capped * (1.0 - jitter * random))));
     }
   }
 
-  private static void range(String property, Duration value, Duration min, Duration max) {
-    if (value == null || value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-      throw new IllegalArgumentException(
-          property
-              + " must be between "
-              + format(min)
-              + " and "
-              + format(max)
-              + ", was "
-              + (value == null ? "null" : format(value)));
+  /**
+   * {@code outbox.relay.purge.*}: deleting SENT and CANCELLED rows older than the retention, one
+   * instance at a time (under ShedLock).
+   *
+   * @param interval how often, 1 s to 1 d, default 1 min
+   * @param batchSize rows per DELETE statement, 1 to 100,000, default 1000
+   */
+  public record Purge(Duration interval, int batchSize) {
+    public static final Purge DEFAULT = new Purge(Duration.ofMinutes(1), 1000);
+
+    /**
+     * @throws InvalidSettingException naming the first property that is out of range
+     */
+    public Purge {
+      range("outbox.relay.purge.interval", interval, Duration.ofSeconds(1), Duration.ofDays(1));
+      range("outbox.relay.purge.batch-size", batchSize, 1, 100_000);
     }
   }
 
-  /** A duration as a property would be written: 100ms, 30s, 5m, 2h, 7d. */
-  static String format(Duration duration) {
-    long millis = duration.toMillis();
-    if (millis == 0 || millis % 1000 != 0) {
-      return millis + "ms";
+  /** The default instance id: host name, process id and a random suffix, at most 200 characters. */
+  public static String defaultInstanceId() {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (Exception e) {
+      host = "unknown-host";
     }
-    long seconds = millis / 1000;
-    if (seconds % 60 != 0) {
-      return seconds + "s";
-    }
-    if (seconds % 3600 != 0) {
-      return seconds / 60 + "m";
-    }
-    return seconds % 86400 != 0 ? seconds / 3600 + "h" : seconds / 86400 + "d";
+    String pid = Long.toString(ProcessHandle.current().pid());
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    String id = host + "-" + pid + "-" + suffix;
+    return id.length() <= 200 ? id : id.substring(id.length() - 200);
   }
 
-  @Override
-  public String toString() {
-    // Producer properties may hold credentials (sasl.jaas.config, ssl passwords): names only.
-    return "RelaySettings[bootstrapServers="
-        + kafkaBootstrapServers
-        + ", kafkaProperties="
-        + new TreeMap<>(kafkaProperties).keySet()
-        + ", lanes="
-        + lanes
-        + ", workers="
-        + workers
-        + ", batchSize="
-        + batchSize
-        + ", pollInterval="
-        + pollInterval
-        + ", sendTimeout="
-        + sendTimeout
-        + ", maxBlock="
-        + maxBlock
-        + ", maxAttempts="
-        + maxAttempts
-        + ", backoff="
-        + backoffInitial
-        + ".."
-        + backoffMax
-        + " x"
-        + backoffMultiplier
-        + " jitter "
-        + backoffJitter
-        + ", onAck="
-        + onAck
-        + ", deadLetterTopic="
-        + deadLetterTopic
-        + ", leaseDuration="
-        + leaseDuration
-        + ", retention="
-        + retention
-        + ", instanceId="
-        + instanceId
-        + "]";
+  /** Builds {@link RelaySettings}, starting from the defaults; {@link #build()} validates. */
+  public static final class Builder {
+    private @Nullable String kafkaBootstrapServers;
+    private Map<String, String> kafkaProperties = Map.of();
+    private int lanes = 16;
+    private int workers = 2;
+    private int batchSize = 500;
+    private Duration pollInterval = Duration.ofMillis(100);
+    private Duration sendTimeout = Duration.ofSeconds(15);
+    private Duration maxBlock = Duration.ofSeconds(2);
+    private int maxAttempts = 100;
+    private Backoff backoff = Backoff.DEFAULT;
+    private OnAck onAck = OnAck.MARK_SENT;
+    private @Nullable String deadLetterTopic;
+    private Duration leaseDuration = Duration.ofSeconds(30);
+    private Duration retention = Duration.ofDays(7);
+    private Purge purge = Purge.DEFAULT;
+    private Duration gaugeInterval = Duration.ofSeconds(10);
+    private Duration shutdownTimeout = Duration.ofSeconds(20);
+    private @Nullable String instanceId;
+
+    private Builder() {}
+
+    private Builder(RelaySettings settings) {
+      kafkaBootstrapServers = settings.kafka.bootstrapServers();
+      kafkaProperties = settings.kafka.properties();
+      lanes = settings.lanes;
+      workers = settings.workers;
+      batchSize = settings.batchSize;
+      pollInterval = settings.pollInterval;
+      sendTimeout = settings.sendTimeout;
+      maxBlock = settings.maxBlock;
+      maxAttempts = settings.maxAttempts;
+      backoff = settings.backoff;
+      onAck = settings.onAck;
+      deadLetterTopic = settings.deadLetterTopic;
+      leaseDuration = settings.leaseDuration;
+      retention = settings.retention;
+      purge = settings.purge;
+      gaugeInterval = settings.gaugeInterval;
+      shutdownTimeout = settings.shutdownTimeout;
+      instanceId = settings.instanceId;
+    }
+
+    public Builder kafkaBootstrapServers(@Nullable String bootstrapServers) {
+      this.kafkaBootstrapServers = bootstrapServers;
+      return this;
+    }
+
+    public Builder kafkaProperties(Map<String, String> properties) {
+      this.kafkaProperties = properties;
+      return this;
+    }
+
+    public Builder lanes(int lanes) {
+      this.lanes = lanes;
+      return this;
+    }
+
+    public Builder workers(int workers) {
+      this.workers = workers;
+      return this;
+    }
+
+    public Builder batchSize(int batchSize) {
+      this.batchSize = batchSize;
+      return this;
+    }
+
+    public Builder pollInterval(Duration pollInterval) {
+      this.pollInterval = pollInterval;
+      return this;
+    }
+
+    public Builder sendTimeout(Duration sendTimeout) {
+      this.sendTimeout = sendTimeout;
+      return this;
+    }
+
+    public Builder maxBlock(Duration maxBlock) {
+      this.maxBlock = maxBlock;
+      return this;
+    }
+
+    public Builder maxAttempts(int maxAttempts) {
+      this.maxAttempts = maxAttempts;
+      return this;
+    }
+
+    public Builder backoff(Backoff backoff) {
+      this.backoff = backoff;
+      return this;
+    }
+
+    public Builder onAck(OnAck onAck) {
+      this.onAck = onAck;
+      return this;
+    }
+
+    public Builder deadLetterTopic(@Nullable String deadLetterTopic) {
+      this.deadLetterTopic = deadLetterTopic;
+      return this;
+    }
+
+    public Builder leaseDuration(Duration leaseDuration) {
+      this.leaseDuration = leaseDuration;
+      return this;
+    }
+
+    public Builder retention(Duration retention) {
+      this.retention = retention;
+      return this;
+    }
+
+    public Builder purge(Purge purge) {
+      this.purge = purge;
+      return this;
+    }
+
+    public Builder gaugeInterval(Duration gaugeInterval) {
+      this.gaugeInterval = gaugeInterval;
+      return this;
+    }
+
+    public Builder shutdownTimeout(Duration shutdownTimeout) {
+      this.shutdownTimeout = shutdownTimeout;
+      return this;
+    }
+
+    /** Null (the default) for {@link RelaySettings#defaultInstanceId()}. */
+    public Builder instanceId(@Nullable String instanceId) {
+      this.instanceId = instanceId;
+      return this;
+    }
+
+    /**
+     * @throws InvalidSettingException naming the first property that is out of range
+     */
+    public RelaySettings build() {
+      return new RelaySettings(
+          new KafkaSettings(kafkaBootstrapServers, kafkaProperties),
+          lanes,
+          workers,
+          batchSize,
+          pollInterval,
+          sendTimeout,
+          maxBlock,
+          maxAttempts,
+          backoff,
+          onAck,
+          deadLetterTopic,
+          leaseDuration,
+          retention,
+          purge,
+          gaugeInterval,
+          shutdownTimeout,
+          instanceId != null ? instanceId : defaultInstanceId());
+    }
   }
 }

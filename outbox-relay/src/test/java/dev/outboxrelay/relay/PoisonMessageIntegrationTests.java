@@ -4,32 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.outboxrelay.internal.Lanes;
+import dev.outboxrelay.internal.MicrometerPublishListener;
 import dev.outboxrelay.testsupport.TestServers;
 import dev.outboxrelay.testsupport.TopicReader;
 import dev.outboxrelay.testsupport.TopicReader.Received;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Poison isolated (docs/design.md §4.6): an unsendable message becomes DEAD; every other key flows.
  */
 class PoisonMessageIntegrationTests {
   private static final Duration DELIVERY = Duration.ofSeconds(60);
-  private RelayFixture fixture;
-
-  @BeforeEach
-  void start() {
-    fixture = new RelayFixture(2);
-  }
-
-  @AfterEach
-  void stop() {
-    fixture.close();
-  }
+  @RegisterExtension final RelayFixture fixture = new RelayFixture(2);
 
   @Test
   void unsendableMessagesBecomeDeadWithTheirErrorWhileOtherKeysAndLaterMessagesFlow() {
@@ -54,8 +44,8 @@ class PoisonMessageIntegrationTests {
             TopicReader.fromNow(TestServers.kafka().bootstrapServers(), deadLetters)) {
       fixture.startRelay(
           p -> {
-            p.getKafka().setProperties(Map.of("max.request.size", "10000"));
-            p.setDeadLetterTopic(deadLetters);
+            p.kafkaProperties(Map.of("max.request.size", "10000"));
+            p.deadLetterTopic(deadLetters);
           });
 
       List<Received> received = reader.awaitUntil(all -> all.size() >= 51, DELIVERY);
@@ -83,7 +73,8 @@ class PoisonMessageIntegrationTests {
       assertThat(dead.get(0).headers())
           .containsKey("outbox-error")
           .containsEntry("outbox-ref-id", "bad-topic");
-      assertThat(fixture.meters.get(RelayMetrics.DEAD).counter().count()).isEqualTo(2.0);
+      assertThat(fixture.meters.get(MicrometerPublishListener.DEAD).counter().count())
+          .isEqualTo(2.0);
     }
   }
 }

@@ -3,7 +3,7 @@ package dev.outboxrelay.relay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.outboxrelay.internal.OutboxRow;
+import dev.outboxrelay.internal.MicrometerPublishListener;
 import dev.outboxrelay.testsupport.TestServers;
 import dev.outboxrelay.testsupport.TopicReader;
 import dev.outboxrelay.testsupport.TopicReader.Received;
@@ -13,9 +13,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * At least once (docs/design.md §4.2) and bounded duplicates (§4.5) on the real servers: a backlog,
@@ -25,20 +24,7 @@ import org.junit.jupiter.api.Test;
 class RelayDeliveryIntegrationTests {
   private static final Duration DELIVERY = Duration.ofSeconds(60);
 
-  private RelayFixture fixture;
-
-  @BeforeEach
-  void start() {
-    fixture = new RelayFixture(3);
-  }
-
-  @AfterEach
-  void stop() {
-    if (!TestServers.kafka().isRunning()) {
-      TestServers.kafka().start();
-    }
-    fixture.close();
-  }
+  @RegisterExtension final RelayFixture fixture = new RelayFixture(3);
 
   private Set<Long> allIds() {
     return new HashSet<>(fixture.jdbc.queryForList("SELECT id FROM t_msg", Long.class));
@@ -64,7 +50,7 @@ class RelayDeliveryIntegrationTests {
       assertThat(
               fixture
                   .meters
-                  .get(RelayMetrics.PUBLISHED)
+                  .get(MicrometerPublishListener.PUBLISHED)
                   .tag("topic", fixture.topic)
                   .counter()
                   .count())
@@ -81,7 +67,7 @@ class RelayDeliveryIntegrationTests {
     Set<Long> written = allIds();
     try (TopicReader reader =
         TopicReader.fromNow(TestServers.kafka().bootstrapServers(), fixture.topic)) {
-      fixture.startRelay(p -> p.setOnAck(RelaySettings.OnAck.DELETE));
+      fixture.startRelay(p -> p.onAck(RelaySettings.OnAck.DELETE));
 
       List<Received> received = reader.awaitCount(500, DELIVERY);
 
@@ -145,20 +131,18 @@ class RelayDeliveryIntegrationTests {
     }
     try (TopicReader reader =
         TopicReader.fromNow(TestServers.kafka().bootstrapServers(), fixture.topic)) {
-      OutboxRelay relay = fixture.startRelay(p -> p.setWorkers(1));
       java.util.concurrent.atomic.AtomicBoolean deadlocked =
           new java.util.concurrent.atomic.AtomicBoolean();
-      relay
-          .round()
-          .afterPublish(
-              acked -> {
-                if (!acked.isEmpty() && deadlocked.compareAndSet(false, true)) {
-                  // what MySQL/MariaDB answers when InnoDB picks this transaction as a deadlock
-                  // victim
-                  throw new org.springframework.dao.CannotAcquireLockException(
-                      "Deadlock found when trying to get lock");
+      // InnoDB picks the round as a deadlock victim when it marks its acknowledged rows SENT
+      fixture.startRelay(
+          StatementFaults.wrap(
+              fixture.database.dataSource(),
+              (sql, parameters) -> {
+                if (StatementFaults.marksSent(sql) && deadlocked.compareAndSet(false, true)) {
+                  throw StatementFaults.deadlock();
                 }
-              });
+              }),
+          p -> p.workers(1));
 
       await()
           .atMost(DELIVERY)
@@ -180,23 +164,27 @@ class RelayDeliveryIntegrationTests {
     }
     try (TopicReader reader =
         TopicReader.fromNow(TestServers.kafka().bootstrapServers(), fixture.topic)) {
-      OutboxRelay dying = fixture.startRelay(p -> p.setInstanceId("dying"));
       CountDownLatch acked = new CountDownLatch(1);
       Set<Long> publishedByTheDead = java.util.concurrent.ConcurrentHashMap.newKeySet();
-      dying
-          .round()
-          .afterPublish(
-              rows -> {
-                rows.stream().map(OutboxRow::id).forEach(publishedByTheDead::add);
-                acked.countDown();
-                // hang between the ack and the commit, holding the row locks, until the process
-                // "dies"
-                try {
-                  new CountDownLatch(1).await();
-                } catch (InterruptedException e) {
-                  throw new IllegalStateException("the relay died", e);
-                }
-              });
+      // The dying relay freezes between Kafka's ack and the statement that would record it,
+      // holding the row locks, until the process "dies".
+      OutboxRelay dying =
+          fixture.startRelay(
+              StatementFaults.wrap(
+                  fixture.database.dataSource(),
+                  (sql, parameters) -> {
+                    if (!StatementFaults.marksSent(sql)) {
+                      return;
+                    }
+                    parameters.forEach(id -> publishedByTheDead.add(((Number) id).longValue()));
+                    acked.countDown();
+                    try {
+                      new CountDownLatch(1).await();
+                    } catch (InterruptedException e) {
+                      throw new java.sql.SQLException("the relay died", e);
+                    }
+                  }),
+              p -> p.instanceId("dying"));
       // Wait until a worker hangs with an acknowledged batch; then end its database sessions as a
       // dead process's would end (the server rolls back), and stop every thread of the relay
       // without releasing anything.
@@ -210,7 +198,7 @@ class RelayDeliveryIntegrationTests {
       }
       dying.halt();
 
-      fixture.startRelay(p -> p.setInstanceId("survivor"));
+      fixture.startRelay(p -> p.instanceId("survivor"));
 
       List<Received> received =
           reader.awaitUntil(

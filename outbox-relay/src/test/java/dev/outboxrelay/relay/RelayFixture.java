@@ -13,6 +13,9 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -22,44 +25,72 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * A fresh database with the outbox schema and a fresh topic on the real test servers; relays and
- * writers (the outbox-api write path, optionally with its fast path) on top, all closed at the end.
+ * The relay tests' fixture, a JUnit extension ({@code @RegisterExtension}): before each test a
+ * fresh database with the outbox schema and a fresh topic on the real test servers; relays and
+ * writers (the outbox-api write path, optionally with its fast path) on top; after each test every
+ * one of them closed, the database dropped, and a server the test stopped started again.
  */
-final class RelayFixture implements AutoCloseable {
+final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
   static final String SCHEMA = "META-INF/outbox/sql/mysql/V1__outbox.sql";
 
-  final TestDatabase database;
-  final JdbcTemplate jdbc;
-  final String topic;
-  final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private final int partitions;
+  TestDatabase database;
+  JdbcTemplate jdbc;
+  String topic;
+  SimpleMeterRegistry meters;
   private final List<AutoCloseable> closeables = new ArrayList<>();
 
+  /**
+   * @param partitions the partitions of each test's topic
+   */
   RelayFixture(int partitions) {
+    this.partitions = partitions;
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) {
     database = TestServers.database().createDatabase("relay");
     database.runScript(SCHEMA);
     jdbc = new JdbcTemplate(database.dataSource());
     topic = "relay-" + UUID.randomUUID();
     TestServers.kafka().createTopic(topic, partitions);
+    meters = new SimpleMeterRegistry();
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    if (!TestServers.kafka().isRunning()) {
+      TestServers.kafka().start();
+    }
+    if (!TestServers.database().isRunning()) {
+      TestServers.database().start();
+    }
+    close();
   }
 
   /** Settings for a quick relay on the test servers; {@code change} adjusts them. */
-  OutboxRelayProperties properties(Consumer<OutboxRelayProperties> change) {
-    OutboxRelayProperties properties = new OutboxRelayProperties();
-    properties.getKafka().setBootstrapServers(TestServers.kafka().bootstrapServers());
-    properties.setPollInterval(Duration.ofMillis(20));
-    properties.setLeaseDuration(Duration.ofSeconds(3));
-    properties.setSendTimeout(Duration.ofSeconds(2));
-    properties.setMaxBlock(Duration.ofSeconds(1));
-    properties.setShutdownTimeout(Duration.ofSeconds(5));
-    properties.setBatchSize(200);
-    change.accept(properties);
-    return properties;
+  RelaySettings settings(Consumer<RelaySettings.Builder> change) {
+    RelaySettings.Builder settings =
+        RelaySettings.builder()
+            .kafkaBootstrapServers(TestServers.kafka().bootstrapServers())
+            .pollInterval(Duration.ofMillis(20))
+            .leaseDuration(Duration.ofSeconds(3))
+            .sendTimeout(Duration.ofSeconds(2))
+            .maxBlock(Duration.ofSeconds(1))
+            .shutdownTimeout(Duration.ofSeconds(5))
+            .batchSize(200);
+    change.accept(settings);
+    return settings.build();
   }
 
   /** A started relay; closed with the fixture unless the test closes or halts it first. */
-  OutboxRelay startRelay(Consumer<OutboxRelayProperties> change) {
-    OutboxRelay relay =
-        new OutboxRelay(database.dataSource(), properties(change).toSettings(), meters);
+  OutboxRelay startRelay(Consumer<RelaySettings.Builder> change) {
+    return startRelay(database.dataSource(), change);
+  }
+
+  /** A started relay on {@code dataSource} (e.g. one that injects faults). */
+  OutboxRelay startRelay(DataSource dataSource, Consumer<RelaySettings.Builder> change) {
+    OutboxRelay relay = new OutboxRelay(dataSource, settings(change), meters);
     closeables.add(relay);
     relay.start();
     return relay;
@@ -91,8 +122,7 @@ final class RelayFixture implements AutoCloseable {
     return jdbc.queryForObject(sql, Integer.class, args);
   }
 
-  @Override
-  public void close() {
+  private void close() {
     List<AutoCloseable> newestFirst = new ArrayList<>(closeables);
     java.util.Collections.reverse(newestFirst);
     for (AutoCloseable closeable : newestFirst) {
@@ -102,6 +132,7 @@ final class RelayFixture implements AutoCloseable {
         // keep closing the rest
       }
     }
+    closeables.clear();
     database.close();
   }
 

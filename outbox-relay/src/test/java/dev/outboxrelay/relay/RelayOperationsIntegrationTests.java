@@ -13,36 +13,19 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Lane leases, housekeeping and short transactions (docs/design.md §4.8) on the real servers. */
 class RelayOperationsIntegrationTests {
   private static final Duration BOUND = Duration.ofSeconds(30);
-  private RelayFixture fixture;
-
-  @BeforeEach
-  void start() {
-    fixture = new RelayFixture(1);
-  }
-
-  @AfterEach
-  void stop() {
-    if (!TestServers.kafka().isRunning()) {
-      TestServers.kafka().start();
-    }
-    if (!TestServers.database().isRunning()) {
-      TestServers.database().start();
-    }
-    fixture.close();
-  }
+  @RegisterExtension final RelayFixture fixture = new RelayFixture(1);
 
   @Test
   void lanesAreSpreadEvenlyAndMoveWhenAnInstanceLeaves() {
-    OutboxRelay a = fixture.startRelay(p -> p.setInstanceId("a"));
+    OutboxRelay a = fixture.startRelay(p -> p.instanceId("a"));
     await().atMost(BOUND).until(() -> a.ownedLanes().size() == 16);
-    OutboxRelay b = fixture.startRelay(p -> p.setInstanceId("b"));
+    OutboxRelay b = fixture.startRelay(p -> p.instanceId("b"));
 
     await().atMost(BOUND).until(() -> a.ownedLanes().size() == 8 && b.ownedLanes().size() == 8);
     Set<Integer> all = new HashSet<>(a.ownedLanes());
@@ -77,7 +60,7 @@ class RelayOperationsIntegrationTests {
 
   @Test
   void shutdownStaysWithinItsTimeoutWhenTheDatabaseIsGone() {
-    OutboxRelay relay = fixture.startRelay(p -> p.setShutdownTimeout(Duration.ofSeconds(2)));
+    OutboxRelay relay = fixture.startRelay(p -> p.shutdownTimeout(Duration.ofSeconds(2)));
     await().atMost(BOUND).until(() -> relay.ownedLanes().size() == 16);
 
     TestServers.database().stop();
@@ -105,7 +88,7 @@ class RelayOperationsIntegrationTests {
 
   @Test
   void rowsInLanesTheRelayDoesNotServeAreCountedByItsGauges() {
-    fixture.startRelay(p -> p.setGaugeInterval(Duration.ofSeconds(1)));
+    fixture.startRelay(p -> p.gaugeInterval(Duration.ofSeconds(1)));
 
     insertPending(25);
 
@@ -132,7 +115,7 @@ class RelayOperationsIntegrationTests {
     for (int i = 0; i < 10; i++) {
       writer.send("k", "m" + i);
     }
-    OutboxRelay relay = fixture.startRelay(p -> p.setRetention(Duration.ofDays(1)));
+    OutboxRelay relay = fixture.startRelay(p -> p.retention(Duration.ofDays(1)));
     await()
         .atMost(BOUND)
         .until(() -> fixture.count("SELECT COUNT(*) FROM t_msg WHERE status = 1") == 10);
@@ -158,7 +141,7 @@ class RelayOperationsIntegrationTests {
   void withKafkaDownRowLocksAreHeldNoLongerThanTheSendTimeout() throws Exception {
     RelayFixture.Writer writer = fixture.writer(false);
     long first = writer.send("k", "warm-up");
-    fixture.startRelay(p -> p.setSendTimeout(Duration.ofSeconds(2)));
+    fixture.startRelay(p -> p.sendTimeout(Duration.ofSeconds(2)));
     await().atMost(BOUND).until(() -> fixture.status(first) == 1);
     TestServers.kafka().stop();
     long id = writer.send("k", "during the outage");

@@ -18,9 +18,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Per-key order (docs/design.md §4.4) and nothing lost, with two relays and the fast path working
@@ -31,17 +30,7 @@ class RelayOrderingIntegrationTests {
   private static final int KEYS_PER_WRITER = 10;
   private static final int MESSAGES_PER_WRITER = 500;
 
-  private RelayFixture fixture;
-
-  @BeforeEach
-  void start() {
-    fixture = new RelayFixture(4);
-  }
-
-  @AfterEach
-  void stop() {
-    fixture.close();
-  }
+  @RegisterExtension final RelayFixture fixture = new RelayFixture(4);
 
   @Test
   void twoRelaysAndTheFastPathKeepPerKeyOrderAndLoseNothing() throws Exception {
@@ -49,8 +38,8 @@ class RelayOrderingIntegrationTests {
     OutboxRelay a =
         fixture.startRelay(
             p -> {
-              p.setInstanceId("relay-a");
-              p.setBatchSize(20);
+              p.instanceId("relay-a");
+              p.batchSize(20);
             });
     try (TopicReader reader =
         TopicReader.fromNow(TestServers.kafka().bootstrapServers(), fixture.topic)) {
@@ -74,8 +63,8 @@ class RelayOrderingIntegrationTests {
       OutboxRelay b =
           fixture.startRelay(
               p -> {
-                p.setInstanceId("relay-b");
-                p.setBatchSize(20);
+                p.instanceId("relay-b");
+                p.batchSize(20);
               });
       for (Future<?> writer : done) {
         writer.get(2, TimeUnit.MINUTES);

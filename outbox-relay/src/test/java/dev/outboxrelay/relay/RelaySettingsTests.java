@@ -3,82 +3,133 @@ package dev.outboxrelay.relay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outboxrelay.config.InvalidSettingException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 class RelaySettingsTests {
 
-  private static OutboxRelayProperties valid() {
-    OutboxRelayProperties properties = new OutboxRelayProperties();
-    properties.getKafka().setBootstrapServers("kafka:9092");
-    return properties;
+  private static RelaySettings.Builder valid() {
+    return RelaySettings.builder().kafkaBootstrapServers("kafka:9092");
+  }
+
+  private static void assertInvalid(
+      UnaryOperator<RelaySettings.Builder> change, String property, String message) {
+    assertThatThrownBy(() -> change.apply(valid()).build())
+        .isInstanceOfSatisfying(
+            InvalidSettingException.class, e -> assertThat(e.property()).isEqualTo(property))
+        .hasMessage(message);
   }
 
   @Test
   void defaultsAreValid() {
-    RelaySettings settings = valid().toSettings();
+    RelaySettings settings = valid().build();
 
     assertThat(settings.lanes()).isEqualTo(16);
     assertThat(settings.batchSize()).isEqualTo(500);
     assertThat(settings.onAck()).isEqualTo(RelaySettings.OnAck.MARK_SENT);
+    assertThat(settings.backoff()).isEqualTo(RelaySettings.Backoff.DEFAULT);
     assertThat(settings.instanceId()).isNotBlank();
+    assertThat(settings.toBuilder().build()).isEqualTo(settings);
   }
 
   @Test
   void badValuesFailWithOneLineNamingThePropertyAndTheRange() {
-    OutboxRelayProperties noKafka = new OutboxRelayProperties();
-    assertThatThrownBy(noKafka::toSettings)
-        .hasMessageStartingWith("outbox.relay.kafka.bootstrap-servers must be set");
+    assertThatThrownBy(() -> RelaySettings.builder().build())
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessage("outbox.relay.kafka.bootstrap-servers must be set (host:port[,host:port...])");
+    assertInvalid(
+        b -> b.batchSize(0),
+        "outbox.relay.batch-size",
+        "outbox.relay.batch-size must be between 1 and 10000, was 0");
+    assertInvalid(
+        b -> b.pollInterval(Duration.ofMinutes(2)),
+        "outbox.relay.poll-interval",
+        "outbox.relay.poll-interval must be between 1ms and 1m, was 2m");
+    assertInvalid(
+        b -> b.pollInterval(null),
+        "outbox.relay.poll-interval",
+        "outbox.relay.poll-interval must be between 1ms and 1m, was not set");
+    assertInvalid(
+        b -> b.sendTimeout(Duration.ofSeconds(30)),
+        "outbox.relay.send-timeout",
+        "outbox.relay.send-timeout (30s) must be shorter than outbox.relay.lease-duration (30s):"
+            + " a lane's round has to finish within its lease");
+    assertInvalid(
+        b -> b.instanceId(" "),
+        "outbox.relay.instance-id",
+        "outbox.relay.instance-id must be 1 to 200 characters, was ' '");
+  }
 
-    OutboxRelayProperties batch = valid();
-    batch.setBatchSize(0);
-    assertThatThrownBy(batch::toSettings)
-        .hasMessage("outbox.relay.batch-size must be between 1 and 10000, was 0");
-
-    OutboxRelayProperties poll = valid();
-    poll.setPollInterval(Duration.ofMinutes(2));
-    assertThatThrownBy(poll::toSettings)
-        .hasMessage("outbox.relay.poll-interval must be between 1ms and 1m, was 2m");
-
-    OutboxRelayProperties jitter = valid();
-    jitter.getBackoff().setJitter(1.5);
-    assertThatThrownBy(jitter::toSettings)
+  @Test
+  void nestedPartsValidateTheirOwnFieldsWithTheFullPropertyPath() {
+    assertThatThrownBy(() -> new RelaySettings.Backoff(Duration.ofSeconds(1), null, 2.0, 1.5))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessage("outbox.relay.backoff.max must be between 1s and 1d, was not set");
+    assertThatThrownBy(
+            () -> new RelaySettings.Backoff(Duration.ofSeconds(1), Duration.ofSeconds(2), 2.0, 1.5))
         .hasMessage("outbox.relay.backoff.jitter must be between 0.0 and 1.0, was 1.5");
-
-    OutboxRelayProperties lease = valid();
-    lease.setSendTimeout(Duration.ofSeconds(30));
-    assertThatThrownBy(lease::toSettings)
-        .hasMessageContaining(
-            "outbox.relay.send-timeout (30s) must be shorter than outbox.relay.lease-duration (30s)");
+    assertThatThrownBy(
+            () ->
+                new RelaySettings.Backoff(
+                    Duration.ofSeconds(1), Duration.ofSeconds(2), Double.NaN, 0.2))
+        .hasMessage("outbox.relay.backoff.multiplier must be between 1.0 and 10.0, was NaN");
+    assertThatThrownBy(() -> new RelaySettings.Purge(Duration.ofMinutes(1), 0))
+        .isInstanceOfSatisfying(
+            InvalidSettingException.class,
+            e -> {
+              assertThat(e.property()).isEqualTo("outbox.relay.purge.batch-size");
+              assertThat(e.environmentVariable()).isEqualTo("OUTBOX_RELAY_PURGE_BATCH_SIZE");
+            });
   }
 
   @Test
-  void toStringShowsNoProducerPropertyValue() {
-    OutboxRelayProperties properties = valid();
-    properties.getKafka().setProperties(Map.of("sasl.jaas.config", "password=\"s3cret\""));
+  void toStringIsTheWholeConfigurationWithCredentialsMasked() {
+    RelaySettings settings =
+        valid()
+            .kafkaProperties(
+                Map.of(
+                    "sasl.jaas.config", "password=\"s3cret\"",
+                    "ssl.truststore.password", "tr0st",
+                    "compression.type", "lz4"))
+            .deadLetterTopic("dlq")
+            .build();
 
-    assertThat(properties.toSettings().toString())
-        .contains("sasl.jaas.config")
-        .doesNotContain("s3cret");
+    assertThat(settings.toString())
+        .contains("sasl.jaas.config=******", "ssl.truststore.password=******")
+        .contains("compression.type=lz4", "deadLetterTopic=dlq", "purge=Purge[", "backoff=")
+        .contains("gaugeInterval=", "shutdownTimeout=", "maxBlock=", "retention=")
+        .doesNotContain("s3cret", "tr0st");
   }
 
   @Test
-  void backoffGrowsExponentiallyWithJitterUpToTheCap() {
-    OutboxRelayProperties properties = valid();
-    properties.getBackoff().setInitial(Duration.ofSeconds(1));
-    properties.getBackoff().setMax(Duration.ofSeconds(60));
-    properties.getBackoff().setJitter(0.2);
-    properties.setMaxAttempts(5);
-    FailurePolicy policy = new FailurePolicy(properties.toSettings());
+  void backoffGrowsExponentiallyUpToTheCapLessItsJitter() {
+    RelaySettings.Backoff backoff =
+        new RelaySettings.Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60), 2.0, 0.2);
 
+    assertThat(backoff.delay(1, 0.0)).isEqualTo(Duration.ofSeconds(1));
+    assertThat(backoff.delay(1, 0.99)).isEqualTo(Duration.ofMillis(802));
+    assertThat(backoff.delay(4, 0.0)).isEqualTo(Duration.ofSeconds(8));
+    assertThat(backoff.delay(4, 0.5)).isEqualTo(Duration.ofMillis(7200));
+    assertThat(backoff.delay(30, 0.0)).isEqualTo(Duration.ofSeconds(60));
+    assertThat(backoff.delay(0, 0.0)).isEqualTo(Duration.ofSeconds(1));
+    assertThat(backoff.delay(Integer.MAX_VALUE, 0.0)).isEqualTo(Duration.ofSeconds(60));
+    assertThat(new RelaySettings.Backoff(Duration.ofMillis(1), Duration.ofMillis(1), 1.0, 1.0))
+        .extracting(b -> b.delay(1, 0.999))
+        .isEqualTo(Duration.ofMillis(1));
+  }
+
+  @Test
+  void aFailureIsDeadWhenPermanentOrItsAttemptsAreUsedUp() {
+    FailurePolicy policy = new FailurePolicy(5, RelaySettings.Backoff.DEFAULT);
+
+    assertThat(policy.isDead(new TimeoutException("t"), 3)).isFalse();
+    assertThat(policy.isDead(new TimeoutException("t"), 4)).isTrue();
+    assertThat(policy.isDead(new RecordTooLargeException("big"), 0)).isTrue();
     assertThat(policy.backoff(1)).isBetween(Duration.ofMillis(800), Duration.ofSeconds(1));
-    assertThat(policy.backoff(4)).isBetween(Duration.ofMillis(6400), Duration.ofSeconds(8));
-    assertThat(policy.backoff(30)).isBetween(Duration.ofSeconds(48), Duration.ofSeconds(60));
-    assertThat(policy.isDead(new org.apache.kafka.common.errors.TimeoutException("t"), 3))
-        .isFalse();
-    assertThat(policy.isDead(new org.apache.kafka.common.errors.TimeoutException("t"), 4)).isTrue();
-    assertThat(policy.isDead(new org.apache.kafka.common.errors.RecordTooLargeException("big"), 0))
-        .isTrue();
   }
 }

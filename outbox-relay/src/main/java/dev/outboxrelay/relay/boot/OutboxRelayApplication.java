@@ -1,6 +1,5 @@
 package dev.outboxrelay.relay.boot;
 
-import dev.outboxrelay.relay.OutboxRelayProperties;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;

@@ -1,7 +1,6 @@
 package dev.outboxrelay.relay.boot;
 
 import dev.outboxrelay.relay.OutboxRelay;
-import dev.outboxrelay.relay.OutboxRelayProperties;
 import dev.outboxrelay.relay.RelaySettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import javax.sql.DataSource;
@@ -34,7 +33,7 @@ public class OutboxRelayAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   RelaySettings outboxRelaySettings(OutboxRelayProperties properties) {
-    // Throws IllegalArgumentException("outbox.relay.<name> must be ...") on a bad value.
+    // Throws InvalidSettingException("outbox.relay.<name> must be ...") on a bad value.
     return properties.toSettings();
   }
 

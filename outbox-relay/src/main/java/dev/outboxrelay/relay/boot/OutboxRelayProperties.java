@@ -1,17 +1,17 @@
-package dev.outboxrelay.relay;
+package dev.outboxrelay.relay.boot;
 
-import java.net.InetAddress;
+import dev.outboxrelay.relay.RelaySettings;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.UUID;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * Every relay setting, declared once: name ({@code outbox.relay.*}, also an environment variable
- * such as {@code OUTBOX_RELAY_BATCH_SIZE}), type, default and meaning. The IDE metadata, the README
- * table and the Helm values are checked against this class; {@link #toSettings()} validates the
- * ranges.
+ * The relay's settings as Spring Boot binds them ({@code outbox.relay.*}, also environment
+ * variables such as {@code OUTBOX_RELAY_BATCH_SIZE}), turned into the validated {@link
+ * RelaySettings}, where the defaults and ranges are declared. The defaults are repeated here as
+ * literals so that the configuration processor writes them into the IDE metadata; a test checks
+ * both agree, and the README table is checked against that metadata.
  */
 @ConfigurationProperties("outbox.relay")
 public class OutboxRelayProperties {
@@ -74,43 +74,34 @@ public class OutboxRelayProperties {
    */
   private String instanceId;
 
+  /**
+   * The validated settings.
+   *
+   * @throws dev.outboxrelay.config.InvalidSettingException naming the first bad property
+   */
   public RelaySettings toSettings() {
-    return new RelaySettings(
-        kafka.bootstrapServers,
-        kafka.properties,
-        lanes,
-        workers,
-        batchSize,
-        pollInterval,
-        sendTimeout,
-        maxBlock,
-        maxAttempts,
-        backoff.initial,
-        backoff.max,
-        backoff.multiplier,
-        backoff.jitter,
-        onAck,
-        deadLetterTopic,
-        leaseDuration,
-        retention,
-        purge.interval,
-        purge.batchSize,
-        gaugeInterval,
-        shutdownTimeout,
-        instanceId != null ? instanceId : defaultInstanceId());
-  }
-
-  static String defaultInstanceId() {
-    String host;
-    try {
-      host = InetAddress.getLocalHost().getHostName();
-    } catch (Exception e) {
-      host = "unknown-host";
-    }
-    String pid = Long.toString(ProcessHandle.current().pid());
-    String suffix = UUID.randomUUID().toString().substring(0, 8);
-    String id = host + "-" + pid + "-" + suffix;
-    return id.length() <= 200 ? id : id.substring(id.length() - 200);
+    return RelaySettings.builder()
+        .kafkaBootstrapServers(kafka.bootstrapServers)
+        .kafkaProperties(kafka.properties)
+        .lanes(lanes)
+        .workers(workers)
+        .batchSize(batchSize)
+        .pollInterval(pollInterval)
+        .sendTimeout(sendTimeout)
+        .maxBlock(maxBlock)
+        .maxAttempts(maxAttempts)
+        .backoff(
+            new RelaySettings.Backoff(
+                backoff.initial, backoff.max, backoff.multiplier, backoff.jitter))
+        .onAck(onAck)
+        .deadLetterTopic(deadLetterTopic)
+        .leaseDuration(leaseDuration)
+        .retention(retention)
+        .purge(new RelaySettings.Purge(purge.interval, purge.batchSize))
+        .gaugeInterval(gaugeInterval)
+        .shutdownTimeout(shutdownTimeout)
+        .instanceId(instanceId)
+        .build();
   }
 
   /** The Kafka cluster. */

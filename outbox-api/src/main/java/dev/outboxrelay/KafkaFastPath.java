@@ -17,7 +17,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.Logger;
@@ -83,7 +82,11 @@ final class KafkaFastPath implements FastPath {
     }
   }
 
-  /** The fast path's producer: idempotent, acks from all replicas, bounded waits. */
+  /**
+   * The fast path's producer: idempotent, acks from all replicas, bounded waits.
+   *
+   * @throws dev.outboxrelay.config.InvalidSettingException if Kafka refuses {@code outbox.kafka.*}
+   */
   static Producer<byte[], byte[]> createProducer(OutboxSettings settings) {
     Map<String, Object> config = new HashMap<>();
     // Defaults the user may override: keep waits short, the relay covers for a slow Kafka.
@@ -95,8 +98,10 @@ final class KafkaFastPath implements FastPath {
         (int) Math.max(6_000, settings.fastPath().ackTimeout().toMillis()));
     config.put(ProducerConfig.CLIENT_ID_CONFIG, "outbox-fast-path");
     config.putAll(settings.kafka().properties());
-    return new KafkaProducer<>(
-        ProducerSettings.enforce(config, settings.kafka().bootstrapServers()));
+    String bootstrapServers =
+        java.util.Objects.requireNonNull(settings.kafka().bootstrapServers(), "fast path is off");
+    return ProducerSettings.createProducer(
+        "outbox.kafka", ProducerSettings.enforce(config, bootstrapServers));
   }
 
   @Override

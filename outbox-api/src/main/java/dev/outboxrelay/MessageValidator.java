@@ -2,9 +2,9 @@ package dev.outboxrelay;
 
 import dev.outboxrelay.internal.HeadersJson;
 import dev.outboxrelay.internal.KafkaRecords;
+import dev.outboxrelay.internal.TopicNames;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Checks a message at the edge, before anything is written: each failure names the field, what is
@@ -12,13 +12,10 @@ import java.util.regex.Pattern;
  * Kafka's topic-name rules, so a valid message is never cut short or refused by the database.
  */
 final class MessageValidator {
-  static final int MAX_TOPIC_LENGTH = 249;
   static final int MAX_KEY_LENGTH = 255;
   static final int MAX_REF_ID_LENGTH = 128;
   static final int MAX_HEADER_NAME_LENGTH = 255;
   static final int MAX_HEADERS_BYTES = 65_535;
-
-  private static final Pattern LEGAL_TOPIC = Pattern.compile("[a-zA-Z0-9._-]+");
 
   private MessageValidator() {}
 
@@ -64,29 +61,11 @@ final class MessageValidator {
     return headersJson;
   }
 
-  /** Kafka's rules for a topic name (org.apache.kafka.common.internals.Topic). */
+  /** Kafka's rules for a topic name ({@link TopicNames}). */
   static void checkTopic(String field, String topic) {
-    if (topic == null || topic.isEmpty()) {
-      throw new IllegalArgumentException(field + " must not be empty");
-    }
-    if (topic.length() > MAX_TOPIC_LENGTH) {
-      throw new IllegalArgumentException(
-          field
-              + " is "
-              + topic.length()
-              + " characters long; Kafka allows at most "
-              + MAX_TOPIC_LENGTH);
-    }
-    if (topic.equals(".") || topic.equals("..")) {
-      throw new IllegalArgumentException(field + " must not be '.' or '..'");
-    }
-    if (!LEGAL_TOPIC.matcher(topic).matches()) {
-      throw new IllegalArgumentException(
-          field
-              + " '"
-              + topic
-              + "' is not a legal Kafka topic name: use only ASCII letters, digits, '.', '_' and"
-              + " '-'");
+    String problem = TopicNames.problem(topic);
+    if (problem != null) {
+      throw new IllegalArgumentException(field + " " + problem);
     }
   }
 

@@ -5,6 +5,7 @@ import static dev.outboxrelay.config.SettingChecks.range;
 import dev.outboxrelay.config.InvalidSettingException;
 import dev.outboxrelay.config.KafkaSettings;
 import dev.outboxrelay.config.SettingChecks;
+import dev.outboxrelay.internal.TopicNames;
 import java.time.Duration;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -42,13 +43,9 @@ public record OutboxSettings(
    * @throws InvalidSettingException naming the first property that is out of range
    */
   public OutboxSettings {
-    if (defaultTopic != null) {
-      try {
-        MessageValidator.checkTopic("outbox.default-topic", defaultTopic);
-      } catch (IllegalArgumentException e) {
-        throw new InvalidSettingException(
-            "outbox.default-topic", e.getMessage().substring("outbox.default-topic ".length()));
-      }
+    defaultTopic = SettingChecks.blankToNull(defaultTopic);
+    if (defaultTopic != null && TopicNames.problem(defaultTopic) != null) {
+      throw new InvalidSettingException("outbox.default-topic", TopicNames.problem(defaultTopic));
     }
     range("outbox.max-payload-bytes", maxPayloadBytes, 1, MAX_PAYLOAD_CAPACITY);
     range("outbox.lanes", lanes, 1, 1024);
@@ -59,6 +56,12 @@ public record OutboxSettings(
   /** The defaults: no default topic, no Kafka (so no fast path). */
   public static OutboxSettings defaults() {
     return builder().build();
+  }
+
+  /** The effective configuration as properties ({@code outbox.lanes=16, ...}). */
+  @Override
+  public String toString() {
+    return "OutboxSettings[" + SettingChecks.describe("outbox", this) + "]";
   }
 
   /** Settings starting from the defaults. */
@@ -105,7 +108,11 @@ public record OutboxSettings(
     }
   }
 
-  /** Builds {@link OutboxSettings}, starting from the defaults; {@link #build()} validates. */
+  /**
+   * Builds {@link OutboxSettings}, starting from the defaults; {@link #build()} validates. Each
+   * setter sets the component of the same name (flattened for nested parts: {@code fastPathThreads}
+   * is {@code fastPath().threads()}); units, ranges and defaults are given there.
+   */
   public static final class Builder {
     private @Nullable String defaultTopic;
     private int maxPayloadBytes = 1024 * 1024;
@@ -140,8 +147,9 @@ public record OutboxSettings(
       return this;
     }
 
-    public Builder kafkaProperties(Map<String, String> kafkaProperties) {
-      this.kafkaProperties = kafkaProperties;
+    /** Further producer properties; null for none. */
+    public Builder kafkaProperties(@Nullable Map<String, String> kafkaProperties) {
+      this.kafkaProperties = SettingChecks.noNulls("outbox.kafka.properties", kafkaProperties);
       return this;
     }
 

@@ -55,8 +55,13 @@ class OutboxSettingsTests {
             .build();
 
     assertThat(settings.toString())
-        .contains("sasl.jaas.config=******", "compression.type=lz4", "bootstrapServers=kafka:9092")
-        .contains("relayDelay=", "queueCapacity=", "maxPayloadBytes=", "defaultTopic=")
+        .isEqualTo(
+            "OutboxSettings[outbox.default-topic=, outbox.max-payload-bytes=1048576,"
+                + " outbox.lanes=16, outbox.kafka.bootstrap-servers=kafka:9092,"
+                + " outbox.kafka.properties={compression.type=lz4, sasl.jaas.config=******},"
+                + " outbox.fast-path.enabled=true, outbox.fast-path.threads=2,"
+                + " outbox.fast-path.queue-capacity=10000, outbox.fast-path.ack-timeout=10s,"
+                + " outbox.fast-path.relay-delay=1s]")
         .doesNotContain("s3cret");
   }
 }

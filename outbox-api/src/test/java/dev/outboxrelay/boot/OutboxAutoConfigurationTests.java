@@ -96,6 +96,33 @@ class OutboxAutoConfigurationTests {
   }
 
   @Test
+  void kafkaSettingsTheProducerRefusesStopStartUpNamingTheProperty() {
+    runner()
+        .withPropertyValues("outbox.kafka.bootstrap-servers=kafka-no-port")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .isInstanceOf(InvalidSettingException.class)
+                    .hasMessageStartingWith(
+                        "outbox.kafka.bootstrap-servers is refused by Kafka's producer:"));
+    runner()
+        .withPropertyValues(
+            "outbox.kafka.bootstrap-servers=localhost:9",
+            "outbox.kafka.properties.compression.type=bogus")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .isInstanceOf(InvalidSettingException.class)
+                    .hasMessageStartingWith(
+                        "outbox.kafka.properties is refused by Kafka's producer:")
+                    .hasMessageContaining("compression.type"));
+  }
+
+  @Test
   void bootPropertyDefaultsEqualTheSettingsRecordDefaults() {
     assertThat(new OutboxProperties().toSettings()).isEqualTo(OutboxSettings.defaults());
   }

@@ -1,8 +1,10 @@
 package dev.outboxrelay.config;
 
+import java.lang.reflect.RecordComponent;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.StringJoiner;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
@@ -70,6 +72,74 @@ public final class SettingChecks {
     return value == null || value.isBlank() ? null : value;
   }
 
+  /**
+   * A settings record as its properties, for the log line of the effective configuration: {@code
+   * prefix.kebab-name=value, ...}, nested records under their own name, durations as {@link
+   * #format}, enums as {@code mark-sent}, maps of producer properties through {@link #maskSecrets}.
+   */
+  public static String describe(String prefix, Record settings) {
+    StringJoiner out = new StringJoiner(", ");
+    describe(out, prefix, settings);
+    return out.toString();
+  }
+
+  private static void describe(StringJoiner out, String prefix, Record settings) {
+    for (RecordComponent component : settings.getClass().getRecordComponents()) {
+      Object value;
+      try {
+        value = component.getAccessor().invoke(settings);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("cannot read " + component, e);
+      }
+      String name = prefix + "." + kebab(component.getName());
+      if (value instanceof Record nested) {
+        describe(out, name, nested);
+      } else if (value instanceof Map<?, ?> map) {
+        Map<String, String> properties = new TreeMap<>();
+        map.forEach((k, v) -> properties.put(String.valueOf(k), String.valueOf(v)));
+        out.add(name + "=" + maskSecrets(properties));
+      } else if (value instanceof Duration duration) {
+        out.add(name + "=" + format(duration));
+      } else if (value instanceof Enum<?> constant) {
+        out.add(name + "=" + kebab(constant.name().toLowerCase(Locale.ROOT).replace('_', '-')));
+      } else {
+        out.add(name + "=" + (value == null ? "" : value));
+      }
+    }
+  }
+
+  /** {@code maxPayloadBytes} → {@code max-payload-bytes}. */
+  static String kebab(String camelCase) {
+    StringBuilder out = new StringBuilder(camelCase.length() + 4);
+    for (int i = 0; i < camelCase.length(); i++) {
+      char c = camelCase.charAt(i);
+      if (Character.isUpperCase(c)) {
+        out.append('-').append(Character.toLowerCase(c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  /**
+   * @throws InvalidSettingException if {@code properties} holds a null name or value
+   */
+  public static Map<String, String> noNulls(
+      String property, @Nullable Map<String, String> properties) {
+    if (properties == null) {
+      return Map.of();
+    }
+    properties.forEach(
+        (name, value) -> {
+          if (name == null || value == null) {
+            throw new InvalidSettingException(
+                property + "." + name, "must have a value (null is not a producer setting)");
+          }
+        });
+    return properties;
+  }
+
   /** A duration as a property would be written: 100ms, 30s, 5m, 2h, 7d. */
   public static String format(Duration duration) {
     long millis = duration.toMillis();
@@ -88,8 +158,8 @@ public final class SettingChecks {
 
   /**
    * Producer properties as they may be logged: sorted, with the value of every property whose name
-   * suggests a credential (password, secret, jaas, token, credential, key other than a serializer)
-   * replaced by {@code ******}.
+   * suggests a credential (password, secret, jaas, token, credential, user.info, basic.auth, key
+   * other than a serializer) replaced by {@code ******}.
    */
   public static Map<String, String> maskSecrets(Map<String, String> properties) {
     Map<String, String> masked = new TreeMap<>();
@@ -100,6 +170,8 @@ public final class SettingChecks {
   static boolean isSecret(String name) {
     String lower = name.toLowerCase(Locale.ROOT);
     return lower.contains("password")
+        || lower.contains("user.info")
+        || lower.contains("basic.auth")
         || lower.contains("secret")
         || lower.contains("jaas")
         || lower.contains("token")

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Sends a batch of claimed rows asynchronously and waits, within one deadline, for every ack.
@@ -58,7 +59,8 @@ public final class BatchPublisher {
     return new Outcome(acked, failed);
   }
 
-  private Future<RecordMetadata> sendQuietly(OutboxRow row, Map<String, Exception> failedTopics) {
+  private @Nullable Future<RecordMetadata> sendQuietly(
+      OutboxRow row, Map<String, Exception> failedTopics) {
     Future<RecordMetadata> future;
     try {
       future = producer.send(KafkaRecords.toRecord(row));
@@ -75,7 +77,7 @@ public final class BatchPublisher {
     return future;
   }
 
-  private static Exception failureOf(Future<RecordMetadata> future) {
+  private static @Nullable Exception failureOf(Future<RecordMetadata> future) {
     try {
       future.get();
       return null;
@@ -87,7 +89,7 @@ public final class BatchPublisher {
     }
   }
 
-  private Exception await(Future<RecordMetadata> future, long deadline) {
+  private @Nullable Exception await(Future<RecordMetadata> future, long deadline) {
     try {
       future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       return null;

@@ -3,6 +3,7 @@ package dev.outboxrelay.internal;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code t_msg.headers} column: a flat JSON object of string values. Hand-written so that the
@@ -13,7 +14,7 @@ public final class HeadersJson {
   private HeadersJson() {}
 
   /** The JSON text of {@code headers}, or {@code null} for no headers (stored as SQL NULL). */
-  public static String encode(Map<String, String> headers) {
+  public static @Nullable String encode(@Nullable Map<String, String> headers) {
     if (headers == null || headers.isEmpty()) {
       return null;
     }
@@ -33,7 +34,7 @@ public final class HeadersJson {
   }
 
   /** The headers of a JSON object of strings; {@code null} or blank reads as no headers. */
-  public static Map<String, String> decode(String json) {
+  public static Map<String, String> decode(@Nullable String json) {
     if (json == null || json.isBlank()) {
       return Map.of();
     }

@@ -9,14 +9,17 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The publish events as Micrometer meters, every one tagged {@code path} ({@code fast-path} or
  * {@code relay}). Names are constants (Prometheus adds {@code _total}, {@code _seconds}): {@value
  * #PUBLISHED} (also tagged {@code topic}), {@value #FAILURES} ({@code reason}: the exception's
- * simple class name), {@value #DEAD}, {@value #PUBLISH_LATENCY} (from the row's {@code created_at}
- * to the commit after Kafka's ack), {@value #BATCH_SIZE} (rows claimed per round) and {@value
- * #ROUND_DURATION}. Needs {@code micrometer-core} on the class path.
+ * simple class name), {@value #DEAD} (relay only, registered with the first DEAD row), {@value
+ * #PUBLISH_LATENCY} (from the row's {@code created_at} to the commit after Kafka's ack), {@value
+ * #BATCH_SIZE} (rows claimed per round) and {@value #ROUND_DURATION} (one round; polls that found
+ * nothing are not rounds). Needs {@code micrometer-core} on the class path.
  */
 public final class MicrometerPublishListener implements PublishListener {
   public static final String PUBLISHED = "outbox.messages.published";
@@ -30,6 +33,7 @@ public final class MicrometerPublishListener implements PublishListener {
   private final MeterRegistry registry;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Map<PublishPath, Meters> byPath = new ConcurrentHashMap<>();
+  private final AtomicReference<@Nullable Counter> dead = new AtomicReference<>();
 
   public MicrometerPublishListener(MeterRegistry registry) {
     this.registry = Objects.requireNonNull(registry, "registry");
@@ -52,7 +56,16 @@ public final class MicrometerPublishListener implements PublishListener {
 
   @Override
   public void dead(OutboxRow row, String error) {
-    meters(PublishPath.RELAY).dead.increment();
+    // only the relay makes rows DEAD: registered on first use, so no path exports a constant 0
+    dead.updateAndGet(
+            counter ->
+                counter != null
+                    ? counter
+                    : Counter.builder(DEAD)
+                        .description("Messages given up on (status DEAD)")
+                        .tag(PATH_TAG, PublishPath.RELAY.tag())
+                        .register(registry))
+        .increment();
   }
 
   @Override
@@ -80,17 +93,11 @@ public final class MicrometerPublishListener implements PublishListener {
   }
 
   private static final class Meters {
-    final Counter dead;
     final DistributionSummary batchSize;
     final Timer latency;
     final Timer roundDuration;
 
     Meters(MeterRegistry registry, String path) {
-      dead =
-          Counter.builder(DEAD)
-              .description("Messages given up on (status DEAD)")
-              .tag(PATH_TAG, path)
-              .register(registry);
       batchSize =
           DistributionSummary.builder(BATCH_SIZE)
               .description("Rows claimed per round")
@@ -105,7 +112,7 @@ public final class MicrometerPublishListener implements PublishListener {
               .register(registry);
       roundDuration =
           Timer.builder(ROUND_DURATION)
-              .description("One claim-publish-record round")
+              .description("One claim-publish-record round that claimed rows")
               .tag(PATH_TAG, path)
               .publishPercentileHistogram()
               .register(registry);

@@ -1,8 +1,14 @@
 package dev.outboxrelay.internal;
 
+import dev.outboxrelay.config.InvalidSettingException;
 import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.jspecify.annotations.Nullable;
 
 /** The producer settings that the outbox's guarantees rest on, for the fast path and the relay. */
 public final class ProducerSettings {
@@ -21,5 +27,44 @@ public final class ProducerSettings {
     config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     return config;
+  }
+
+  /**
+   * The producer of {@code config}; settings Kafka refuses (a malformed bootstrap address, an
+   * unknown compression type, a value of the wrong type, ...) fail as a bad setting.
+   *
+   * @param propertyPrefix where the settings come from, e.g. {@code outbox.relay.kafka}
+   * @throws InvalidSettingException naming {@code <prefix>.bootstrap-servers} or {@code
+   *     <prefix>.properties} with Kafka's reason (Kafka hides the values of password settings)
+   */
+  public static Producer<byte[], byte[]> createProducer(
+      String propertyPrefix, Map<String, Object> config) {
+    try {
+      return new KafkaProducer<>(config);
+    } catch (KafkaException e) {
+      ConfigException refused = configException(e);
+      if (refused == null) {
+        throw e;
+      }
+      String message = String.valueOf(refused.getMessage());
+      throw new InvalidSettingException(
+          propertyPrefix
+              + (message.contains(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG)
+                  ? ".bootstrap-servers"
+                  : ".properties"),
+          "is refused by Kafka's producer: " + message);
+    }
+  }
+
+  private static @Nullable ConfigException configException(Throwable error) {
+    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+      if (cause instanceof ConfigException refused) {
+        return refused;
+      }
+      if (cause.getCause() == cause) {
+        return null;
+      }
+    }
+    return null;
   }
 }

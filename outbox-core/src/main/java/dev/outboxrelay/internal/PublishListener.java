@@ -26,8 +26,8 @@ public interface PublishListener {
   default void dead(OutboxRow row, String error) {}
 
   /**
-   * A round ended: {@code claimed} rows (0 or more) claimed, {@code took} from the claim to the end
-   * of its transaction.
+   * A round that claimed rows ended: {@code claimed} rows (1 or more), {@code took} from the claim
+   * to the end of its transaction. Polls that found nothing are not reported.
    */
   default void round(PublishPath path, int claimed, Duration took) {}
 }

@@ -129,12 +129,10 @@ public final class PublishRound {
       }
       round = recordAgain(acknowledged[0], e);
     }
-    Duration took = Duration.ofNanos(System.nanoTime() - started);
     if (round == null) {
-      listener.round(path, 0, took);
-      return Result.EMPTY;
+      return Result.EMPTY; // an empty poll is not a round: it would dilute the round meters
     }
-    notify(round, took);
+    notify(round, Duration.ofNanos(System.nanoTime() - started));
     return new Result(round.claimed, round.outcome, round.rolledBack);
   }
 

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +52,7 @@ public final class SupportedDatabase {
    * Why {@code product} at {@code version} (as JDBC's {@code DatabaseMetaData} names them) cannot
    * run the outbox; null when it can.
    */
-  static String problem(String product, String version) {
+  static @Nullable String problem(@Nullable String product, @Nullable String version) {
     String name = product == null ? "" : product.toLowerCase(Locale.ROOT);
     String text = version == null ? "" : version;
     boolean mariaDb = name.contains("mariadb") || text.toLowerCase(Locale.ROOT).contains("mariadb");

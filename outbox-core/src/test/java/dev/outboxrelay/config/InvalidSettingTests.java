@@ -8,17 +8,25 @@ import java.util.Map;
 import java.util.Objects;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.BeanCreationException;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.diagnostics.FailureAnalyzer;
 import org.springframework.core.io.support.SpringFactoriesLoader;
 
 class InvalidSettingTests {
 
-  /** What the failure analyzers registered in META-INF/spring.factories make of {@code failure}. */
+  /**
+   * What this project's failure analyzers registered in META-INF/spring.factories make of {@code
+   * failure} (Boot's own are left out: they would answer for other properties).
+   */
   private static FailureAnalysis analyze(Throwable failure) {
     return SpringFactoriesLoader.forDefaultResourceLocation()
         .load(FailureAnalyzer.class, null, (type, implementation, error) -> {})
         .stream()
+        .filter(analyzer -> analyzer.getClass().getPackageName().startsWith("dev.outboxrelay"))
         .map(analyzer -> analyzer.analyze(failure))
         .filter(Objects::nonNull)
         .findFirst()
@@ -38,6 +46,42 @@ class InvalidSettingTests {
     assertThat(analysis.getAction())
         .isEqualTo(
             "Correct the setting outbox.lanes (environment variable OUTBOX_LANES) and start again.");
+  }
+
+  enum OnAck {
+    MARK_SENT,
+    DELETE
+  }
+
+  private static Throwable bindFailure(String property, String value, Class<?> type) {
+    Binder binder = new Binder(new MapConfigurationPropertySource(Map.of(property, value)));
+    try {
+      binder.bind(property, Bindable.of(type));
+    } catch (BindException e) {
+      return new IllegalStateException("context failed", e);
+    }
+    throw new AssertionError(property + "=" + value + " was bound");
+  }
+
+  @Test
+  void aValueBootCannotConvertIsReportedInOneLineSayingWhatIsAllowed() {
+    assertThat(analyze(bindFailure("outbox.relay.on-ack", "bogus", OnAck.class)).getDescription())
+        .isEqualTo("outbox.relay.on-ack must be one of mark-sent, delete, was 'bogus'");
+    assertThat(analyze(bindFailure("outbox.relay.workers", "abc", Integer.class)).getDescription())
+        .isEqualTo("outbox.relay.workers must be a whole number, was 'abc'");
+    FailureAnalysis duration =
+        analyze(bindFailure("outbox.relay.poll-interval", "fast", Duration.class));
+    assertThat(duration.getDescription())
+        .isEqualTo(
+            "outbox.relay.poll-interval must be a duration such as 100ms, 30s, 5m, 2h or 7d, was"
+                + " 'fast'");
+    assertThat(duration.getAction()).contains("OUTBOX_RELAY_POLL_INTERVAL");
+    assertThat(
+            analyze(bindFailure("outbox.fast-path.enabled", "perhaps", Boolean.class))
+                .getDescription())
+        .isEqualTo("outbox.fast-path.enabled must be true or false, was 'perhaps'");
+    // not ours: Boot's own report
+    assertThat(analyze(bindFailure("server.port", "abc", Integer.class))).isNull();
   }
 
   @Test
@@ -80,12 +124,14 @@ class InvalidSettingTests {
                     "sasl.jaas.config", "x",
                     "ssl.keystore.password", "x",
                     "ssl.key.password", "x",
+                    "basic.auth.user.info", "bob:secret",
                     "sasl.oauthbearer.token.endpoint.url", "x",
                     "key.serializer", "org.apache.kafka.common.serialization.StringSerializer",
                     "acks", "all")))
         .containsEntry("sasl.jaas.config", "******")
         .containsEntry("ssl.keystore.password", "******")
         .containsEntry("ssl.key.password", "******")
+        .containsEntry("basic.auth.user.info", "******")
         .containsEntry("sasl.oauthbearer.token.endpoint.url", "******")
         .containsEntry("key.serializer", "org.apache.kafka.common.serialization.StringSerializer")
         .containsEntry("acks", "all");

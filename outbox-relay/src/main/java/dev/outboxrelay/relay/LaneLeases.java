@@ -15,6 +15,7 @@ import java.util.function.Function;
 import net.javacrumbs.shedlock.core.LockConfiguration;
 import net.javacrumbs.shedlock.core.LockProvider;
 import net.javacrumbs.shedlock.core.SimpleLock;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +42,7 @@ final class LaneLeases {
   private final Map<Integer, SimpleLock> held = new ConcurrentHashMap<>();
   private final ReentrantLock[] laneInUse;
   private volatile List<Integer> owned = List.of();
-  private SimpleLock membership;
+  private @Nullable SimpleLock membership;
 
   LaneLeases(LockProvider locks, OutboxStore store, RelaySettings settings) {
     this.locks = locks;
@@ -67,7 +68,7 @@ final class LaneLeases {
    * Runs {@code batch} with those of {@code lanes} whose lease this instance still holds (none is
    * released while the batch runs); returns null, without running it, if it holds none of them.
    */
-  <T> T whileHeld(List<Integer> lanes, Function<List<Integer>, T> batch) {
+  <T> @Nullable T whileHeld(List<Integer> lanes, Function<List<Integer>, T> batch) {
     List<Integer> locked = new ArrayList<>(lanes.size());
     try {
       for (int lane : lanes) {
@@ -203,7 +204,7 @@ final class LaneLeases {
     }
   }
 
-  private SimpleLock renewOrAcquire(String name, SimpleLock current) {
+  private @Nullable SimpleLock renewOrAcquire(String name, @Nullable SimpleLock current) {
     if (current != null) {
       Optional<SimpleLock> extended = current.extend(leaseDuration, Duration.ZERO);
       if (extended.isPresent()) {

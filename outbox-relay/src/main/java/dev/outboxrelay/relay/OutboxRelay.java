@@ -18,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import net.javacrumbs.shedlock.core.LockProvider;
 import net.javacrumbs.shedlock.provider.jdbctemplate.JdbcTemplateLockProvider;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.jspecify.annotations.Nullable;
@@ -59,6 +58,8 @@ public final class OutboxRelay implements AutoCloseable {
    *     relay takes one connection per worker plus a few (lease keeper, housekeeping)
    * @param meterRegistry where the meters go ({@code path="relay"}); null for none
    * @throws IllegalStateException if the database is neither MySQL 8.0+ nor MariaDB 10.6+
+   * @throws dev.outboxrelay.config.InvalidSettingException if Kafka's producer refuses the Kafka
+   *     settings
    */
   public OutboxRelay(
       DataSource dataSource, RelaySettings settings, @Nullable MeterRegistry meterRegistry) {
@@ -74,7 +75,7 @@ public final class OutboxRelay implements AutoCloseable {
                 .withLockedByValue(settings.instanceId())
                 .build());
     this.leases = new LaneLeases(locks, store, settings);
-    this.producer = new KafkaProducer<>(producerConfig(settings));
+    this.producer = ProducerSettings.createProducer("outbox.relay.kafka", producerConfig(settings));
     this.kafka = new KafkaProbe(settings, Duration.ofSeconds(2));
     MeterRegistry meters = meterRegistry == null ? new SimpleMeterRegistry() : meterRegistry;
     TransactionTemplate transaction =

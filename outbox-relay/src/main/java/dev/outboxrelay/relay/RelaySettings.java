@@ -6,6 +6,7 @@ import static dev.outboxrelay.config.SettingChecks.range;
 import dev.outboxrelay.config.InvalidSettingException;
 import dev.outboxrelay.config.KafkaSettings;
 import dev.outboxrelay.config.SettingChecks;
+import dev.outboxrelay.internal.TopicNames;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Map;
@@ -97,6 +98,10 @@ public record RelaySettings(
     SettingChecks.required("outbox.relay.backoff", backoff, "initial, max, multiplier, jitter");
     SettingChecks.required("outbox.relay.on-ack", onAck, "mark-sent or delete");
     deadLetterTopic = SettingChecks.blankToNull(deadLetterTopic);
+    if (deadLetterTopic != null && TopicNames.problem(deadLetterTopic) != null) {
+      throw new InvalidSettingException(
+          "outbox.relay.dead-letter-topic", TopicNames.problem(deadLetterTopic));
+    }
     range(
         "outbox.relay.lease-duration",
         leaseDuration,
@@ -119,6 +124,12 @@ public record RelaySettings(
       throw new InvalidSettingException(
           "outbox.relay.instance-id", "must be 1 to 200 characters, was '" + instanceId + "'");
     }
+  }
+
+  /** The effective configuration as properties ({@code outbox.relay.batch-size=500, ...}). */
+  @Override
+  public String toString() {
+    return "RelaySettings[" + SettingChecks.describe("outbox.relay", this) + "]";
   }
 
   /** Settings starting from the defaults; only the Kafka bootstrap servers have none. */
@@ -151,7 +162,16 @@ public record RelaySettings(
      */
     public Backoff {
       range("outbox.relay.backoff.initial", initial, Duration.ofMillis(1), Duration.ofHours(1));
-      range("outbox.relay.backoff.max", max, initial, Duration.ofDays(1));
+      range("outbox.relay.backoff.max", max, Duration.ofMillis(1), Duration.ofDays(1));
+      if (max.compareTo(initial) < 0) {
+        throw new InvalidSettingException(
+            "outbox.relay.backoff.max",
+            "("
+                + format(max)
+                + ") must not be below outbox.relay.backoff.initial ("
+                + format(initial)
+                + "): raise the longest wait or lower the first");
+      }
       range("outbox.relay.backoff.multiplier", multiplier, 1.0, 10.0);
       range("outbox.relay.backoff.jitter", jitter, 0.0, 1.0);
     }
@@ -203,7 +223,11 @@ public record RelaySettings(
     return id.length() <= 200 ? id : id.substring(id.length() - 200);
   }
 
-  /** Builds {@link RelaySettings}, starting from the defaults; {@link #build()} validates. */
+  /**
+   * Builds {@link RelaySettings}, starting from the defaults; {@link #build()} validates. Each
+   * setter sets the component of the same name (flattened for nested parts: {@code fastPathThreads}
+   * is {@code fastPath().threads()}); units, ranges and defaults are given there.
+   */
   public static final class Builder {
     private @Nullable String kafkaBootstrapServers;
     private Map<String, String> kafkaProperties = Map.of();
@@ -252,8 +276,9 @@ public record RelaySettings(
       return this;
     }
 
-    public Builder kafkaProperties(Map<String, String> properties) {
-      this.kafkaProperties = properties;
+    /** Further producer properties; null for none. */
+    public Builder kafkaProperties(@Nullable Map<String, String> properties) {
+      this.kafkaProperties = SettingChecks.noNulls("outbox.relay.kafka.properties", properties);
       return this;
     }
 
@@ -332,7 +357,7 @@ public record RelaySettings(
       return this;
     }
 
-    /** Null (the default) for {@link RelaySettings#defaultInstanceId()}. */
+    /** Null or blank (the default) for {@link RelaySettings#defaultInstanceId()}. */
     public Builder instanceId(@Nullable String instanceId) {
       this.instanceId = instanceId;
       return this;
@@ -359,7 +384,7 @@ public record RelaySettings(
           purge,
           gaugeInterval,
           shutdownTimeout,
-          instanceId != null ? instanceId : defaultInstanceId());
+          SettingChecks.blankToNull(instanceId) != null ? instanceId : defaultInstanceId());
     }
   }
 }

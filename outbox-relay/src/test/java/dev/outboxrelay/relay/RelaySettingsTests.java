@@ -60,16 +60,44 @@ class RelaySettingsTests {
         "outbox.relay.send-timeout (30s) must be shorter than outbox.relay.lease-duration (30s):"
             + " a lane's round has to finish within its lease");
     assertInvalid(
-        b -> b.instanceId(" "),
+        b -> b.instanceId("x".repeat(201)),
         "outbox.relay.instance-id",
-        "outbox.relay.instance-id must be 1 to 200 characters, was ' '");
+        "outbox.relay.instance-id must be 1 to 200 characters, was '" + "x".repeat(201) + "'");
+    assertInvalid(
+        b -> b.deadLetterTopic("bad topic!"),
+        "outbox.relay.dead-letter-topic",
+        "outbox.relay.dead-letter-topic 'bad topic!' is not a legal Kafka topic name: use only"
+            + " ASCII letters, digits, '.', '_' and '-'");
+    Map<String, String> withNull = new java.util.HashMap<>();
+    withNull.put("linger.ms", null);
+    assertThatThrownBy(() -> valid().kafkaProperties(withNull))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessage(
+            "outbox.relay.kafka.properties.linger.ms must have a value (null is not a producer"
+                + " setting)");
+  }
+
+  @Test
+  void blankMeansNotSet() {
+    RelaySettings settings =
+        valid().instanceId(" ").deadLetterTopic("").kafkaProperties(null).build();
+
+    assertThat(settings.instanceId()).isNotBlank();
+    assertThat(settings.deadLetterTopic()).isNull();
+    assertThat(settings.kafka().properties()).isEmpty();
   }
 
   @Test
   void nestedPartsValidateTheirOwnFieldsWithTheFullPropertyPath() {
     assertThatThrownBy(() -> new RelaySettings.Backoff(Duration.ofSeconds(1), null, 2.0, 1.5))
         .isInstanceOf(InvalidSettingException.class)
-        .hasMessage("outbox.relay.backoff.max must be between 1s and 1d, was not set");
+        .hasMessage("outbox.relay.backoff.max must be between 1ms and 1d, was not set");
+    assertThatThrownBy(
+            () ->
+                new RelaySettings.Backoff(Duration.ofMinutes(10), Duration.ofMinutes(5), 2.0, 0.2))
+        .hasMessage(
+            "outbox.relay.backoff.max (5m) must not be below outbox.relay.backoff.initial (10m):"
+                + " raise the longest wait or lower the first");
     assertThatThrownBy(
             () -> new RelaySettings.Backoff(Duration.ofSeconds(1), Duration.ofSeconds(2), 2.0, 1.5))
         .hasMessage("outbox.relay.backoff.jitter must be between 0.0 and 1.0, was 1.5");
@@ -100,9 +128,15 @@ class RelaySettingsTests {
             .build();
 
     assertThat(settings.toString())
-        .contains("sasl.jaas.config=******", "ssl.truststore.password=******")
-        .contains("compression.type=lz4", "deadLetterTopic=dlq", "purge=Purge[", "backoff=")
-        .contains("gaugeInterval=", "shutdownTimeout=", "maxBlock=", "retention=")
+        .startsWith("RelaySettings[outbox.relay.kafka.bootstrap-servers=kafka:9092, ")
+        .contains(
+            "outbox.relay.kafka.properties={compression.type=lz4, sasl.jaas.config=******,"
+                + " ssl.truststore.password=******}")
+        .contains("outbox.relay.dead-letter-topic=dlq", "outbox.relay.on-ack=mark-sent")
+        .contains("outbox.relay.poll-interval=100ms", "outbox.relay.retention=7d")
+        .contains("outbox.relay.backoff.multiplier=2.0", "outbox.relay.purge.batch-size=1000")
+        .contains("outbox.relay.gauge-interval=10s", "outbox.relay.shutdown-timeout=20s")
+        .contains("outbox.relay.max-block=2s", "outbox.relay.instance-id=")
         .doesNotContain("s3cret", "tr0st");
   }
 

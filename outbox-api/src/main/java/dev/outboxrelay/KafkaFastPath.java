@@ -39,6 +39,7 @@ final class KafkaFastPath implements FastPath {
 
   private final OutboxStore store;
   private final PublishRound round;
+  private final PublishListener listener;
   private final Producer<byte[], byte[]> producer;
   private final BlockingQueue<List<Long>> queue;
   private final List<Thread> threads;
@@ -58,6 +59,7 @@ final class KafkaFastPath implements FastPath {
     transaction.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
     transaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
     this.producer = producer;
+    this.listener = listener;
     this.ackTimeout = settings.fastPath().ackTimeout();
     // Failures are not recorded: the rows stay PENDING, untouched, and the relay publishes them.
     this.round =
@@ -157,6 +159,7 @@ final class KafkaFastPath implements FastPath {
                 + ")");
       }
     } catch (RuntimeException e) {
+      listener.roundFailed(PublishPath.FAST_PATH, e);
       warn("fast path failed, " + ids.size() + " message(s) left to the relay: " + e);
     }
   }

@@ -11,6 +11,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.jspecify.annotations.Nullable;
 
@@ -34,9 +35,19 @@ public final class BatchPublisher {
     // A topic whose send already failed before reaching the network (missing topic, metadata
     // timeout): its other rows fail at once instead of each waiting out max.block.ms again.
     Map<String, Exception> failedTopics = new HashMap<>();
-    for (OutboxRow row : rows) {
-      Exception topicFailure = failedTopics.get(row.topic());
-      Future<RecordMetadata> future = topicFailure != null ? null : sendQuietly(row, failedTopics);
+    Map<Integer, Exception> rowFailures = new HashMap<>();
+    for (int i = 0; i < rows.size(); i++) {
+      OutboxRow row = rows.get(i);
+      Future<RecordMetadata> future = null;
+      if (row.defect() != null) {
+        rowFailures.put(i, new UnpublishableMessageException(row.defect()));
+      } else if (!failedTopics.containsKey(row.topic())) {
+        try {
+          future = send(row, failedTopics);
+        } catch (RuntimeException e) {
+          rowFailures.put(i, e);
+        }
+      }
       futures.add(future);
     }
     long deadline = System.nanoTime() + ackTimeoutNanos;
@@ -46,7 +57,8 @@ public final class BatchPublisher {
       OutboxRow row = rows.get(i);
       Future<RecordMetadata> future = futures.get(i);
       if (future == null) {
-        failed.add(new Failure(row, failedTopics.get(row.topic())));
+        Exception error = rowFailures.get(i);
+        failed.add(new Failure(row, error != null ? error : failedTopics.get(row.topic())));
         continue;
       }
       Exception error = await(future, deadline);
@@ -59,22 +71,45 @@ public final class BatchPublisher {
     return new Outcome(acked, failed);
   }
 
-  private @Nullable Future<RecordMetadata> sendQuietly(
+  /**
+   * Sends {@code row}. A failure of the row itself (its record cannot be built or serialized) is
+   * thrown, for this row alone; a failure of its topic (no metadata within {@code max.block.ms}, an
+   * unknown or invalid topic, no rights) is noted in {@code failedTopics}, so that the topic's
+   * other rows fail at once instead of each waiting again.
+   */
+  private @Nullable Future<RecordMetadata> send(
       OutboxRow row, Map<String, Exception> failedTopics) {
+    ProducerRecord<byte[], byte[]> record;
+    try {
+      record = KafkaRecords.toRecord(row);
+    } catch (RuntimeException e) {
+      throw new UnpublishableMessageException("its Kafka record cannot be built", e);
+    }
     Future<RecordMetadata> future;
     try {
-      future = producer.send(KafkaRecords.toRecord(row));
+      future = producer.send(record);
     } catch (RuntimeException e) {
+      if (!isTopicFailure(e)) {
+        throw e;
+      }
       failedTopics.put(row.topic(), e);
       return null;
     }
     if (future.isDone()) {
       Exception error = failureOf(future);
-      if (error instanceof org.apache.kafka.common.errors.TimeoutException) {
+      if (error != null && isTopicFailure(error)) {
         failedTopics.put(row.topic(), error);
       }
     }
     return future;
+  }
+
+  /** Errors that every row of the topic would meet, not only this one. */
+  private static boolean isTopicFailure(Throwable error) {
+    return error instanceof org.apache.kafka.common.errors.TimeoutException
+        || error instanceof org.apache.kafka.common.errors.InvalidTopicException
+        || error instanceof org.apache.kafka.common.errors.TopicAuthorizationException
+        || error instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
   }
 
   private static @Nullable Exception failureOf(Future<RecordMetadata> future) {

@@ -18,8 +18,9 @@ import org.jspecify.annotations.Nullable;
  * #PUBLISHED} (also tagged {@code topic}), {@value #FAILURES} ({@code reason}: the exception's
  * simple class name), {@value #DEAD} (relay only, registered with the first DEAD row), {@value
  * #PUBLISH_LATENCY} (from the row's {@code created_at} to the commit after Kafka's ack), {@value
- * #BATCH_SIZE} (rows claimed per round) and {@value #ROUND_DURATION} (one round; polls that found
- * nothing are not rounds). Needs {@code micrometer-core} on the class path.
+ * #BATCH_SIZE} (rows claimed per round), {@value #ROUND_DURATION} (one round; polls that found
+ * nothing are not rounds) and {@value #ROUND_FAILURES} ({@code reason}). Needs {@code
+ * micrometer-core} on the class path.
  */
 public final class MicrometerPublishListener implements PublishListener {
   public static final String PUBLISHED = "outbox.messages.published";
@@ -28,6 +29,7 @@ public final class MicrometerPublishListener implements PublishListener {
   public static final String PUBLISH_LATENCY = "outbox.publish.latency";
   public static final String BATCH_SIZE = "outbox.batch.size";
   public static final String ROUND_DURATION = "outbox.poll.duration";
+  public static final String ROUND_FAILURES = "outbox.round.failures";
   public static final String PATH_TAG = "path";
 
   private final MeterRegistry registry;
@@ -51,6 +53,17 @@ public final class MicrometerPublishListener implements PublishListener {
   public void failed(PublishPath path, OutboxRow row, Exception error) {
     String reason = error == null ? "unknown" : error.getClass().getSimpleName();
     counter(FAILURES, "Messages Kafka did not acknowledge, by reason", path, "reason", reason)
+        .increment();
+  }
+
+  @Override
+  public void roundFailed(PublishPath path, Exception error) {
+    counter(
+            ROUND_FAILURES,
+            "Rounds that failed as a whole (nothing recorded, rows left PENDING), by reason",
+            path,
+            "reason",
+            error.getClass().getSimpleName())
         .increment();
   }
 

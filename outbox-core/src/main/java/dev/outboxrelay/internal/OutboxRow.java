@@ -4,7 +4,13 @@ import java.time.Instant;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
-/** A claimed {@code t_msg} row: everything needed to publish it and to record the outcome. */
+/**
+ * A claimed {@code t_msg} row: everything needed to publish it and to record the outcome.
+ *
+ * @param defect why the stored row cannot be published (its columns did not decode); null for a
+ *     sound row. A defective row is claimed like any other, so that it can be made DEAD instead of
+ *     failing the claim of the whole round.
+ */
 public record OutboxRow(
     long id,
     int refType,
@@ -15,4 +21,21 @@ public record OutboxRow(
     Map<String, String> headers,
     int lane,
     int attempts,
-    Instant createdAt) {}
+    Instant createdAt,
+    @Nullable String defect) {
+
+  /** A sound row. */
+  public OutboxRow(
+      long id,
+      int refType,
+      String refId,
+      String topic,
+      @Nullable String key,
+      byte[] payload,
+      Map<String, String> headers,
+      int lane,
+      int attempts,
+      Instant createdAt) {
+    this(id, refType, refId, topic, key, payload, headers, lane, attempts, createdAt, null);
+  }
+}

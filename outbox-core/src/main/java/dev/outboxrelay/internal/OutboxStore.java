@@ -185,19 +185,34 @@ public final class OutboxStore {
     return bound;
   }
 
+  // A column that does not decode marks its row defective instead of failing the whole claim: one
+  // row written by hand or by another tool must not stall every lane of a worker.
   private static final RowMapper<OutboxRow> ROW =
-      (ResultSet rs, int rowNum) ->
-          new OutboxRow(
-              rs.getLong("id"),
-              rs.getInt("ref_type"),
-              rs.getString("ref_id"),
-              rs.getString("topic"),
-              rs.getString("msg_key"),
-              rs.getBytes("payload"),
-              HeadersJson.decode(rs.getString("headers")),
-              rs.getInt("lane"),
-              rs.getInt("attempts"),
-              rs.getObject("created_at", LocalDateTime.class).toInstant(ZoneOffset.UTC));
+      (ResultSet rs, int rowNum) -> {
+        Map<String, String> headers;
+        String defect = null;
+        try {
+          headers = HeadersJson.decode(rs.getString("headers"));
+        } catch (RuntimeException e) {
+          headers = Map.of();
+          defect =
+              e instanceof IllegalArgumentException
+                  ? e.getMessage()
+                  : "t_msg.headers cannot be read: " + e;
+        }
+        return new OutboxRow(
+            rs.getLong("id"),
+            rs.getInt("ref_type"),
+            rs.getString("ref_id"),
+            rs.getString("topic"),
+            rs.getString("msg_key"),
+            rs.getBytes("payload"),
+            headers,
+            rs.getInt("lane"),
+            rs.getInt("attempts"),
+            rs.getObject("created_at", LocalDateTime.class).toInstant(ZoneOffset.UTC),
+            defect);
+      };
 
   private final JdbcTemplate jdbc;
   private final NamedParameterJdbcTemplate named;

@@ -26,6 +26,12 @@ public interface PublishListener {
   default void dead(OutboxRow row, String error) {}
 
   /**
+   * A round failed as a whole ({@code error}: the database unreachable, Kafka unreachable, ...):
+   * nothing of it was recorded, its rows stay PENDING and are published by a later round.
+   */
+  default void roundFailed(PublishPath path, Exception error) {}
+
+  /**
    * A round that claimed rows ended: {@code claimed} rows (1 or more), {@code took} from the claim
    * to the end of its transaction. Polls that found nothing are not reported.
    */

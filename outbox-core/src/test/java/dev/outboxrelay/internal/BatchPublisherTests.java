@@ -13,6 +13,7 @@ import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,38 @@ class BatchPublisherTests {
     assertThat(outcome.failed()).hasSize(1);
     assertThat(outcome.failed().get(0).row().id()).isEqualTo(2L);
     assertThat(outcome.failed().get(0).error()).isInstanceOf(RecordTooLargeException.class);
+  }
+
+  @Test
+  void aRowThatCannotBecomeARecordFailsAloneAndTheRestIsSent() {
+    MockProducer<byte[], byte[]> producer =
+        new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+          @Override
+          public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
+            if (new String(record.value()).equals("unserializable")) {
+              throw new SerializationException("cannot serialize");
+            }
+            return super.send(record);
+          }
+        };
+    OutboxRow defective =
+        new OutboxRow(
+            2, 1, "r2", "t", "k", new byte[0], Map.of(), 0, 0, Instant.now(), "bad headers");
+    OutboxRow unserializable =
+        new OutboxRow(
+            3, 1, "r3", "t", "k", "unserializable".getBytes(), Map.of(), 0, 0, Instant.now());
+
+    BatchPublisher.Outcome outcome =
+        new BatchPublisher(producer, BOUND)
+            .publish(List.of(row(1, "t"), defective, unserializable, row(4, "t")));
+
+    assertThat(outcome.ackedIds()).containsExactly(1L, 4L);
+    assertThat(outcome.failed())
+        .extracting(f -> f.row().id(), f -> f.error().getClass())
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(2L, UnpublishableMessageException.class),
+            org.assertj.core.groups.Tuple.tuple(3L, SerializationException.class));
+    assertThat(outcome.failed().get(0).error()).hasMessage("bad headers");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.outboxrelay.relay;
 
+import dev.outboxrelay.internal.UnpublishableMessageException;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.common.InvalidRecordException;
@@ -21,7 +22,8 @@ final class FailurePolicy {
 
   /** Errors that no retry can cure: the message itself (or its topic, or our rights) is wrong. */
   static boolean isPermanent(Throwable error) {
-    return error instanceof RecordTooLargeException
+    return error instanceof UnpublishableMessageException
+        || error instanceof RecordTooLargeException
         || error instanceof RecordBatchTooLargeException
         || error instanceof InvalidTopicException
         || error instanceof AuthorizationException

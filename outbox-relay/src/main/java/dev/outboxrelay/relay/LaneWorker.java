@@ -1,5 +1,7 @@
 package dev.outboxrelay.relay;
 
+import dev.outboxrelay.internal.PublishListener;
+import dev.outboxrelay.internal.PublishPath;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +18,7 @@ import org.slf4j.LoggerFactory;
 final class LaneWorker implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(LaneWorker.class);
   private static final Duration MAX_TROUBLE_BACKOFF = Duration.ofSeconds(10);
+  private static final long WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   private final int index;
   private final int workers;
@@ -24,8 +27,11 @@ final class LaneWorker implements Runnable {
   private final KafkaProbe kafka;
   private final RelaySettings settings;
   private final CountDownLatch stopped;
+  private final PublishListener listener;
   private Duration troubleBackoff = Duration.ZERO;
   private boolean troubleLogged;
+  private long lastWarning;
+  private int failuresSinceWarning;
 
   LaneWorker(
       int index,
@@ -33,6 +39,7 @@ final class LaneWorker implements Runnable {
       LaneRound round,
       KafkaProbe kafka,
       RelaySettings settings,
+      PublishListener listener,
       CountDownLatch stopped) {
     this.index = index;
     this.workers = settings.workers();
@@ -41,6 +48,7 @@ final class LaneWorker implements Runnable {
     this.kafka = kafka;
     this.settings = settings;
     this.stopped = stopped;
+    this.listener = listener;
   }
 
   @Override
@@ -54,6 +62,7 @@ final class LaneWorker implements Runnable {
         }
         troubleBackoff = Duration.ZERO;
         troubleLogged = false;
+        failuresSinceWarning = 0;
       } catch (KafkaUnavailable e) {
         trouble("Kafka is unreachable", e);
       } catch (RuntimeException e) {
@@ -95,18 +104,29 @@ final class LaneWorker implements Runnable {
     return mine;
   }
 
+  /**
+   * A failed round: counted, and backed off exponentially. Logged at WARN when it starts and then
+   * once a minute while it lasts, with the number of failures in between, so a failure that never
+   * ends stays visible without flooding the log.
+   */
   private void trouble(String what, RuntimeException e) {
+    listener.roundFailed(PublishPath.RELAY, e);
     troubleBackoff =
         troubleBackoff.isZero()
             ? settings.pollInterval().multipliedBy(2).plusMillis(100)
             : min(troubleBackoff.multipliedBy(2), MAX_TROUBLE_BACKOFF);
-    if (!troubleLogged) {
+    long now = System.nanoTime();
+    failuresSinceWarning++;
+    if (!troubleLogged || now - lastWarning >= WARN_INTERVAL_NANOS) {
       log.warn(
-          "worker {}: {}; backing off and retrying until it recovers: {}",
+          "worker {}: {}{}; backing off and retrying until it recovers: {}",
           index,
           what,
+          troubleLogged ? " (" + failuresSinceWarning + " failed rounds in the last minute)" : "",
           e.toString());
       troubleLogged = true;
+      lastWarning = now;
+      failuresSinceWarning = 0;
     } else {
       log.debug("worker {}: {} again", index, what, e);
     }

@@ -3,6 +3,7 @@ package dev.outboxrelay.relay;
 import dev.outboxrelay.internal.MicrometerPublishListener;
 import dev.outboxrelay.internal.OutboxStore;
 import dev.outboxrelay.internal.ProducerSettings;
+import dev.outboxrelay.internal.PublishListener;
 import dev.outboxrelay.internal.SupportedDatabase;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -41,6 +42,7 @@ public final class OutboxRelay implements AutoCloseable {
   private final RelaySettings settings;
   private final LaneLeases leases;
   private final LaneRound round;
+  private final PublishListener listener;
   private final Housekeeping housekeeping;
   private final Producer<byte[], byte[]> producer;
   private final KafkaProbe kafka;
@@ -82,9 +84,8 @@ public final class OutboxRelay implements AutoCloseable {
         new TransactionTemplate(new DataSourceTransactionManager(dataSource));
     // READ COMMITTED: no gap locks, so business INSERTs never wait for the relay's commit.
     transaction.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
-    this.round =
-        new LaneRound(
-            store, transaction, producer, new MicrometerPublishListener(meters), settings);
+    this.listener = new MicrometerPublishListener(meters);
+    this.round = new LaneRound(store, transaction, producer, listener, settings);
     this.housekeeping = new Housekeeping(store, locks, settings);
     RelayMetrics.gauges(
         meters,
@@ -145,7 +146,7 @@ public final class OutboxRelay implements AutoCloseable {
     for (int i = 0; i < settings.workers(); i++) {
       Thread worker =
           new Thread(
-              new LaneWorker(i, leases, round, kafka, settings, stopped),
+              new LaneWorker(i, leases, round, kafka, settings, listener, stopped),
               "outbox-relay-worker-" + i);
       worker.setDaemon(true);
       workers.add(worker);

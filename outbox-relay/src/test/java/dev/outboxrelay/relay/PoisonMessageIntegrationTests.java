@@ -77,4 +77,65 @@ class PoisonMessageIntegrationTests {
           .isEqualTo(2.0);
     }
   }
+
+  /**
+   * Issue 8, kind 2: a row whose stored columns do not decode used to fail the claim of its
+   * worker's every round (0 of 50 other rows sent, never DEAD). It is DEAD alone now, with its
+   * reason and a metric; its round goes on.
+   */
+  @Test
+  void rowsWhoseHeadersDoNotDecodeAreDeadAloneAndTheirRoundsGoOn() {
+    RelayFixture.Writer writer = fixture.writer(false);
+    for (int i = 0; i < 50; i++) {
+      writer.send("healthy-" + (i % 10), "m" + i);
+    }
+    // written by hand or by another tool, ahead of later messages of their key: valid JSON that is
+    // not an object of strings (a number value, an array)
+    String[] badHeaders = {"{\"a\":1}", "[\"x\"]"};
+    for (int i = 0; i < badHeaders.length; i++) {
+      fixture.jdbc.update(
+          """
+          INSERT INTO t_msg (ref_type, ref_id, topic, msg_key, payload, headers, lane, status,
+                             next_attempt_at, created_at)
+          VALUES (9, ?, ?, 'healthy-0', x'00', ?, ?, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))""",
+          "bad-headers-" + i,
+          fixture.topic,
+          badHeaders[i],
+          Lanes.laneOf("healthy-0", 16));
+    }
+    for (int i = 0; i < 20; i++) {
+      writer.send("healthy-" + (i % 10), "after " + i);
+    }
+    try (TopicReader reader =
+        TopicReader.fromNow(TestServers.kafka().bootstrapServers(), fixture.topic)) {
+      fixture.startRelay(p -> p.workers(1));
+
+      await()
+          .atMost(DELIVERY)
+          .until(() -> fixture.count("SELECT COUNT(*) FROM t_msg WHERE status = 1") == 70);
+      await()
+          .atMost(DELIVERY)
+          .until(() -> fixture.count("SELECT COUNT(*) FROM t_msg WHERE status = 3") == 2);
+      assertThat(reader.awaitCount(70, DELIVERY)).hasSize(70);
+      assertThat(
+              fixture.jdbc.queryForList(
+                  "SELECT last_error FROM t_msg WHERE ref_id LIKE 'bad-headers-%'", String.class))
+          .hasSize(2)
+          .allSatisfy(
+              error ->
+                  assertThat(error)
+                      .contains("UnpublishableMessageException")
+                      .contains("t_msg.headers is not a JSON object of strings"));
+      assertThat(fixture.meters.get(MicrometerPublishListener.DEAD).counter().count())
+          .isEqualTo(2.0);
+      assertThat(
+              fixture
+                  .meters
+                  .get(MicrometerPublishListener.FAILURES)
+                  .tag("reason", "UnpublishableMessageException")
+                  .counter()
+                  .count())
+          .isEqualTo(2.0);
+    }
+  }
 }

@@ -36,6 +36,7 @@ final class KafkaFastPath implements FastPath {
   private static final Logger log = LoggerFactory.getLogger(KafkaFastPath.class);
   private static final long WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
   private static final int MAX_BATCH = 500;
+  private static final int DEFAULT_MAX_BLOCK_MS = 2_000;
 
   private final OutboxStore store;
   private final PublishRound round;
@@ -67,7 +68,7 @@ final class KafkaFastPath implements FastPath {
             PublishPath.FAST_PATH,
             transaction,
             OrderingGuard.byKey(store),
-            new BatchPublisher(producer, ackTimeout),
+            new BatchPublisher(producer, ackTimeout, maxBlock(settings)),
             store::claimFresh,
             outcome -> {
               store.markSent(outcome.ackedIds());
@@ -84,6 +85,17 @@ final class KafkaFastPath implements FastPath {
     }
   }
 
+  /** The fast path producer's {@code max.block.ms}: 2 s unless the user set it. */
+  private static Duration maxBlock(OutboxSettings settings) {
+    String configured = settings.kafka().properties().get(ProducerConfig.MAX_BLOCK_MS_CONFIG);
+    try {
+      return Duration.ofMillis(
+          configured == null ? DEFAULT_MAX_BLOCK_MS : Long.parseLong(configured.trim()));
+    } catch (NumberFormatException e) {
+      return Duration.ofMillis(DEFAULT_MAX_BLOCK_MS); // the producer refuses it first
+    }
+  }
+
   /**
    * The fast path's producer: idempotent, acks from all replicas, bounded waits.
    *
@@ -93,7 +105,7 @@ final class KafkaFastPath implements FastPath {
     Map<String, Object> config = new HashMap<>();
     // Defaults the user may override: keep waits short, the relay covers for a slow Kafka.
     config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
+    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, DEFAULT_MAX_BLOCK_MS);
     config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
     config.put(
         ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,

@@ -111,7 +111,9 @@ final class RelayLimits {
       try (Producer<byte[], byte[]> producer =
           kafka ? bench.producer("bench-loop", Map.of()) : null) {
         BatchPublisher publisher =
-            producer == null ? null : new BatchPublisher(producer, Duration.ofSeconds(15));
+            producer == null
+                ? null
+                : new BatchPublisher(producer, Duration.ofSeconds(15), Duration.ofSeconds(2));
         if (producer != null) {
           producer.partitionsFor(topic); // metadata now, not in the first timed batch
         }

@@ -3,9 +3,11 @@ package dev.outboxrelay.internal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -23,18 +25,68 @@ import org.jspecify.annotations.Nullable;
 public final class BatchPublisher {
   private final Producer<byte[], byte[]> producer;
   private final long ackTimeoutNanos;
+  private final long sendWindowNanos;
+  private final TopicCheck topicCheck;
 
-  public BatchPublisher(Producer<byte[], byte[]> producer, Duration ackTimeout) {
-    this.producer = Objects.requireNonNull(producer, "producer");
-    this.ackTimeoutNanos = ackTimeout.toNanos();
+  /**
+   * Tells, before a publish sends anything, which of its topics cannot take records (missing, not
+   * authorized), in one request for all of them: their rows then fail at once instead of each topic
+   * costing a metadata wait of up to {@code max.block.ms} under the round's row locks.
+   */
+  @FunctionalInterface
+  public interface TopicCheck {
+    /** Checks nothing: every topic is tried. */
+    TopicCheck NONE = topics -> Map.of();
+
+    /**
+     * @return the topics of {@code topics} known to be unusable now, with why; a topic it cannot
+     *     decide on (no answer in time) is left out and tried
+     */
+    Map<String, Exception> unusable(Set<String> topics);
   }
 
-  /** Publishes {@code rows} in order; returns which were acknowledged and which failed, why. */
+  /**
+   * @param ackTimeout the longest a {@link #publish} takes in all, sends and acks: it bounds how
+   *     long the caller's row locks are held
+   * @param maxBlock the producer's {@code max.block.ms}: the longest one send may block on a
+   *     topic's metadata. No send starts later than {@code ackTimeout - maxBlock} into a publish,
+   *     so metadata waits cannot stretch it beyond {@code ackTimeout}.
+   */
+  public BatchPublisher(Producer<byte[], byte[]> producer, Duration ackTimeout, Duration maxBlock) {
+    this(producer, ackTimeout, maxBlock, TopicCheck.NONE);
+  }
+
+  /**
+   * @param topicCheck asked once per publish, before the sends
+   */
+  public BatchPublisher(
+      Producer<byte[], byte[]> producer,
+      Duration ackTimeout,
+      Duration maxBlock,
+      TopicCheck topicCheck) {
+    this.producer = Objects.requireNonNull(producer, "producer");
+    this.ackTimeoutNanos = ackTimeout.toNanos();
+    this.sendWindowNanos = Math.max(0, ackTimeout.minus(maxBlock).toNanos());
+    this.topicCheck = Objects.requireNonNull(topicCheck, "topicCheck");
+  }
+
+  /**
+   * Publishes {@code rows} in order; returns which were acknowledged and which failed, why. Takes
+   * at most the ack timeout: rows it had no time to send fail with {@link
+   * RoundTimeUsedUpException}.
+   */
   public Outcome publish(List<OutboxRow> rows) {
+    long started = System.nanoTime();
+    long deadline = started + ackTimeoutNanos;
     List<Future<RecordMetadata>> futures = new ArrayList<>(rows.size());
     // A topic whose send already failed before reaching the network (missing topic, metadata
     // timeout): its other rows fail at once instead of each waiting out max.block.ms again.
     Map<String, Exception> failedTopics = new HashMap<>();
+    Set<String> topics = new HashSet<>();
+    rows.forEach(row -> topics.add(row.topic()));
+    if (!rows.isEmpty()) {
+      failedTopics.putAll(topicCheck.unusable(topics));
+    }
     Map<Integer, Exception> rowFailures = new HashMap<>();
     for (int i = 0; i < rows.size(); i++) {
       OutboxRow row = rows.get(i);
@@ -42,6 +94,11 @@ public final class BatchPublisher {
       if (row.defect() != null) {
         rowFailures.put(i, new UnpublishableMessageException(row.defect()));
       } else if (!failedTopics.containsKey(row.topic())) {
+        if (i > 0 && System.nanoTime() - started > sendWindowNanos) {
+          rowFailures.put(i, new RoundTimeUsedUpException(ackTimeoutNanos / 1_000_000));
+          futures.add(null);
+          continue;
+        }
         try {
           future = send(row, failedTopics);
         } catch (RuntimeException e) {
@@ -50,7 +107,6 @@ public final class BatchPublisher {
       }
       futures.add(future);
     }
-    long deadline = System.nanoTime() + ackTimeoutNanos;
     List<OutboxRow> acked = new ArrayList<>(rows.size());
     List<Failure> failed = new ArrayList<>();
     for (int i = 0; i < rows.size(); i++) {
@@ -68,7 +124,7 @@ public final class BatchPublisher {
         failed.add(new Failure(row, error));
       }
     }
-    return new Outcome(acked, failed);
+    return new Outcome(acked, failed, deadline);
   }
 
   /**
@@ -146,8 +202,18 @@ public final class BatchPublisher {
   /** A row that was not acknowledged, and why. */
   public record Failure(OutboxRow row, Exception error) {}
 
-  /** The acknowledged rows, in the order sent, and the failed ones. */
-  public record Outcome(List<OutboxRow> acked, List<Failure> failed) {
+  /**
+   * The acknowledged rows, in the order sent, and the failed ones.
+   *
+   * @param deadline the {@link System#nanoTime()} by which the publish had to end; what the caller
+   *     still sends in the round (dead-letter copies) must end by then too
+   */
+  public record Outcome(List<OutboxRow> acked, List<Failure> failed, long deadline) {
+    /** An outcome with no time left for further sends. */
+    public Outcome(List<OutboxRow> acked, List<Failure> failed) {
+      this(acked, failed, System.nanoTime());
+    }
+
     public List<Long> ackedIds() {
       return acked.stream().map(OutboxRow::id).toList();
     }

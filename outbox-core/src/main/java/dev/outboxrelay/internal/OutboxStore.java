@@ -96,6 +96,13 @@ public final class OutboxStore {
               last_error = ?
           WHERE id = ? AND status = {PENDING}""");
 
+  private static final String MARK_DEFERRED =
+      sql(
+          """
+          UPDATE t_msg
+          SET next_attempt_at = DATE_ADD(UTC_TIMESTAMP(3), INTERVAL ? MICROSECOND), last_error = ?
+          WHERE id = ? AND status = {PENDING}""");
+
   private static final String MARK_DEAD =
       sql(
           """
@@ -360,6 +367,14 @@ public final class OutboxStore {
   /** Schedules another attempt of a claimed row after {@code backoffMillis}. */
   public void markRetry(long id, long backoffMillis, String error) {
     checkOne(jdbc.update(MARK_RETRY, backoffMillis * 1000, truncate(error), id), id);
+  }
+
+  /**
+   * Puts a claimed row off for {@code delayMillis} without counting an attempt: it failed for a
+   * reason outside the message (a missing topic, missing rights, no time left in the round).
+   */
+  public void markDeferred(long id, long delayMillis, String error) {
+    checkOne(jdbc.update(MARK_DEFERRED, delayMillis * 1000, truncate(error), id), id);
   }
 
   /** Gives up on a claimed row: DEAD, with the reason. */

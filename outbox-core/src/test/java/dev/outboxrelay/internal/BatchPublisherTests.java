@@ -27,7 +27,8 @@ class BatchPublisherTests {
     MockProducer<byte[], byte[]> producer = producer(true);
 
     BatchPublisher.Outcome outcome =
-        new BatchPublisher(producer, BOUND).publish(List.of(row(1, "t"), row(2, "t")));
+        new BatchPublisher(producer, BOUND, Duration.ZERO)
+            .publish(List.of(row(1, "t"), row(2, "t")));
 
     assertThat(outcome.ackedIds()).containsExactly(1L, 2L);
     assertThat(outcome.failed()).isEmpty();
@@ -42,7 +43,7 @@ class BatchPublisherTests {
     CompletableFuture<BatchPublisher.Outcome> publishing =
         CompletableFuture.supplyAsync(
             () ->
-                new BatchPublisher(producer, BOUND)
+                new BatchPublisher(producer, BOUND, Duration.ZERO)
                     .publish(List.of(row(1, "t"), row(2, "t"), row(3, "t"))));
     await().atMost(BOUND).until(() -> producer.history().size() == 3);
 
@@ -77,7 +78,7 @@ class BatchPublisherTests {
             3, 1, "r3", "t", "k", "unserializable".getBytes(), Map.of(), 0, 0, Instant.now());
 
     BatchPublisher.Outcome outcome =
-        new BatchPublisher(producer, BOUND)
+        new BatchPublisher(producer, BOUND, Duration.ZERO)
             .publish(List.of(row(1, "t"), defective, unserializable, row(4, "t")));
 
     assertThat(outcome.ackedIds()).containsExactly(1L, 4L);
@@ -94,7 +95,8 @@ class BatchPublisherTests {
     MockProducer<byte[], byte[]> producer = producer(false);
 
     BatchPublisher.Outcome outcome =
-        new BatchPublisher(producer, Duration.ofMillis(100)).publish(List.of(row(1, "t")));
+        new BatchPublisher(producer, Duration.ofMillis(100), Duration.ZERO)
+            .publish(List.of(row(1, "t")));
 
     assertThat(outcome.acked()).isEmpty();
     assertThat(outcome.failed().get(0).error())
@@ -115,7 +117,7 @@ class BatchPublisherTests {
         };
 
     BatchPublisher.Outcome outcome =
-        new BatchPublisher(producer, BOUND)
+        new BatchPublisher(producer, BOUND, Duration.ZERO)
             .publish(List.of(row(1, "missing"), row(2, "t"), row(3, "missing")));
 
     assertThat(outcome.ackedIds()).containsExactly(2L);

@@ -1,5 +1,6 @@
 package dev.outboxrelay.relay;
 
+import dev.outboxrelay.internal.RoundTimeUsedUpException;
 import dev.outboxrelay.internal.UnpublishableMessageException;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
@@ -8,10 +9,28 @@ import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.SerializationException;
 
-/** Decides what a failed publish becomes: another attempt after a backoff, or DEAD. */
+/**
+ * Decides what a failed publish becomes (docs/design.md §4.6). A failure of the message itself (too
+ * large, invalid, cannot be serialized, its topic name is illegal) makes it DEAD at once. A failure
+ * of its environment (missing rights, a missing topic, brokers or the network unavailable, no time
+ * left in the round) defers it without counting an attempt: an operator usually fixes it within
+ * minutes, and the message must still be there then. Anything else is retried after a backoff and
+ * counts against {@code max-attempts}.
+ */
 final class FailurePolicy {
+  /** What becomes of a failed row. */
+  enum Decision {
+    /** Given up: DEAD. */
+    DEAD,
+    /** Another attempt after the backoff; counts an attempt. */
+    RETRY,
+    /** Another attempt after the topic's backoff; counts no attempt. */
+    DEFER
+  }
+
   private final int maxAttempts;
   private final RelaySettings.Backoff backoff;
 
@@ -20,20 +39,33 @@ final class FailurePolicy {
     this.backoff = backoff;
   }
 
-  /** Errors that no retry can cure: the message itself (or its topic, or our rights) is wrong. */
+  /** Errors that no retry can cure: the message itself is wrong. */
   static boolean isPermanent(Throwable error) {
     return error instanceof UnpublishableMessageException
         || error instanceof RecordTooLargeException
         || error instanceof RecordBatchTooLargeException
         || error instanceof InvalidTopicException
-        || error instanceof AuthorizationException
         || error instanceof InvalidRecordException
         || error instanceof SerializationException;
   }
 
-  /** Whether a row that has failed {@code attemptsSoFar} times and now failed again is DEAD. */
-  boolean isDead(Throwable error, int attemptsSoFar) {
-    return isPermanent(error) || attemptsSoFar + 1 >= maxAttempts;
+  /** Errors of the message's environment, which an operator or time fixes. */
+  static boolean isEnvironment(Throwable error) {
+    return error instanceof AuthorizationException
+        || error instanceof RetriableException // unknown topic, timeouts, network, replicas
+        || error instanceof java.util.concurrent.TimeoutException // no ack within send-timeout
+        || error instanceof RoundTimeUsedUpException;
+  }
+
+  /** What becomes of a row that has failed {@code attemptsSoFar} times and now failed again. */
+  Decision decide(Throwable error, int attemptsSoFar) {
+    if (isPermanent(error)) {
+      return Decision.DEAD;
+    }
+    if (isEnvironment(error)) {
+      return Decision.DEFER;
+    }
+    return attemptsSoFar + 1 >= maxAttempts ? Decision.DEAD : Decision.RETRY;
   }
 
   /** The wait after failed attempt {@code attempt} (1 or more), with random jitter. */

@@ -26,6 +26,8 @@ final class LaneRound {
       TransactionTemplate transaction,
       Producer<byte[], byte[]> producer,
       PublishListener listener,
+      TopicBackoff topics,
+      BatchPublisher.TopicCheck topicCheck,
       RelaySettings settings) {
     this.store = store;
     this.batchSize = settings.batchSize();
@@ -34,9 +36,9 @@ final class LaneRound {
             PublishPath.RELAY,
             transaction,
             OrderingGuard.byLane(store),
-            new BatchPublisher(producer, settings.sendTimeout()),
+            new BatchPublisher(producer, settings.sendTimeout(), settings.maxBlock(), topicCheck),
             store::claimIds,
-            new RelayRecorder(store, producer, settings),
+            new RelayRecorder(store, producer, topics, settings),
             listener);
   }
 

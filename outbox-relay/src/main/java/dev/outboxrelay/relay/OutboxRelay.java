@@ -85,14 +85,18 @@ public final class OutboxRelay implements AutoCloseable {
     // READ COMMITTED: no gap locks, so business INSERTs never wait for the relay's commit.
     transaction.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
     this.listener = new MicrometerPublishListener(meters);
-    this.round = new LaneRound(store, transaction, producer, listener, settings);
+    TopicBackoff topics = new TopicBackoff(settings.backoff());
+    this.round =
+        new LaneRound(
+            store, transaction, producer, listener, topics, kafka::unusableTopics, settings);
     this.housekeeping = new Housekeeping(store, locks, settings);
     RelayMetrics.gauges(
         meters,
         () -> housekeeping.stats().pending(),
         () -> housekeeping.stats().oldestAgeSeconds(),
         () -> housekeeping.stats().unserved(),
-        () -> leases.owned().size());
+        () -> leases.owned().size(),
+        topics::failing);
     this.leaseKeeper = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-leases"));
     this.chores = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-housekeeping"));
     this.kafkaChecks =

@@ -7,14 +7,15 @@ import java.util.function.Supplier;
 /**
  * The relay's gauges, read from what housekeeping and the lease keeper last saw. Names are
  * constants: {@value #PENDING}, {@value #OLDEST_PENDING_AGE} (seconds), {@value #UNSERVED_PENDING},
- * {@value #LANES_OWNED}. The publish counters and timers, shared with the fast path, are {@link
- * dev.outboxrelay.internal.MicrometerPublishListener}'s.
+ * {@value #LANES_OWNED}, {@value #FAILING_TOPICS}. The publish counters and timers, shared with the
+ * fast path, are {@link dev.outboxrelay.internal.MicrometerPublishListener}'s.
  */
 final class RelayMetrics {
   static final String PENDING = "outbox.pending.messages";
   static final String OLDEST_PENDING_AGE = "outbox.oldest.pending.age";
   static final String LANES_OWNED = "outbox.lanes.owned";
   static final String UNSERVED_PENDING = "outbox.unserved.pending.messages";
+  static final String FAILING_TOPICS = "outbox.failing.topics";
 
   private RelayMetrics() {}
 
@@ -23,7 +24,8 @@ final class RelayMetrics {
       Supplier<Number> pending,
       Supplier<Number> oldestAgeSeconds,
       Supplier<Number> unserved,
-      Supplier<Number> lanes) {
+      Supplier<Number> lanes,
+      Supplier<Number> failingTopics) {
     Gauge.builder(PENDING, () -> pending.get())
         .description("PENDING rows in the outbox, in every lane")
         .register(registry);
@@ -38,6 +40,11 @@ final class RelayMetrics {
         .register(registry);
     Gauge.builder(LANES_OWNED, () -> lanes.get())
         .description("Lanes this relay instance holds the lease of")
+        .register(registry);
+    Gauge.builder(FAILING_TOPICS, () -> failingTopics.get())
+        .description(
+            "Topics whose last round failed for a reason outside the messages (missing, not"
+                + " authorized, unavailable): their messages wait without using up attempts")
         .register(registry);
   }
 }

@@ -5,9 +5,14 @@ import dev.outboxrelay.internal.KafkaRecords;
 import dev.outboxrelay.internal.OutboxRow;
 import dev.outboxrelay.internal.OutboxStore;
 import dev.outboxrelay.internal.PublishRound;
+import dev.outboxrelay.internal.RoundTimeUsedUpException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -16,9 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * How the relay records a round, in its transaction: the acknowledged rows SENT (or deleted, {@code
- * on-ack=delete}) in one statement; each failed row scheduled for another attempt after a backoff,
- * or made DEAD when the error is permanent or its attempts are used up, then copied to the
- * dead-letter topic if there is one.
+ * on-ack=delete}) in one statement; each failed row as {@link FailurePolicy} decides: DEAD (then
+ * copied to the dead-letter topic if there is one, within the round's send-timeout), another
+ * attempt after a backoff, or put off by its topic's backoff without counting an attempt.
  */
 final class RelayRecorder implements PublishRound.Recorder {
   private static final Logger log = LoggerFactory.getLogger(RelayRecorder.class);
@@ -27,12 +32,18 @@ final class RelayRecorder implements PublishRound.Recorder {
   private final OutboxStore store;
   private final Producer<byte[], byte[]> producer;
   private final FailurePolicy failures;
+  private final TopicBackoff topics;
   private final RelaySettings settings;
 
-  RelayRecorder(OutboxStore store, Producer<byte[], byte[]> producer, RelaySettings settings) {
+  RelayRecorder(
+      OutboxStore store,
+      Producer<byte[], byte[]> producer,
+      TopicBackoff topics,
+      RelaySettings settings) {
     this.store = store;
     this.producer = producer;
     this.failures = new FailurePolicy(settings.maxAttempts(), settings.backoff());
+    this.topics = topics;
     this.settings = settings;
   }
 
@@ -43,23 +54,39 @@ final class RelayRecorder implements PublishRound.Recorder {
     } else {
       store.markSent(outcome.ackedIds());
     }
+    outcome.acked().stream().map(OutboxRow::topic).distinct().forEach(topics::succeeded);
+    Map<String, Duration> deferredTopics = new HashMap<>();
     List<BatchPublisher.Failure> dead = new ArrayList<>();
+    boolean deadLetters = settings.deadLetterTopic() != null;
     for (BatchPublisher.Failure failure : outcome.failed()) {
-      if (recordFailure(failure)) {
-        dead.add(failure);
+      OutboxRow row = failure.row();
+      String error = String.valueOf(failure.error());
+      switch (failures.decide(failure.error(), row.attempts())) {
+        case RETRY ->
+            store.markRetry(row.id(), failures.backoff(row.attempts() + 1).toMillis(), error);
+        case DEFER -> {
+          // a row the round had no time for is not its topic's fault: the next round takes it
+          Duration delay =
+              failure.error() instanceof RoundTimeUsedUpException
+                  ? Duration.ZERO
+                  : deferredTopics.computeIfAbsent(
+                      row.topic(), topic -> topics.failed(topic, failure.error()));
+          store.markDeferred(row.id(), delay.toMillis(), error);
+        }
+        case DEAD -> {
+          dead.add(failure);
+          deadLetters = recordDead(row, error, deadLetters, outcome.deadline());
+        }
       }
     }
     return dead;
   }
 
-  /** Returns whether the row is now DEAD. */
-  private boolean recordFailure(BatchPublisher.Failure failure) {
-    OutboxRow row = failure.row();
-    String error = String.valueOf(failure.error());
-    if (!failures.isDead(failure.error(), row.attempts())) {
-      store.markRetry(row.id(), failures.backoff(row.attempts() + 1).toMillis(), error);
-      return false;
-    }
+  /**
+   * Makes {@code row} DEAD and copies it to the dead-letter topic while {@code deadLetters} and the
+   * round's time last; returns whether later rows of the round may still be copied.
+   */
+  private boolean recordDead(OutboxRow row, String error, boolean deadLetters, long deadline) {
     store.markDead(row.id(), error);
     log.warn(
         "message id={} topic={} is DEAD after {} attempt(s): {}",
@@ -67,29 +94,50 @@ final class RelayRecorder implements PublishRound.Recorder {
         row.topic(),
         row.attempts() + 1,
         error);
-    if (settings.deadLetterTopic() != null) {
-      deadLetter(row, error);
+    if (!deadLetters) {
+      return false;
     }
-    return true;
+    long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+    if (remainingMillis <= 0) {
+      log.warn(
+          "message id={} not copied to the dead-letter topic {}: the round's send-timeout is used"
+              + " up",
+          row.id(),
+          settings.deadLetterTopic());
+      return false;
+    }
+    return deadLetter(row, error, remainingMillis);
   }
 
-  /** Best effort: the row stays DEAD with its error whether or not this succeeds. */
-  private void deadLetter(OutboxRow row, String error) {
+  /**
+   * Best effort, within the round's remaining time: the row stays DEAD with its error whether or
+   * not this succeeds. Returns false when the copy failed: the round's other copies are skipped
+   * rather than each waiting for the same failure.
+   */
+  private boolean deadLetter(OutboxRow row, String error, long remainingMillis) {
     ProducerRecord<byte[], byte[]> original = KafkaRecords.toRecord(row);
     ProducerRecord<byte[], byte[]> dead =
         new ProducerRecord<>(
             settings.deadLetterTopic(), null, original.key(), original.value(), original.headers());
     dead.headers().add(ERROR_HEADER, error.getBytes(StandardCharsets.UTF_8));
     try {
-      producer.send(dead).get(settings.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      producer.send(dead).get(remainingMillis, TimeUnit.MILLISECONDS);
+      return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return false;
     } catch (Exception e) {
+      Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+      // the dead-letter topic itself failing (missing, no rights, no answer) would fail the
+      // round's other copies the same way: skip them; a copy refused for itself (too large) not
+      boolean topicFails = FailurePolicy.isEnvironment(cause);
       log.warn(
-          "message id={} could not be copied to the dead-letter topic {}: {}",
+          "message id={} could not be copied to the dead-letter topic {}{}: {}",
           row.id(),
           settings.deadLetterTopic(),
-          e.toString());
+          topicFails ? " (nor will the round's other DEAD messages be)" : "",
+          cause.toString());
+      return !topicFails;
     }
   }
 }

@@ -94,6 +94,15 @@ public record RelaySettings(
     range("outbox.relay.poll-interval", pollInterval, Duration.ofMillis(1), Duration.ofMinutes(1));
     range("outbox.relay.send-timeout", sendTimeout, Duration.ofSeconds(1), Duration.ofMinutes(5));
     range("outbox.relay.max-block", maxBlock, Duration.ofMillis(100), Duration.ofMinutes(1));
+    if (maxBlock.multipliedBy(3).compareTo(sendTimeout.multipliedBy(2)) > 0) {
+      throw new InvalidSettingException(
+          "outbox.relay.max-block",
+          "("
+              + format(maxBlock)
+              + ") must be at most two thirds of outbox.relay.send-timeout ("
+              + format(sendTimeout)
+              + "): a round's topic check and metadata wait have to fit in its send-timeout");
+    }
     range("outbox.relay.max-attempts", maxAttempts, 1, 1_000_000);
     SettingChecks.required("outbox.relay.backoff", backoff, "initial, max, multiplier, jitter");
     SettingChecks.required("outbox.relay.on-ack", onAck, "mark-sent or delete");

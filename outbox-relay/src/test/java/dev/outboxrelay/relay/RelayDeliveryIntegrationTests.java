@@ -10,6 +10,7 @@ import dev.outboxrelay.testsupport.TopicReader.Received;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
@@ -165,7 +166,9 @@ class RelayDeliveryIntegrationTests {
     try (TopicReader reader =
         TopicReader.fromNow(TestServers.kafka().bootstrapServers(), fixture.topic)) {
       CountDownLatch acked = new CountDownLatch(1);
-      Set<Long> publishedByTheDead = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      // What each of the dying relay's workers claimed last: the rounds in flight when it died,
+      // the only rows it may have published without recording it (acked or still in flight).
+      Map<Thread, List<Long>> lastClaim = new java.util.concurrent.ConcurrentHashMap<>();
       // The dying relay freezes between Kafka's ack and the statement that would record it,
       // holding the row locks, until the process "dies".
       OutboxRelay dying =
@@ -173,10 +176,14 @@ class RelayDeliveryIntegrationTests {
               StatementFaults.wrap(
                   fixture.database.dataSource(),
                   (sql, parameters) -> {
+                    if (sql.contains("FOR UPDATE SKIP LOCKED")) {
+                      lastClaim.put(
+                          Thread.currentThread(),
+                          parameters.stream().map(id -> ((Number) id).longValue()).toList());
+                    }
                     if (!StatementFaults.marksSent(sql)) {
                       return;
                     }
-                    parameters.forEach(id -> publishedByTheDead.add(((Number) id).longValue()));
                     acked.countDown();
                     try {
                       new CountDownLatch(1).await();
@@ -197,6 +204,8 @@ class RelayDeliveryIntegrationTests {
         fixture.jdbc.execute("KILL CONNECTION " + session);
       }
       dying.halt();
+      Set<Long> publishedByTheDead = new HashSet<>();
+      lastClaim.values().forEach(publishedByTheDead::addAll);
 
       fixture.startRelay(p -> p.instanceId("survivor"));
 

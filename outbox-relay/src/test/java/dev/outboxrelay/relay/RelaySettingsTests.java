@@ -4,11 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outboxrelay.config.InvalidSettingException;
+import dev.outboxrelay.internal.RoundTimeUsedUpException;
+import dev.outboxrelay.internal.UnpublishableMessageException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.junit.jupiter.api.Test;
 
 class RelaySettingsTests {
@@ -59,6 +66,13 @@ class RelaySettingsTests {
         "outbox.relay.send-timeout",
         "outbox.relay.send-timeout (30s) must be shorter than outbox.relay.lease-duration (30s):"
             + " a lane's round has to finish within its lease");
+    assertInvalid(
+        b -> b.maxBlock(Duration.ofSeconds(11)),
+        "outbox.relay.max-block",
+        "outbox.relay.max-block (11s) must be at most two thirds of outbox.relay.send-timeout"
+            + " (15s): a round's topic check and metadata wait have to fit in its send-timeout");
+    assertThat(valid().maxBlock(Duration.ofSeconds(10)).build().maxBlock())
+        .isEqualTo(Duration.ofSeconds(10));
     assertInvalid(
         b -> b.instanceId("x".repeat(201)),
         "outbox.relay.instance-id",
@@ -158,12 +172,26 @@ class RelaySettingsTests {
   }
 
   @Test
-  void aFailureIsDeadWhenPermanentOrItsAttemptsAreUsedUp() {
+  void messageFailuresAreDeadAtOnceEnvironmentFailuresUseNoAttemptOthersCount() {
     FailurePolicy policy = new FailurePolicy(5, RelaySettings.Backoff.DEFAULT);
+    FailurePolicy.Decision dead = FailurePolicy.Decision.DEAD;
+    FailurePolicy.Decision defer = FailurePolicy.Decision.DEFER;
 
-    assertThat(policy.isDead(new TimeoutException("t"), 3)).isFalse();
-    assertThat(policy.isDead(new TimeoutException("t"), 4)).isTrue();
-    assertThat(policy.isDead(new RecordTooLargeException("big"), 0)).isTrue();
+    // the message itself: DEAD on the first failure
+    assertThat(policy.decide(new RecordTooLargeException("big"), 0)).isEqualTo(dead);
+    assertThat(policy.decide(new SerializationException("x"), 0)).isEqualTo(dead);
+    assertThat(policy.decide(new InvalidTopicException("bad name"), 0)).isEqualTo(dead);
+    assertThat(policy.decide(new UnpublishableMessageException("headers"), 0)).isEqualTo(dead);
+    // its environment: put off, whatever the attempts so far
+    assertThat(policy.decide(new TopicAuthorizationException("no ACL"), 99)).isEqualTo(defer);
+    assertThat(policy.decide(new UnknownTopicOrPartitionException("missing"), 99)).isEqualTo(defer);
+    assertThat(policy.decide(new TimeoutException("not present in metadata"), 99)).isEqualTo(defer);
+    assertThat(policy.decide(new java.util.concurrent.TimeoutException("no ack"), 99))
+        .isEqualTo(defer);
+    assertThat(policy.decide(new RoundTimeUsedUpException(15_000), 99)).isEqualTo(defer);
+    // anything else counts
+    assertThat(policy.decide(new KafkaException("odd"), 3)).isEqualTo(FailurePolicy.Decision.RETRY);
+    assertThat(policy.decide(new KafkaException("odd"), 4)).isEqualTo(dead);
     assertThat(policy.backoff(1)).isBetween(Duration.ofMillis(800), Duration.ofSeconds(1));
   }
 }

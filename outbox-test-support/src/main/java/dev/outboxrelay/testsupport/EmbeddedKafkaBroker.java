@@ -186,7 +186,9 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
     config.put("transaction.state.log.num.partitions", "1");
     config.put("group.initial.rebalance.delay.ms", "0");
     config.put("num.partitions", "1");
-    config.put("auto.create.topics.enable", "true");
+    // As production brokers run: a topic exists only once created, so a missing topic is a real
+    // failure the relay must survive (tests create theirs).
+    config.put("auto.create.topics.enable", "false");
     StringBuilder text = new StringBuilder();
     config.forEach((key, value) -> text.append(key).append('=').append(value).append('\n'));
     write(serverProperties(), text.toString());

@@ -33,6 +33,9 @@ final class MessageValidator {
               + MAX_KEY_LENGTH
               + " are allowed");
     }
+    if (message.key() != null) {
+      checkNoTrailingSpace("key", message.key());
+    }
     if (message.payload() == null) {
       throw new IllegalArgumentException("payload must not be null (use an empty payload)");
     }
@@ -58,7 +61,30 @@ final class MessageValidator {
               + MAX_REF_ID_LENGTH
               + " are allowed");
     }
+    checkNoTrailingSpace("refId", refId);
     return headersJson;
+  }
+
+  /**
+   * The outbox's columns compare with MySQL's and MariaDB's PAD SPACE collations, for which {@code
+   * "order-42"} and {@code "order-42 "} are equal, while Java, the lane hash and Kafka tell them
+   * apart: a value ending in a space would collide with another reference, or share the ordering of
+   * another key, without anyone saying so. Refused instead, before anything is written.
+   */
+  private static void checkNoTrailingSpace(String field, String value) {
+    if (!value.isEmpty() && value.charAt(value.length() - 1) == ' ') {
+      throw new IllegalArgumentException(
+          field
+              + " must not end with a space: the database compares '"
+              + shorten(value.stripTrailing())
+              + "' and '"
+              + shorten(value)
+              + "' as equal; trim it or end it otherwise");
+    }
+  }
+
+  private static String shorten(String value) {
+    return value.length() <= 40 ? value : value.substring(0, 37) + "...";
   }
 
   /** Kafka's rules for a topic name ({@link TopicNames}). */

@@ -69,7 +69,18 @@ class SendValidationIntegrationTests {
         invalid(
             "refId is 129 characters long; at most 128",
             b -> b.reference(1, "r".repeat(129)),
-            "orders"));
+            "orders"),
+        // issue 8, kind 7: values the database compares equal to another, Java and Kafka not
+        invalid(
+            "refId must not end with a space: the database compares 'invalid' and 'invalid ' as"
+                + " equal",
+            b -> b.reference(1, "invalid "),
+            "orders"),
+        invalid(
+            "key must not end with a space: the database compares 'k' and 'k ' as equal",
+            b -> b.key("k "),
+            "orders"),
+        invalid("key must not end with a space", b -> b.key("  "), "orders"));
   }
 
   private static Arguments invalid(
@@ -89,6 +100,20 @@ class SendValidationIntegrationTests {
 
     assertThat(fixture.count("SELECT COUNT(*) FROM t_msg_order WHERE ref_id = 'invalid'")).isZero();
     assertThat(fixture.count("SELECT COUNT(*) FROM t_msg WHERE ref_id = 'invalid'")).isZero();
+  }
+
+  @Test
+  void aReferenceThatDiffersOnlyByATrailingSpaceIsRefusedForWhatItIsNotAsADuplicate() {
+    outbox.send(valid("order-42").build());
+
+    // the database compares them equal: this used to be a DuplicateMessageReferenceException
+    assertThatThrownBy(() -> outbox.send(valid("order-42 ").build()))
+        .isExactlyInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("refId must not end with a space");
+    assertThat(fixture.count("SELECT COUNT(*) FROM t_msg_order WHERE ref_id = 'order-42'"))
+        .isEqualTo(1);
+    // a leading space is no trouble: no PAD collation ignores it
+    outbox.send(valid(" order-42").build());
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.outboxrelay;
 
+import dev.outboxrelay.internal.KafkaRecords;
 import dev.outboxrelay.internal.Lanes;
 import dev.outboxrelay.internal.MessageStatus;
 import dev.outboxrelay.internal.OutboxStore;
@@ -20,6 +21,7 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
   private final OutboxStore store;
   private final TransactionTemplate ownTransaction;
   private final OutboxSettings settings;
+  private final int maxRecordBytes;
   private final FastPath fastPath;
   private final java.time.Duration relayDelay;
 
@@ -37,11 +39,30 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
     // With a fast path, the relay leaves new rows to it for a moment instead of racing it.
     this.relayDelay =
         fastPath == FastPath.NONE ? java.time.Duration.ZERO : settings.fastPath().relayDelay();
+    this.maxRecordBytes = maxRecordBytes(settings);
+  }
+
+  /**
+   * The largest record the producers accept: {@code outbox.kafka.properties.max.request.size} or
+   * Kafka's default. The relay's producer must accept at least as much (README, "Size limits").
+   */
+  static int maxRecordBytes(OutboxSettings settings) {
+    String configured = settings.kafka().properties().get("max.request.size");
+    if (configured == null) {
+      return KafkaRecords.DEFAULT_MAX_REQUEST_SIZE;
+    }
+    try {
+      return Integer.parseInt(configured.trim());
+    } catch (NumberFormatException e) {
+      throw new dev.outboxrelay.config.InvalidSettingException(
+          "outbox.kafka.properties.max.request.size", "must be a whole number of bytes");
+    }
   }
 
   @Override
   public long send(OutboxMessage message) {
-    String headersJson = MessageValidator.validate(message, settings.maxPayloadBytes());
+    String headersJson =
+        MessageValidator.validate(message, settings.maxPayloadBytes(), maxRecordBytes);
     if (TransactionSynchronizationManager.isActualTransactionActive()) {
       requireTransactionalConnection();
       long id = write(message, headersJson);

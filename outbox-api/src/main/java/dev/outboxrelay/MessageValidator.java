@@ -20,7 +20,7 @@ final class MessageValidator {
   private MessageValidator() {}
 
   /** Validates {@code message}; returns its headers as the JSON stored in {@code t_msg}. */
-  static String validate(OutboxMessage message, int maxPayloadBytes) {
+  static String validate(OutboxMessage message, int maxPayloadBytes, int maxRecordBytes) {
     if (message == null) {
       throw new IllegalArgumentException("message must not be null");
     }
@@ -62,6 +62,18 @@ final class MessageValidator {
               + " are allowed");
     }
     checkNoTrailingSpace("refId", refId);
+    int recordBytes =
+        KafkaRecords.sizeUpperBound(message.key(), message.payload(), message.headers(), refId);
+    if (recordBytes > maxRecordBytes) {
+      throw new IllegalArgumentException(
+          "message takes up to "
+              + recordBytes
+              + " bytes as a Kafka record (payload, key, headers and the outbox's own headers,"
+              + " with room for a dead-letter copy); at most "
+              + maxRecordBytes
+              + " are allowed: the producers' max.request.size (outbox.kafka.properties."
+              + "max.request.size, Kafka's default 1048576)");
+    }
     return headersJson;
   }
 

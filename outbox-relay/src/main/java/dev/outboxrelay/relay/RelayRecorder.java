@@ -6,7 +6,6 @@ import dev.outboxrelay.internal.OutboxRow;
 import dev.outboxrelay.internal.OutboxStore;
 import dev.outboxrelay.internal.PublishRound;
 import dev.outboxrelay.internal.RoundTimeUsedUpException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,7 +26,6 @@ import org.slf4j.LoggerFactory;
  */
 final class RelayRecorder implements PublishRound.Recorder {
   private static final Logger log = LoggerFactory.getLogger(RelayRecorder.class);
-  static final String ERROR_HEADER = "outbox-error";
 
   private final OutboxStore store;
   private final Producer<byte[], byte[]> producer;
@@ -119,7 +117,7 @@ final class RelayRecorder implements PublishRound.Recorder {
     ProducerRecord<byte[], byte[]> dead =
         new ProducerRecord<>(
             settings.deadLetterTopic(), null, original.key(), original.value(), original.headers());
-    dead.headers().add(ERROR_HEADER, error.getBytes(StandardCharsets.UTF_8));
+    dead.headers().add(KafkaRecords.ERROR_HEADER, KafkaRecords.errorHeaderValue(error));
     try {
       producer.send(dead).get(remainingMillis, TimeUnit.MILLISECONDS);
       return true;

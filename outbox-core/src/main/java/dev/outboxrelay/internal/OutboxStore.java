@@ -109,17 +109,26 @@ public final class OutboxStore {
           UPDATE t_msg SET status = {DEAD}, attempts = attempts + 1, last_error = ?
           WHERE id = ? AND status = {PENDING}""");
 
-  // Ids grow with time, so the rows older than the retention sit below the first younger id: the
-  // purge walks the primary key up to it and needs no index on created_at.
-  private static final String PURGE_BOUNDARY =
+  // Ids grow with time, so the rows older than a retention sit below the first younger id. It is
+  // found by a binary search over the primary key, one single-row seek per step, whatever the
+  // table holds; no index on created_at is needed.
+  private static final String ID_RANGE = "SELECT MIN(id) AS lo, MAX(id) AS hi FROM t_msg";
+
+  private static final String IS_YOUNG_FROM =
       """
-      SELECT id FROM t_msg WHERE created_at >= DATE_SUB(UTC_TIMESTAMP(3), INTERVAL ? SECOND)
-      ORDER BY id LIMIT 1""";
+      SELECT id, created_at >= DATE_SUB(UTC_TIMESTAMP(3), INTERVAL ? SECOND) AS young
+      FROM t_msg WHERE id >= ? ORDER BY id LIMIT 1""";
+
+  // The purge reads the rows it deletes from idx_msg_claim (lane, status, id), one lane and status
+  // at a time, so it examines about the rows it deletes whatever else lies below the boundary,
+  // then deletes them by primary key: no other row is read or locked.
+  private static final String PURGE_CANDIDATES =
+      """
+      SELECT id FROM t_msg WHERE lane = ? AND status = ? AND id < ? ORDER BY id LIMIT ?""";
 
   private static final String PURGE =
-      sql(
-          """
-          DELETE FROM t_msg WHERE id < ? AND status IN ({SENT}, {CANCELLED}) ORDER BY id LIMIT ?""");
+      """
+      DELETE FROM t_msg WHERE id IN (:ids) AND status = :status""";
 
   // One range of idx_msg_claim per lane: (lane, 0).
   static final String PENDING_STATS =
@@ -383,13 +392,47 @@ public final class OutboxStore {
   }
 
   /**
-   * Deletes up to {@code limit} SENT or CANCELLED rows created more than {@code retention} ago;
-   * returns how many. Small batches keep each statement's locks and undo short.
+   * The lowest id of a row created less than {@code age} ago, by a binary search over the primary
+   * key (ids grow with time); {@link Long#MAX_VALUE} when every row is older, and the lowest id
+   * there is (or 0) when none is.
    */
-  public int purge(java.time.Duration retention, int limit) {
-    List<Long> boundary = jdbc.queryForList(PURGE_BOUNDARY, Long.class, retention.toSeconds());
-    long below = boundary.isEmpty() ? Long.MAX_VALUE : boundary.get(0);
-    return jdbc.update(PURGE, below, limit);
+  public long firstIdYoungerThan(java.time.Duration age) {
+    Map<String, Object> range = jdbc.queryForMap(ID_RANGE);
+    if (range.get("lo") == null) {
+      return 0;
+    }
+    long low = ((Number) range.get("lo")).longValue();
+    long high = ((Number) range.get("hi")).longValue() + 1; // the answer lies in [low, high]
+    while (low < high) {
+      long mid = low + (high - low) / 2;
+      List<Map<String, Object>> row = jdbc.queryForList(IS_YOUNG_FROM, age.toSeconds(), mid);
+      if (row.isEmpty()) {
+        high = mid;
+        continue;
+      }
+      long id = ((Number) row.get(0).get("id")).longValue();
+      if (((Number) row.get(0).get("young")).intValue() == 1) {
+        high = Math.min(id, mid);
+      } else {
+        low = id + 1;
+      }
+    }
+    return high > ((Number) range.get("hi")).longValue() ? Long.MAX_VALUE : high;
+  }
+
+  /**
+   * Deletes up to {@code limit} rows of {@code lane} in {@code status} below id {@code belowId};
+   * returns how many. Reads them from the lane index and deletes them by primary key, so it
+   * examines about the rows it deletes and locks no other. Run it in a READ COMMITTED transaction.
+   */
+  public int purge(int lane, MessageStatus status, long belowId, int limit) {
+    List<Long> ids =
+        jdbc.queryForList(PURGE_CANDIDATES, Long.class, lane, status.code(), belowId, limit);
+    if (ids.isEmpty()) {
+      return 0;
+    }
+    return named.update(
+        PURGE, new MapSqlParameterSource("ids", ids).addValue("status", status.code()));
   }
 
   /**

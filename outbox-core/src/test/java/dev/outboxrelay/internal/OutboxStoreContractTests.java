@@ -131,7 +131,7 @@ abstract class OutboxStoreContractTests {
   }
 
   @Test
-  void purgeDeletesSentRowsOlderThanTheRetentionOnly() {
+  void purgeDeletesRowsOfItsLaneAndStatusBelowTheBoundaryOnly() {
     long oldSent = insert("k", 0, NOW);
     long oldPending = insert("k", 0, NOW);
     long oldDead = insert("k", 0, NOW);
@@ -144,11 +144,18 @@ abstract class OutboxStoreContractTests {
         oldPending,
         oldDead);
 
-    assertThat(store.purge(Duration.ofDays(1), 100)).isEqualTo(1);
+    long boundary = store.firstIdYoungerThan(Duration.ofDays(1));
+    assertThat(boundary).isEqualTo(youngSent);
+    assertThat(store.purge(0, MessageStatus.SENT, boundary, 100)).isEqualTo(1);
+    assertThat(store.purge(0, MessageStatus.DEAD, boundary, 100)).isEqualTo(1);
+    assertThat(store.purge(0, MessageStatus.SENT, boundary, 100)).isZero();
     assertThat(store.statusOf(oldSent)).isEmpty();
+    assertThat(store.statusOf(oldDead)).isEmpty();
     assertThat(store.statusOf(oldPending)).contains(MessageStatus.PENDING);
-    assertThat(store.statusOf(oldDead)).contains(MessageStatus.DEAD);
     assertThat(store.statusOf(youngSent)).contains(MessageStatus.SENT);
+    assertThat(store.firstIdYoungerThan(Duration.ofDays(3))).isEqualTo(oldPending);
+    jdbc.update("UPDATE t_msg SET created_at = created_at - INTERVAL 2 DAY");
+    assertThat(store.firstIdYoungerThan(Duration.ofDays(1))).isEqualTo(Long.MAX_VALUE);
   }
 
   @Test

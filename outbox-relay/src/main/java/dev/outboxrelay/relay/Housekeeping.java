@@ -2,14 +2,17 @@ package dev.outboxrelay.relay;
 
 import dev.outboxrelay.config.InvalidSettingException;
 import dev.outboxrelay.config.SettingChecks;
+import dev.outboxrelay.internal.MessageStatus;
 import dev.outboxrelay.internal.OutboxStore;
 import java.time.Instant;
+import java.util.List;
 import net.javacrumbs.shedlock.core.DefaultLockingTaskExecutor;
 import net.javacrumbs.shedlock.core.LockConfiguration;
 import net.javacrumbs.shedlock.core.LockProvider;
 import net.javacrumbs.shedlock.core.LockingTaskExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The relay's chores. Purging runs under the ShedLock lock {@code outbox-purge}, so one instance at
@@ -21,13 +24,25 @@ final class Housekeeping {
   static final String PURGE_LOCK = "outbox-purge";
   private static final int MAX_PURGE_BATCHES_PER_RUN = 100;
 
+  private static final List<MessageStatus> PURGED =
+      List.of(MessageStatus.SENT, MessageStatus.CANCELLED, MessageStatus.DEAD);
+
   private final OutboxStore store;
+  private final TransactionTemplate transaction;
   private final LockingTaskExecutor singleton;
   private final RelaySettings settings;
   private volatile OutboxStore.PendingStats stats = new OutboxStore.PendingStats(0, 0, 0);
 
-  Housekeeping(OutboxStore store, LockProvider locks, RelaySettings settings) {
+  /**
+   * @param transaction READ COMMITTED, so a purge statement locks only the rows it deletes
+   */
+  Housekeeping(
+      OutboxStore store,
+      TransactionTemplate transaction,
+      LockProvider locks,
+      RelaySettings settings) {
     this.store = store;
+    this.transaction = transaction;
     this.singleton = new DefaultLockingTaskExecutor(locks);
     this.settings = settings;
   }
@@ -94,22 +109,41 @@ final class Housekeeping {
     }
   }
 
-  /** Deletes old SENT/CANCELLED rows in small batches; returns how many. */
+  /**
+   * Deletes SENT and CANCELLED rows older than the retention and DEAD rows older than the
+   * dead-retention, lane by lane, in statements of at most {@code purge.batch-size} rows, each in
+   * its own short READ COMMITTED transaction; at most {@value #MAX_PURGE_BATCHES_PER_RUN}
+   * statements a run. Returns how many rows it deleted.
+   */
   int purgeNow() {
+    long belowSent = store.firstIdYoungerThan(settings.retention());
+    long belowDead = store.firstIdYoungerThan(settings.deadRetention());
+    int statements = 0;
     int total = 0;
-    for (int i = 0; i < MAX_PURGE_BATCHES_PER_RUN; i++) {
-      int deleted = store.purge(settings.retention(), settings.purge().batchSize());
-      total += deleted;
-      if (deleted < settings.purge().batchSize()) {
-        break;
+    int dead = 0;
+    for (int lane = 0; lane < settings.lanes() && statements < MAX_PURGE_BATCHES_PER_RUN; lane++) {
+      for (MessageStatus status : PURGED) {
+        long below = status == MessageStatus.DEAD ? belowDead : belowSent;
+        int deleted;
+        do {
+          int laneToPurge = lane;
+          deleted =
+              transaction.execute(
+                  tx -> store.purge(laneToPurge, status, below, settings.purge().batchSize()));
+          statements++;
+          total += deleted;
+          dead += status == MessageStatus.DEAD ? deleted : 0;
+        } while (deleted == settings.purge().batchSize() && statements < MAX_PURGE_BATCHES_PER_RUN);
       }
     }
     store.purgeStaleMembers();
     if (total > 0) {
       log.info(
-          "purged {} SENT/CANCELLED message(s) older than {}",
-          total,
-          SettingChecks.format(settings.retention()));
+          "purged {} SENT/CANCELLED message(s) older than {} and {} DEAD older than {}",
+          total - dead,
+          SettingChecks.format(settings.retention()),
+          dead,
+          SettingChecks.format(settings.deadRetention()));
     }
     return total;
   }

@@ -89,7 +89,7 @@ public final class OutboxRelay implements AutoCloseable {
     this.round =
         new LaneRound(
             store, transaction, producer, listener, topics, kafka::unusableTopics, settings);
-    this.housekeeping = new Housekeeping(store, locks, settings);
+    this.housekeeping = new Housekeeping(store, transaction, locks, settings);
     RelayMetrics.gauges(
         meters,
         () -> housekeeping.stats().pending(),

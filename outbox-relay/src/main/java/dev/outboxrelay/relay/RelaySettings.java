@@ -45,7 +45,9 @@ import org.jspecify.annotations.Nullable;
  *     a dead instance's lanes move after it, 1 s to 10 min, default 30 s
  * @param retention {@code outbox.relay.retention}: how long SENT and CANCELLED rows are kept, 1 min
  *     to 3650 d, default 7 d
- * @param purge {@code outbox.relay.purge.*}: deleting rows older than the retention
+ * @param deadRetention {@code outbox.relay.dead-retention}: how long DEAD rows are kept, for an
+ *     operator to look at and replay, 1 min to 3650 d, default 30 d
+ * @param purge {@code outbox.relay.purge.*}: deleting rows older than their retention
  * @param gaugeInterval {@code outbox.relay.gauge-interval}: how often the pending gauges are read,
  *     1 s to 1 h, default 10 s
  * @param shutdownTimeout {@code outbox.relay.shutdown-timeout}: how long in-flight rounds may take
@@ -67,6 +69,7 @@ public record RelaySettings(
     @Nullable String deadLetterTopic,
     Duration leaseDuration,
     Duration retention,
+    Duration deadRetention,
     Purge purge,
     Duration gaugeInterval,
     Duration shutdownTimeout,
@@ -126,6 +129,8 @@ public record RelaySettings(
               + "): a lane's round has to finish within its lease");
     }
     range("outbox.relay.retention", retention, Duration.ofMinutes(1), Duration.ofDays(3650));
+    range(
+        "outbox.relay.dead-retention", deadRetention, Duration.ofMinutes(1), Duration.ofDays(3650));
     SettingChecks.required("outbox.relay.purge", purge, "interval, batch-size");
     range("outbox.relay.gauge-interval", gaugeInterval, Duration.ofSeconds(1), Duration.ofHours(1));
     range("outbox.relay.shutdown-timeout", shutdownTimeout, Duration.ZERO, Duration.ofMinutes(10));
@@ -252,6 +257,7 @@ public record RelaySettings(
     private @Nullable String deadLetterTopic;
     private Duration leaseDuration = Duration.ofSeconds(30);
     private Duration retention = Duration.ofDays(7);
+    private Duration deadRetention = Duration.ofDays(30);
     private Purge purge = Purge.DEFAULT;
     private Duration gaugeInterval = Duration.ofSeconds(10);
     private Duration shutdownTimeout = Duration.ofSeconds(20);
@@ -274,6 +280,7 @@ public record RelaySettings(
       deadLetterTopic = settings.deadLetterTopic;
       leaseDuration = settings.leaseDuration;
       retention = settings.retention;
+      deadRetention = settings.deadRetention;
       purge = settings.purge;
       gaugeInterval = settings.gaugeInterval;
       shutdownTimeout = settings.shutdownTimeout;
@@ -351,6 +358,11 @@ public record RelaySettings(
       return this;
     }
 
+    public Builder deadRetention(Duration deadRetention) {
+      this.deadRetention = deadRetention;
+      return this;
+    }
+
     public Builder purge(Purge purge) {
       this.purge = purge;
       return this;
@@ -390,6 +402,7 @@ public record RelaySettings(
           deadLetterTopic,
           leaseDuration,
           retention,
+          deadRetention,
           purge,
           gaugeInterval,
           shutdownTimeout,

@@ -60,6 +60,9 @@ public class OutboxRelayProperties {
   /** How long SENT and CANCELLED rows are kept before they are purged (1m to 3650d). */
   private Duration retention = Duration.ofDays(7);
 
+  /** How long DEAD rows are kept, for an operator to look at and replay (1m to 3650d). */
+  private Duration deadRetention = Duration.ofDays(30);
+
   private final Purge purge = new Purge();
 
   /** How often the pending gauges are read (1s to 1h). */
@@ -97,6 +100,7 @@ public class OutboxRelayProperties {
         .deadLetterTopic(deadLetterTopic)
         .leaseDuration(leaseDuration)
         .retention(retention)
+        .deadRetention(deadRetention)
         .purge(new RelaySettings.Purge(purge.interval, purge.batchSize))
         .gaugeInterval(gaugeInterval)
         .shutdownTimeout(shutdownTimeout)
@@ -179,7 +183,7 @@ public class OutboxRelayProperties {
     }
   }
 
-  /** Deleting old SENT and CANCELLED rows (one instance at a time, under ShedLock). */
+  /** Deleting old SENT, CANCELLED and DEAD rows (one instance at a time, under ShedLock). */
   public static class Purge {
     /** How often (1s to 1d). */
     private Duration interval = Duration.ofMinutes(1);
@@ -306,6 +310,14 @@ public class OutboxRelayProperties {
 
   public void setRetention(Duration retention) {
     this.retention = retention;
+  }
+
+  public Duration getDeadRetention() {
+    return deadRetention;
+  }
+
+  public void setDeadRetention(Duration deadRetention) {
+    this.deadRetention = deadRetention;
   }
 
   public Purge getPurge() {

@@ -9,9 +9,14 @@ import java.sql.Connection;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.springframework.dao.CannotAcquireLockException;
 import org.springframework.dao.DuplicateKeyException;
+import org.springframework.dao.PessimisticLockingFailureException;
+import org.springframework.jdbc.datasource.ConnectionHolder;
 import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.TransactionSystemException;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -34,6 +39,7 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
     this.dataSource = dataSource;
     this.store = new OutboxStore(dataSource);
     this.ownTransaction = new TransactionTemplate(transactionManager);
+    ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
     this.settings = settings;
     this.fastPath = fastPath;
     // With a fast path, the relay leaves new rows to it for a moment instead of racing it.
@@ -63,13 +69,25 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
   public long send(OutboxMessage message) {
     String headersJson =
         MessageValidator.validate(message, settings.maxPayloadBytes(), maxRecordBytes);
-    if (TransactionSynchronizationManager.isActualTransactionActive()) {
+    if (TransactionSynchronizationManager.isSynchronizationActive()
+        && TransactionSynchronizationManager.isActualTransactionActive()) {
       requireTransactionalConnection();
-      long id = write(message, headersJson);
+      long id;
+      try {
+        id = write(message, headersJson);
+      } catch (DuplicateMessageReferenceException e) {
+        throw e; // refused before anything was written: the transaction stays usable
+      } catch (RuntimeException e) {
+        throw transactionGone(e);
+      }
       AfterCommitHandoff.register(id, fastPath);
       return id;
     }
     // The article's "no transaction: write and deliver at once", still atomic for the two rows.
+    // Also when send runs while a transaction completes (its after-completion callbacks, e.g. a
+    // @TransactionalEventListener(AFTER_COMMIT)): that transaction's connection is still bound
+    // but will not commit again, so rows joined to it would be lost (autoCommit=false pools) or
+    // commit by accident. REQUIRES_NEW writes them in a transaction of their own.
     Long id = ownTransaction.execute(status -> write(message, headersJson));
     fastPath.publishAfterCommit(List.of(id));
     return id;
@@ -99,6 +117,30 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
             Lanes.laneOf(message.key(), settings.lanes())),
         MessageStatus.PENDING,
         relayDelay);
+  }
+
+  /**
+   * {@code send} failed inside the caller's transaction after it may have written part of the
+   * message, or the database rolled the whole transaction back (InnoDB does so for a deadlock
+   * victim while Spring does not know): the transaction is marked rollback-only, so that nothing of
+   * it commits, and the caller learns that its transaction is gone.
+   */
+  private RuntimeException transactionGone(RuntimeException cause) {
+    Object resource = TransactionSynchronizationManager.getResource(dataSource);
+    if (resource instanceof ConnectionHolder holder) {
+      // what DataSourceTransactionManager/JdbcTransactionManager read as the transaction's
+      // rollback-only flag, for the transaction bound to this DataSource now
+      holder.setRollbackOnly();
+    }
+    String reason =
+        "send failed and the caller's transaction can no longer commit: it is marked"
+            + " rollback-only (retry the whole transaction): "
+            + cause.getMessage();
+    if (cause instanceof PessimisticLockingFailureException) {
+      // keep the family retry policies look for (deadlocks, lock timeouts)
+      return new CannotAcquireLockException(reason, cause);
+    }
+    return new TransactionSystemException(reason, cause);
   }
 
   /**

@@ -44,11 +44,14 @@ CREATE TABLE IF NOT EXISTS t_msg (
   -- costliest statement. The purge walks the primary key (ids grow with time).
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
--- ShedLock's standard table: lane leases (outbox-lane-<n>) and singleton housekeeping jobs.
+-- ShedLock's table: lane leases (outbox-lane-<n>) and singleton housekeeping jobs. DATETIME, not
+-- ShedLock's usual TIMESTAMP: every relay writes and compares UTC_TIMESTAMP(3), and a TIMESTAMP is
+-- converted through each session's time zone, so relays whose sessions differ in time zone would
+-- read each other's leases hours off.
 CREATE TABLE IF NOT EXISTS shedlock (
   name       VARCHAR(64)  NOT NULL,
-  lock_until TIMESTAMP(3) NOT NULL,
-  locked_at  TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  lock_until DATETIME(3)  NOT NULL,
+  locked_at  DATETIME(3)  NOT NULL,
   locked_by  VARCHAR(255) NOT NULL,
   PRIMARY KEY (name)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;

@@ -41,6 +41,38 @@ class RelayOperationsIntegrationTests {
         .isZero();
   }
 
+  /**
+   * Issue 8, kind 9: lease times must not depend on a session's time zone. With the shedlock
+   * table's TIMESTAMP columns, a relay whose sessions run at +05:00 wrote UTC wall-clock times that
+   * a relay at -03:00 read 8 hours off: one saw the other's leases as long expired.
+   */
+  @Test
+  void relaysWhoseSessionsHaveDifferentTimeZonesShareTheLanesWithoutOverlap() {
+    try (com.zaxxer.hikari.HikariDataSource east = pool("+05:00");
+        com.zaxxer.hikari.HikariDataSource west = pool("-03:00")) {
+      OutboxRelay a = fixture.startRelay(east, p -> p.instanceId("east"));
+      await().atMost(BOUND).until(() -> a.ownedLanes().size() == 16);
+      OutboxRelay b = fixture.startRelay(west, p -> p.instanceId("west"));
+
+      await().atMost(BOUND).until(() -> a.ownedLanes().size() == 8 && b.ownedLanes().size() == 8);
+      Set<Integer> all = new HashSet<>(a.ownedLanes());
+      all.addAll(b.ownedLanes());
+      assertThat(all).hasSize(16);
+      b.close();
+      a.close();
+    }
+  }
+
+  private com.zaxxer.hikari.HikariDataSource pool(String sessionTimeZone) {
+    com.zaxxer.hikari.HikariConfig config = new com.zaxxer.hikari.HikariConfig();
+    config.setJdbcUrl(fixture.database.jdbcUrl());
+    config.setUsername(TestServers.database().username());
+    config.setPassword(TestServers.database().password());
+    config.setConnectionInitSql("SET time_zone = '" + sessionTimeZone + "'");
+    config.setMaximumPoolSize(6);
+    return new com.zaxxer.hikari.HikariDataSource(config);
+  }
+
   @Test
   void databaseOutageDoesNotStopTheRelayWhichRecoversByItself() {
     RelayFixture.Writer writer = fixture.writer(false);

@@ -22,20 +22,4 @@ public record OutboxRow(
     int lane,
     int attempts,
     Instant createdAt,
-    @Nullable String defect) {
-
-  /** A sound row. */
-  public OutboxRow(
-      long id,
-      int refType,
-      String refId,
-      String topic,
-      @Nullable String key,
-      byte[] payload,
-      Map<String, String> headers,
-      int lane,
-      int attempts,
-      Instant createdAt) {
-    this(id, refType, refId, topic, key, payload, headers, lane, attempts, createdAt, null);
-  }
-}
+    @Nullable String defect) {}

@@ -75,7 +75,7 @@ class BatchPublisherTests {
             2, 1, "r2", "t", "k", new byte[0], Map.of(), 0, 0, Instant.now(), "bad headers");
     OutboxRow unserializable =
         new OutboxRow(
-            3, 1, "r3", "t", "k", "unserializable".getBytes(), Map.of(), 0, 0, Instant.now());
+            3, 1, "r3", "t", "k", "unserializable".getBytes(), Map.of(), 0, 0, Instant.now(), null);
 
     BatchPublisher.Outcome outcome =
         new BatchPublisher(producer, BOUND, Duration.ZERO)
@@ -133,6 +133,6 @@ class BatchPublisherTests {
 
   private static OutboxRow row(long id, String topic) {
     return new OutboxRow(
-        id, 1, "ref-" + id, topic, "key", new byte[] {1}, Map.of(), 0, 0, Instant.now());
+        id, 1, "ref-" + id, topic, "key", new byte[] {1}, Map.of(), 0, 0, Instant.now(), null);
   }
 }

@@ -25,7 +25,8 @@ class KafkaRecordsTests {
         headers,
         3,
         0,
-        CREATED);
+        CREATED,
+        null);
   }
 
   private static String header(ProducerRecord<byte[], byte[]> record, String name) {

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 class OrderingGuardTests {
 
   private static OutboxRow row(long id, String key) {
-    return new OutboxRow(id, 1, "r" + id, "t", key, new byte[0], Map.of(), 0, 0, Instant.EPOCH);
+    return new OutboxRow(
+        id, 1, "r" + id, "t", key, new byte[0], Map.of(), 0, 0, Instant.EPOCH, null);
   }
 
   @Test

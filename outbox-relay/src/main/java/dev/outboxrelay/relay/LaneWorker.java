@@ -28,6 +28,7 @@ final class LaneWorker implements Runnable {
   private final RelaySettings settings;
   private final CountDownLatch stopped;
   private final PublishListener listener;
+  private final ConnectionRenewal connections;
   private Duration troubleBackoff = Duration.ZERO;
   private boolean troubleLogged;
   private long lastWarning;
@@ -40,6 +41,7 @@ final class LaneWorker implements Runnable {
       KafkaProbe kafka,
       RelaySettings settings,
       PublishListener listener,
+      ConnectionRenewal connections,
       CountDownLatch stopped) {
     this.index = index;
     this.workers = settings.workers();
@@ -49,6 +51,7 @@ final class LaneWorker implements Runnable {
     this.settings = settings;
     this.stopped = stopped;
     this.listener = listener;
+    this.connections = connections;
   }
 
   @Override
@@ -111,6 +114,7 @@ final class LaneWorker implements Runnable {
    */
   private void trouble(String what, RuntimeException e) {
     listener.roundFailed(PublishPath.RELAY, e);
+    connections.afterFailure(e);
     troubleBackoff =
         troubleBackoff.isZero()
             ? settings.pollInterval().multipliedBy(2).plusMillis(100)

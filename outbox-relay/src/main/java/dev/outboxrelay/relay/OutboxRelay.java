@@ -43,6 +43,7 @@ public final class OutboxRelay implements AutoCloseable {
   private final LaneLeases leases;
   private final LaneRound round;
   private final PublishListener listener;
+  private final ConnectionRenewal connections;
   private final Housekeeping housekeeping;
   private final Producer<byte[], byte[]> producer;
   private final KafkaProbe kafka;
@@ -68,6 +69,7 @@ public final class OutboxRelay implements AutoCloseable {
     this.settings = settings;
     JdbcTemplate jdbc = new JdbcTemplate(dataSource);
     SupportedDatabase.check(dataSource);
+    this.connections = new ConnectionRenewal(dataSource);
     OutboxStore store = new OutboxStore(dataSource);
     LockProvider locks =
         new JdbcTemplateLockProvider(
@@ -150,7 +152,7 @@ public final class OutboxRelay implements AutoCloseable {
     for (int i = 0; i < settings.workers(); i++) {
       Thread worker =
           new Thread(
-              new LaneWorker(i, leases, round, kafka, settings, listener, stopped),
+              new LaneWorker(i, leases, round, kafka, settings, listener, connections, stopped),
               "outbox-relay-worker-" + i);
       worker.setDaemon(true);
       workers.add(worker);
@@ -163,6 +165,7 @@ public final class OutboxRelay implements AutoCloseable {
     try {
       leases.rebalance();
     } catch (RuntimeException e) {
+      connections.afterFailure(e);
       // Without the database no lease can be kept: stop working lanes until it is back.
       log.warn("could not renew the lane leases (database unreachable?): {}", e.toString());
       leases.abandon();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.outboxrelay.internal.MicrometerPublishListener;
 import dev.outboxrelay.testsupport.TestServers;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -61,6 +62,70 @@ class RelayOperationsIntegrationTests {
       b.close();
       a.close();
     }
+  }
+
+  /**
+   * Issue 8, kind 9: a database that turns read-only (the old primary after a failover) keeps the
+   * pool's connections valid while every write fails. The relay renews its connections when it
+   * meets a read-only error, so new ones reach the current primary; its messages wait meanwhile, no
+   * attempt used, and go out once writes work again.
+   */
+  @Test
+  void aDatabaseThatTurnsReadOnlyMakesTheRelayRenewItsConnectionsAndLosesNothing() {
+    String user = "relay_" + Long.toHexString(System.nanoTime());
+    fixture.jdbc.execute("CREATE USER '" + user + "'@'%' IDENTIFIED BY 'relay-pass'");
+    fixture.jdbc.execute(
+        "GRANT ALL PRIVILEGES ON `" + fixture.database.name() + "`.* TO '" + user + "'@'%'");
+    com.zaxxer.hikari.HikariConfig config = new com.zaxxer.hikari.HikariConfig();
+    config.setJdbcUrl(fixture.database.jdbcUrl());
+    config.setUsername(user); // not SUPER: read_only applies to it
+    config.setPassword("relay-pass");
+    config.setMaximumPoolSize(6);
+    RelayFixture.Writer writer = fixture.writer(false);
+    try (com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource(config)) {
+      fixture.startRelay(pool, p -> p.instanceId("primary-or-not"));
+      long first = writer.send("k", "before");
+      await().atMost(BOUND).until(() -> fixture.status(first) == 1);
+      Set<Long> before = sessionsOf(user);
+      assertThat(before).isNotEmpty();
+
+      fixture.jdbc.execute("SET GLOBAL read_only = ON");
+      try {
+        long during = writer.send("k", "while read-only"); // the test's user is SUPER
+        await()
+            .atMost(BOUND)
+            .until(
+                () ->
+                    fixture
+                            .meters
+                            .find(MicrometerPublishListener.ROUND_FAILURES)
+                            .counters()
+                            .stream()
+                            .mapToDouble(io.micrometer.core.instrument.Counter::count)
+                            .sum()
+                        >= 1);
+        assertThat(fixture.status(during)).isZero();
+      } finally {
+        fixture.jdbc.execute("SET GLOBAL read_only = OFF");
+      }
+      await()
+          .atMost(BOUND)
+          .until(() -> fixture.count("SELECT COUNT(*) FROM t_msg WHERE status = 1") == 2);
+      assertThat(fixture.count("SELECT MAX(attempts) FROM t_msg")).isEqualTo(1);
+      Set<Long> after = sessionsOf(user);
+      assertThat(after)
+          .as("connections from before the read-only spell")
+          .doesNotContainAnyElementsOf(before);
+    } finally {
+      fixture.jdbc.execute("SET GLOBAL read_only = OFF");
+      fixture.jdbc.execute("DROP USER '" + user + "'@'%'");
+    }
+  }
+
+  private Set<Long> sessionsOf(String user) {
+    return new HashSet<>(
+        fixture.jdbc.queryForList(
+            "SELECT id FROM information_schema.processlist WHERE user = ?", Long.class, user));
   }
 
   private com.zaxxer.hikari.HikariDataSource pool(String sessionTimeZone) {

@@ -4,6 +4,7 @@ import dev.outboxrelay.internal.KafkaRecords;
 import dev.outboxrelay.internal.Lanes;
 import dev.outboxrelay.internal.MessageStatus;
 import dev.outboxrelay.internal.OutboxStore;
+import dev.outboxrelay.internal.ProducerSettings;
 import dev.outboxrelay.internal.SupportedDatabase;
 import java.sql.Connection;
 import java.util.List;
@@ -53,16 +54,11 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
    * Kafka's default. The relay's producer must accept at least as much (README, "Size limits").
    */
   static int maxRecordBytes(OutboxSettings settings) {
-    String configured = settings.kafka().properties().get("max.request.size");
-    if (configured == null) {
-      return KafkaRecords.DEFAULT_MAX_REQUEST_SIZE;
-    }
-    try {
-      return Integer.parseInt(configured.trim());
-    } catch (NumberFormatException e) {
-      throw new dev.outboxrelay.config.InvalidSettingException(
-          "outbox.kafka.properties.max.request.size", "must be a whole number of bytes");
-    }
+    return ProducerSettings.intProperty(
+        "outbox.kafka.properties",
+        settings.kafka().properties(),
+        "max.request.size",
+        KafkaRecords.DEFAULT_MAX_REQUEST_SIZE);
   }
 
   @Override

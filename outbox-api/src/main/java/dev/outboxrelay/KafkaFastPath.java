@@ -87,13 +87,12 @@ final class KafkaFastPath implements FastPath {
 
   /** The fast path producer's {@code max.block.ms}: 2 s unless the user set it. */
   private static Duration maxBlock(OutboxSettings settings) {
-    String configured = settings.kafka().properties().get(ProducerConfig.MAX_BLOCK_MS_CONFIG);
-    try {
-      return Duration.ofMillis(
-          configured == null ? DEFAULT_MAX_BLOCK_MS : Long.parseLong(configured.trim()));
-    } catch (NumberFormatException e) {
-      return Duration.ofMillis(DEFAULT_MAX_BLOCK_MS); // the producer refuses it first
-    }
+    return Duration.ofMillis(
+        ProducerSettings.intProperty(
+            "outbox.kafka.properties",
+            settings.kafka().properties(),
+            ProducerConfig.MAX_BLOCK_MS_CONFIG,
+            DEFAULT_MAX_BLOCK_MS));
   }
 
   /**

@@ -44,8 +44,9 @@ public record OutboxSettings(
    */
   public OutboxSettings {
     defaultTopic = SettingChecks.blankToNull(defaultTopic);
-    if (defaultTopic != null && TopicNames.problem(defaultTopic) != null) {
-      throw new InvalidSettingException("outbox.default-topic", TopicNames.problem(defaultTopic));
+    String defaultTopicProblem = defaultTopic == null ? null : TopicNames.problem(defaultTopic);
+    if (defaultTopicProblem != null) {
+      throw new InvalidSettingException("outbox.default-topic", defaultTopicProblem);
     }
     range("outbox.max-payload-bytes", maxPayloadBytes, 1, MAX_PAYLOAD_CAPACITY);
     range("outbox.lanes", lanes, 1, 1024);

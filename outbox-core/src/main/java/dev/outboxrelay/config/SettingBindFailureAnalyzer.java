@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
@@ -21,7 +22,7 @@ import org.springframework.core.annotation.Order;
 final class SettingBindFailureAnalyzer extends AbstractFailureAnalyzer<BindException> {
 
   @Override
-  protected FailureAnalysis analyze(Throwable rootFailure, BindException cause) {
+  protected @Nullable FailureAnalysis analyze(Throwable rootFailure, BindException cause) {
     String property = cause.getName().toString();
     if (!property.startsWith("outbox.")) {
       return null;
@@ -41,7 +42,7 @@ final class SettingBindFailureAnalyzer extends AbstractFailureAnalyzer<BindExcep
         cause);
   }
 
-  static String expected(Class<?> type) {
+  static String expected(@Nullable Class<?> type) {
     if (type == null) {
       return "has a value that cannot be read";
     }

@@ -43,6 +43,14 @@ public final class KafkaRecords {
   private static final String LONGEST_ID = Long.toString(Long.MIN_VALUE);
   private static final String LONGEST_REF_TYPE = Integer.toString(Integer.MIN_VALUE);
   private static final String LONGEST_INSTANT = "-1000000000-01-01T00:00:00.123456789Z";
+  // The headers every record gets whatever the message, at their longest: built once, as send
+  // estimates every message's size with them.
+  private static final List<Header> LONGEST_FIXED_HEADERS =
+      List.of(
+          new RecordHeader(ID_HEADER, utf8(LONGEST_ID)),
+          new RecordHeader(REF_TYPE_HEADER, utf8(LONGEST_REF_TYPE)),
+          new RecordHeader(CREATED_AT_HEADER, utf8(LONGEST_INSTANT)),
+          new RecordHeader(ERROR_HEADER, new byte[MAX_ERROR_HEADER_BYTES]));
 
   private KafkaRecords() {}
 
@@ -57,11 +65,8 @@ public final class KafkaRecords {
       @Nullable String key, byte[] payload, Map<String, String> headers, String refId) {
     List<Header> all = new ArrayList<>(headers.size() + 5);
     headers.forEach((name, value) -> all.add(new RecordHeader(name, utf8(value))));
-    all.add(new RecordHeader(ID_HEADER, utf8(LONGEST_ID)));
-    all.add(new RecordHeader(REF_TYPE_HEADER, utf8(LONGEST_REF_TYPE)));
     all.add(new RecordHeader(REF_ID_HEADER, utf8(refId)));
-    all.add(new RecordHeader(CREATED_AT_HEADER, utf8(LONGEST_INSTANT)));
-    all.add(new RecordHeader(ERROR_HEADER, new byte[MAX_ERROR_HEADER_BYTES]));
+    all.addAll(LONGEST_FIXED_HEADERS);
     return AbstractRecords.estimateSizeInBytesUpperBound(
         RecordBatch.CURRENT_MAGIC_VALUE,
         CompressionType.NONE,

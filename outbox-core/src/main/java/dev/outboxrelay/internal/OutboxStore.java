@@ -405,16 +405,13 @@ public final class OutboxStore {
     long high = ((Number) range.get("hi")).longValue() + 1; // the answer lies in [low, high]
     while (low < high) {
       long mid = low + (high - low) / 2;
+      // the first row at or above mid (rows in between may be gone): young -> no young row lies
+      // above mid that is not also at or above it; old -> every row up to it is old
       List<Map<String, Object>> row = jdbc.queryForList(IS_YOUNG_FROM, age.toSeconds(), mid);
-      if (row.isEmpty()) {
+      if (row.isEmpty() || ((Number) row.get(0).get("young")).intValue() == 1) {
         high = mid;
-        continue;
-      }
-      long id = ((Number) row.get(0).get("id")).longValue();
-      if (((Number) row.get(0).get("young")).intValue() == 1) {
-        high = Math.min(id, mid);
       } else {
-        low = id + 1;
+        low = ((Number) row.get(0).get("id")).longValue() + 1;
       }
     }
     return high > ((Number) range.get("hi")).longValue() ? Long.MAX_VALUE : high;

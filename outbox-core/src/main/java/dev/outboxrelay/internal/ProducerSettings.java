@@ -56,6 +56,26 @@ public final class ProducerSettings {
     }
   }
 
+  /**
+   * A whole-number producer setting from {@code properties}, or {@code defaultValue} when unset.
+   *
+   * @param propertyPrefix where the properties come from, e.g. {@code outbox.kafka.properties}
+   * @throws InvalidSettingException naming {@code <prefix>.<name>} when it is not a whole number
+   */
+  public static int intProperty(
+      String propertyPrefix, Map<String, String> properties, String name, int defaultValue) {
+    String configured = properties.get(name);
+    if (configured == null) {
+      return defaultValue;
+    }
+    try {
+      return Integer.parseInt(configured.trim());
+    } catch (NumberFormatException e) {
+      throw new InvalidSettingException(
+          propertyPrefix + "." + name, "must be a whole number, was '" + configured + "'");
+    }
+  }
+
   private static @Nullable ConfigException configException(Throwable error) {
     for (Throwable cause = error; cause != null; cause = cause.getCause()) {
       if (cause instanceof ConfigException refused) {

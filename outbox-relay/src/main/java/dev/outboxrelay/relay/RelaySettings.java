@@ -110,9 +110,10 @@ public record RelaySettings(
     SettingChecks.required("outbox.relay.backoff", backoff, "initial, max, multiplier, jitter");
     SettingChecks.required("outbox.relay.on-ack", onAck, "mark-sent or delete");
     deadLetterTopic = SettingChecks.blankToNull(deadLetterTopic);
-    if (deadLetterTopic != null && TopicNames.problem(deadLetterTopic) != null) {
-      throw new InvalidSettingException(
-          "outbox.relay.dead-letter-topic", TopicNames.problem(deadLetterTopic));
+    String deadLetterTopicProblem =
+        deadLetterTopic == null ? null : TopicNames.problem(deadLetterTopic);
+    if (deadLetterTopicProblem != null) {
+      throw new InvalidSettingException("outbox.relay.dead-letter-topic", deadLetterTopicProblem);
     }
     range(
         "outbox.relay.lease-duration",

@@ -96,10 +96,11 @@ final class RelayRecorder implements PublishRound.Recorder {
       return false;
     }
     long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-    if (remainingMillis <= 0) {
+    // send() itself may wait up to max-block for the topic's metadata, before get() is bounded
+    if (remainingMillis < settings.maxBlock().toMillis()) {
       log.warn(
-          "message id={} not copied to the dead-letter topic {}: the round's send-timeout is used"
-              + " up",
+          "message id={} not copied to the dead-letter topic {}: too little of the round's"
+              + " send-timeout is left",
           row.id(),
           settings.deadLetterTopic());
       return false;

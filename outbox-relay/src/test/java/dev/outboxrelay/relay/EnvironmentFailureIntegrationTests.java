@@ -106,17 +106,57 @@ class EnvironmentFailureIntegrationTests {
         .until(() -> fixture.count("SELECT COUNT(*) FROM t_msg WHERE status = 1") == 30);
     Duration delivered = Duration.ofNanos(System.nanoTime() - started);
     // 12 metadata waits of 500 ms would be 6 s in one round; the round stops starting sends in time
-    double longestRound =
-        fixture
-            .meters
-            .get(MicrometerPublishListener.ROUND_DURATION)
-            .tag("path", "relay")
-            .timer()
-            .max(TimeUnit.MILLISECONDS);
+    double longestRound = longestRelayRoundMillis();
     assertThat(longestRound).isLessThanOrEqualTo(sendTimeout.toMillis() + 500);
     assertThat(delivered).isLessThan(Duration.ofSeconds(15));
     assertThat(fixture.count("SELECT COUNT(*) FROM t_msg WHERE status = 0 AND attempts > 0"))
         .as("no attempt used up by a missing topic")
         .isZero();
+  }
+
+  /**
+   * Another input of the kind: the dead-letter topic itself is missing while messages go DEAD. The
+   * round's copies cost it one metadata wait, not one per message, and the round still ends within
+   * its send-timeout; the DEAD rows stay DEAD with their reason and other messages flow.
+   */
+  @Test
+  void aMissingDeadLetterTopicKeepsTheRoundWithinItsSendTimeout() {
+    RelayFixture.Writer writer = fixture.writer(false);
+    for (int i = 0; i < 10; i++) {
+      writer.send("poison-" + i, "x".repeat(20_000));
+    }
+    for (int i = 0; i < 30; i++) {
+      writer.send("h-" + (i % 3), "h" + i);
+    }
+    Duration sendTimeout = Duration.ofSeconds(2);
+    fixture.startRelay(
+        p ->
+            p.workers(1)
+                .sendTimeout(sendTimeout)
+                .maxBlock(Duration.ofMillis(500))
+                .kafkaProperties(java.util.Map.of("max.request.size", "10000"))
+                .deadLetterTopic("missing-dead-letters-" + UUID.randomUUID()));
+
+    await()
+        .atMost(BOUND)
+        .until(
+            () ->
+                fixture.count("SELECT COUNT(*) FROM t_msg WHERE status = 1") == 30
+                    && fixture.count("SELECT COUNT(*) FROM t_msg WHERE status = 3") == 10);
+    double longestRound = longestRelayRoundMillis();
+    assertThat(longestRound).isLessThanOrEqualTo(sendTimeout.toMillis() + 500);
+    assertThat(
+            fixture.jdbc.queryForList(
+                "SELECT last_error FROM t_msg WHERE status = 3", String.class))
+        .allSatisfy(error -> assertThat(error).contains("RecordTooLargeException"));
+  }
+
+  private double longestRelayRoundMillis() {
+    return fixture
+        .meters
+        .get(MicrometerPublishListener.ROUND_DURATION)
+        .tag("path", "relay")
+        .timer()
+        .max(TimeUnit.MILLISECONDS);
   }
 }

@@ -18,11 +18,11 @@ import org.springframework.transaction.annotation.EnableTransactionManagement;
 
 /**
  * A plain Spring application with the outbox ({@link EnableOutbox}) on a fresh database of the real
- * test server, with the schema of {@code sql/mysql/V1__outbox.sql} and the article's {@code t_user}
+ * test server, with the schema of {@code sql/mysql/} (V1, V2) and the article's {@code t_user}
  * table, publishing to a fresh topic of the real test broker.
  */
 final class OutboxFixture implements AutoCloseable {
-  static final String SCHEMA = "META-INF/outbox/sql/mysql/V1__outbox.sql";
+  static final String[] SCHEMA = dev.outboxrelay.internal.OutboxSchema.mysqlScripts();
 
   final TestDatabase database;
   final String topic;

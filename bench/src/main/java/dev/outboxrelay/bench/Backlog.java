@@ -16,9 +16,10 @@ final class Backlog {
 
   private static final String INSERT =
       """
-      INSERT INTO t_msg (ref_type, ref_id, topic, msg_key, payload, headers, lane, status, attempts,
-                         next_attempt_at, created_at)
-      VALUES (1, ?, ?, ?, ?, NULL, ?, 0, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))""";
+      INSERT INTO t_msg (ref_type, ref_id, topic, msg_key, payload, headers, msg_bytes, lane, status,
+                         attempts, next_attempt_at, created_at)
+      VALUES (1, ?, ?, ?, ?, NULL, %d, ?, 0, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))"""
+          .formatted(PAYLOAD_BYTES);
 
   private static final int BATCH = 1_000;
   private static final int COMMIT_EVERY = 10_000;

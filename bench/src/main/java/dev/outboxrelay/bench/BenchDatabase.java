@@ -16,7 +16,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * (relay, writers, backlog loader) gets its own connection pool, as separate processes would have.
  */
 final class BenchDatabase implements AutoCloseable {
-  static final String SCHEMA = "META-INF/outbox/sql/mysql/V1__outbox.sql";
+  static final String[] SCHEMA = dev.outboxrelay.internal.OutboxSchema.mysqlScripts();
 
   private final TestDatabase database;
   private final DatabaseServer server;

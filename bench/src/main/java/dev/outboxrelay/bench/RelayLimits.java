@@ -131,7 +131,8 @@ final class RelayLimits {
                 transaction.execute(
                     status -> {
                       long t0 = System.nanoTime();
-                      List<OutboxRow> claimed = store.claimLanes(List.of(currentLane), batchSize);
+                      List<OutboxRow> claimed =
+                          store.claimLanes(List.of(currentLane), batchSize, Long.MAX_VALUE).rows();
                       long t1 = System.nanoTime();
                       if (claimed.isEmpty()) {
                         step[0] += t1 - t0;

@@ -29,6 +29,36 @@ public final class SettingChecks {
   }
 
   /**
+   * A size in bytes.
+   *
+   * @throws InvalidSettingException unless {@code min <= value <= max}
+   */
+  public static long bytes(String property, long value, long min, long max) {
+    if (value < min || value > max) {
+      throw new InvalidSettingException(
+          property,
+          "must be between "
+              + formatBytes(min)
+              + " and "
+              + formatBytes(max)
+              + ", was "
+              + formatBytes(value));
+    }
+    return value;
+  }
+
+  /** {@code 8388608} → {@code 8MB}, as Spring's {@code DataSize} writes it; else bytes. */
+  public static String formatBytes(long bytes) {
+    for (String unit : new String[] {"GB", "MB", "KB"}) {
+      long factor = unit.equals("GB") ? 1L << 30 : unit.equals("MB") ? 1L << 20 : 1L << 10;
+      if (bytes != 0 && bytes % factor == 0) {
+        return bytes / factor + unit;
+      }
+    }
+    return bytes + "B";
+  }
+
+  /**
    * @throws InvalidSettingException unless {@code min <= value <= max}; NaN is outside
    */
   public static double range(String property, double value, double min, double max) {
@@ -98,6 +128,8 @@ public final class SettingChecks {
         Map<String, String> properties = new TreeMap<>();
         map.forEach((k, v) -> properties.put(String.valueOf(k), String.valueOf(v)));
         out.add(name + "=" + maskSecrets(properties));
+      } else if (value instanceof Long size && component.getName().endsWith("Bytes")) {
+        out.add(name + "=" + formatBytes(size));
       } else if (value instanceof Duration duration) {
         out.add(name + "=" + format(duration));
       } else if (value instanceof Enum<?> constant) {

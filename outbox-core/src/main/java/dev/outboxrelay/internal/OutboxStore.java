@@ -37,10 +37,16 @@ public final class OutboxStore {
 
   private static final String INSERT_MESSAGE =
       """
-      INSERT INTO t_msg (msg_order_id, ref_type, ref_id, topic, msg_key, payload, headers, lane,
-                         status, attempts, next_attempt_at, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, DATE_ADD(UTC_TIMESTAMP(3), INTERVAL ? MICROSECOND),
+      INSERT INTO t_msg (msg_order_id, ref_type, ref_id, topic, msg_key, payload, headers, msg_bytes,
+                         lane, status, attempts, next_attempt_at, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, DATE_ADD(UTC_TIMESTAMP(3), INTERVAL ? MICROSECOND),
               UTC_TIMESTAMP(3))""";
+
+  // Takes the key's lock row (V2's t_msg_key) until the transaction ends: INSERT ... ON DUPLICATE
+  // KEY UPDATE locks the existing row exclusively, and writes nothing when it exists.
+  private static final String LOCK_KEY =
+      """
+      INSERT INTO t_msg_key (msg_key) VALUES (?) ON DUPLICATE KEY UPDATE msg_key = msg_key""";
 
   private static final String CLAIM_FRESH =
       sql(
@@ -58,12 +64,13 @@ public final class OutboxStore {
           ORDER BY id
           FOR UPDATE SKIP LOCKED""");
 
-  // The first step of the relay's claim: the candidates, read without locking, one part per lane
-  // of a worker's round, each walking idx_msg_claim in id order (no filesort), in one statement.
+  // The first step of the relay's claim: the candidates and their sizes, read without locking, one
+  // part per lane of a worker's round, each walking idx_msg_claim in id order (no filesort), in
+  // one statement. msg_bytes (V2) spares reading the payloads; it is NULL for older rows.
   private static final String CANDIDATES_PART =
       sql(
           """
-          (SELECT id FROM t_msg
+          (SELECT id, lane, msg_bytes FROM t_msg
            WHERE lane = ? AND status = {PENDING} AND next_attempt_at <= UTC_TIMESTAMP(3)
            ORDER BY id LIMIT ?)""");
 
@@ -157,6 +164,29 @@ public final class OutboxStore {
           """
           SELECT id, msg_key FROM t_msg
           WHERE lane IN (:lanes) AND status IN ({PENDING}, {PREPARED}) AND id < :maxId AND id NOT IN (:claimed)""");
+
+  // The size of candidates without msg_bytes: reads their payloads (rows written before V2 or by
+  // other tools only).
+  private static final String MEASURE =
+      """
+      SELECT id, LENGTH(payload) + COALESCE(LENGTH(headers), 0) AS bytes FROM t_msg
+      WHERE id IN (:ids)""";
+
+  // Key lock rows of keys with no message left, a slice of the key space at a time, skipping keys
+  // a writer holds: the next writer of a deleted key inserts it again.
+  private static final String KEY_SLICE =
+      """
+      SELECT msg_key FROM t_msg_key WHERE msg_key > ? ORDER BY msg_key LIMIT ?""";
+
+  private static final String LOCK_UNUSED_KEYS =
+      """
+      SELECT k.msg_key FROM t_msg_key k
+      WHERE k.msg_key IN (:keys) AND NOT EXISTS (SELECT 1 FROM t_msg m WHERE m.msg_key = k.msg_key)
+      FOR UPDATE SKIP LOCKED""";
+
+  private static final String DELETE_KEYS =
+      """
+      DELETE FROM t_msg_key WHERE msg_key IN (:keys)""";
 
   private static final String STATUS_OF =
       """
@@ -261,10 +291,48 @@ public final class OutboxStore {
         message.key(),
         message.payload(),
         message.headersJson(),
+        message.bytes(),
         message.lane(),
         status.code(),
         relayDelay.toNanos() / 1000);
   }
+
+  /**
+   * Locks {@code key} until the current transaction ends; a writer of the same key waits here until
+   * then (InnoDB's lock wait timeout, a deadlock with a writer that holds another key in the
+   * opposite order: {@link org.springframework.dao.PessimisticLockingFailureException}).
+   */
+  public void lockKey(String key) {
+    jdbc.update(LOCK_KEY, key);
+  }
+
+  /**
+   * Deletes the lock rows of keys with no message left in {@code t_msg}, examining up to {@code
+   * limit} keys after {@code afterKey} (in key order); skips keys a writer holds. Run it in a READ
+   * COMMITTED transaction.
+   *
+   * @param afterKey "" to start at the first key
+   * @return the last key examined, or null when the slice reached the end of the table; and how
+   *     many were deleted
+   */
+  public KeySweep purgeUnusedKeys(String afterKey, int limit) {
+    List<String> slice = jdbc.queryForList(KEY_SLICE, String.class, afterKey, limit);
+    if (slice.isEmpty()) {
+      return new KeySweep(null, 0);
+    }
+    List<String> unused =
+        named.queryForList(
+            LOCK_UNUSED_KEYS, new MapSqlParameterSource("keys", slice), String.class);
+    int deleted =
+        unused.isEmpty() ? 0 : named.update(DELETE_KEYS, new MapSqlParameterSource("keys", unused));
+    return new KeySweep(slice.size() < limit ? null : slice.get(slice.size() - 1), deleted);
+  }
+
+  /**
+   * @param next the key to continue after, null when the sweep is complete
+   * @param deleted lock rows deleted
+   */
+  public record KeySweep(@Nullable String next, int deleted) {}
 
   /**
    * The status of message {@code id}, read by primary key without a lock; empty when there is no
@@ -301,22 +369,65 @@ public final class OutboxStore {
 
   /**
    * Locks and returns up to {@code limitPerLane} due rows of each of {@code lanes}, oldest first,
-   * skipping rows locked by others; the result is in id order. Two steps: the candidates are read
-   * from idx_msg_claim without locking, then locked through the primary key ({@link #claimIds}). A
-   * locking read of the index itself would keep the index entries of the rows it skips locked until
-   * it commits, so the fast path's UPDATE of those rows would wait for the relay.
+   * and together at most {@code maxBytes} of payload and headers (but at least one row), skipping
+   * rows locked by others; the result is in id order. Two steps: the candidates and their sizes are
+   * read from idx_msg_claim without locking, then the rows within the budget are locked through the
+   * primary key ({@link #claimIds}). A locking read of the index itself would keep the index
+   * entries of the rows it skips locked until it commits, so the fast path's UPDATE of those rows
+   * would wait for the relay.
+   *
+   * @param maxBytes the round's byte budget, at least 1; a single row larger than it is claimed
+   *     alone
+   * @return the rows, and whether some lane may have more due rows now (a lane's share came back
+   *     full, or the budget left candidates out)
    */
-  public List<OutboxRow> claimLanes(List<Integer> lanes, int limitPerLane) {
+  public LaneClaim claimLanes(List<Integer> lanes, int limitPerLane, long maxBytes) {
     if (lanes.isEmpty()) {
-      return List.of();
+      return new LaneClaim(List.of(), false);
     }
     Object[] args = new Object[lanes.size() * 2];
     for (int i = 0; i < lanes.size(); i++) {
       args[2 * i] = lanes.get(i);
       args[2 * i + 1] = limitPerLane;
     }
-    return claimIds(jdbc.queryForList(candidatesSql(lanes.size()), Long.class, args));
+    List<Candidate> candidates =
+        jdbc.query(
+            candidatesSql(lanes.size()),
+            (rs, n) -> {
+              long bytes = rs.getLong("msg_bytes");
+              boolean unknown = rs.wasNull(); // read before the other columns
+              return new Candidate(rs.getLong("id"), rs.getInt("lane"), unknown ? -1 : bytes);
+            },
+            args);
+    if (candidates.isEmpty()) {
+      return new LaneClaim(List.of(), false);
+    }
+    List<Long> within = Candidate.withinBudget(candidates, maxBytes, this::measure);
+    Map<Integer, Long> perLane =
+        candidates.stream().collect(Collectors.groupingBy(Candidate::lane, Collectors.counting()));
+    boolean full =
+        within.size() < candidates.size()
+            || perLane.values().stream().anyMatch(count -> count >= limitPerLane);
+    return new LaneClaim(claimIds(within), full);
   }
+
+  /** The sizes of rows that do not hold theirs (written before V2 or by other tools). */
+  private Map<Long, Long> measure(List<Long> ids) {
+    Map<Long, Long> sizes = new HashMap<>();
+    named.query(
+        MEASURE,
+        new MapSqlParameterSource("ids", ids),
+        (ResultSet rs) -> {
+          sizes.put(rs.getLong("id"), rs.getLong("bytes"));
+        });
+    return sizes;
+  }
+
+  /**
+   * @param rows the claimed rows, locked, in id order
+   * @param full some lane may have more due rows now
+   */
+  public record LaneClaim(List<OutboxRow> rows, boolean full) {}
 
   static String candidatesSql(int lanes) {
     return String.join("\nUNION ALL\n", java.util.Collections.nCopies(lanes, CANDIDATES_PART));
@@ -565,5 +676,14 @@ public final class OutboxStore {
       @Nullable String key,
       byte[] payload,
       @Nullable String headersJson,
-      int lane) {}
+      int lane) {
+
+    /** Payload and headers, in bytes: {@code t_msg.msg_bytes}, what a relay round budgets. */
+    public int bytes() {
+      return payload.length
+          + (headersJson == null
+              ? 0
+              : headersJson.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+    }
+  }
 }

@@ -11,7 +11,7 @@ class MariaDbOutboxStoreContractTests extends OutboxStoreContractTests {
   @Override
   protected DataSource createDatabase() {
     database = TestServers.database().createDatabase("store");
-    database.runScript("META-INF/outbox/sql/mysql/V1__outbox.sql");
+    database.runScript(OutboxSchema.mysqlScripts());
     return database.dataSource();
   }
 

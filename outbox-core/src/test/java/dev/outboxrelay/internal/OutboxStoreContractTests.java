@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
@@ -23,6 +24,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * same fixture runs on MySQL 8.4).
  */
 abstract class OutboxStoreContractTests {
+  private static final long MB = 1 << 20;
+
   private static final Duration NOW = Duration.ZERO;
 
   private DataSource dataSource;
@@ -62,7 +65,7 @@ abstract class OutboxStoreContractTests {
       }
       assertThat(ids(store.claimIds(List.of(a, b, c)))).containsExactly(a, c);
       assertThat(ids(store.claimFresh(List.of(a, b, c)))).containsExactly(a, c);
-      assertThat(ids(store.claimLanes(List.of(0), 10))).containsExactly(a, c);
+      assertThat(ids(store.claimLanes(List.of(0), 10, MB).rows())).containsExactly(a, c);
       other.rollback();
     }
   }
@@ -75,8 +78,108 @@ abstract class OutboxStoreContractTests {
     long otherLane = insert("j", 2, NOW);
     insert("later", 1, Duration.ofHours(1));
 
-    assertThat(ids(store.claimLanes(List.of(1, 2), 2))).containsExactly(first, second, otherLane);
-    assertThat(store.claimLanes(List.of(3), 10)).isEmpty();
+    OutboxStore.LaneClaim claim = store.claimLanes(List.of(1, 2), 2, MB);
+    assertThat(ids(claim.rows())).containsExactly(first, second, otherLane);
+    assertThat(claim.full()).as("lane 1 had more due rows than its share").isTrue();
+    assertThat(store.claimLanes(List.of(3), 10, MB).rows()).isEmpty();
+    assertThat(store.claimLanes(List.of(2), 10, MB).full()).isFalse();
+  }
+
+  @Test
+  void theRelaysClaimStopsAtTheByteBudgetInIdOrderButTakesALargerRowAlone() {
+    long small = insert("a", 1, NOW, new byte[300], null);
+    long withHeaders = insert("b", 2, NOW, new byte[300], "{\"h\":\"" + "x".repeat(100) + "\"}");
+    long large = insert("c", 1, NOW, new byte[5000], null);
+    long afterLarge = insert("d", 2, NOW, new byte[10], null);
+
+    // 300 + (300 + 110 bytes of headers) fit in 1,000; the large one does not: the lanes' shares
+    // are the prefixes of their oldest rows, and the claim says more rows are due
+    OutboxStore.LaneClaim claim = store.claimLanes(List.of(1, 2), 10, 1000);
+    assertThat(ids(claim.rows())).containsExactly(small, withHeaders);
+    assertThat(claim.full()).isTrue();
+    inTransaction(() -> store.markSent(List.of(small, withHeaders)));
+
+    // a row larger than the budget goes alone, and nothing after it
+    assertThat(ids(store.claimLanes(List.of(1, 2), 10, 1000).rows())).containsExactly(large);
+    inTransaction(() -> store.markSent(List.of(large)));
+    assertThat(ids(store.claimLanes(List.of(1, 2), 10, 1000).rows())).containsExactly(afterLarge);
+  }
+
+  @Test
+  void rowsWithoutAStoredSizeAreMeasuredForTheBudget() {
+    // rows written before V2, or by another tool, have msg_bytes NULL
+    long unknown = insert("a", 1, NOW, new byte[800], null);
+    long next = insert("b", 1, NOW, new byte[800], null);
+    jdbc.update("UPDATE t_msg SET msg_bytes = NULL");
+
+    assertThat(ids(store.claimLanes(List.of(1), 10, 1000).rows())).containsExactly(unknown);
+    assertThat(jdbc.queryForObject("SELECT msg_bytes FROM t_msg WHERE id = ?", Integer.class, next))
+        .isNull();
+  }
+
+  @Test
+  void sendStoresTheMessageSize() {
+    long id = insert("a", 1, NOW, new byte[123], "{\"k\":\"v\"}");
+    assertThat(jdbc.queryForObject("SELECT msg_bytes FROM t_msg WHERE id = ?", Integer.class, id))
+        .isEqualTo(123 + "{\"k\":\"v\"}".length());
+  }
+
+  @Test
+  void aKeyLockMakesTheNextWriterOfTheKeyWaitUntilTheFirstEnds() throws Exception {
+    try (Connection first = dataSource.getConnection();
+        Connection second = dataSource.getConnection()) {
+      first.setAutoCommit(false);
+      second.setAutoCommit(false);
+      lockKey(first, "c1");
+      // a writer of another key does not wait
+      lockKey(second, "c2");
+      try (var wait = second.createStatement()) {
+        wait.execute("SET SESSION innodb_lock_wait_timeout = 1");
+      }
+      assertThatThrownBy(() -> lockKey(second, "c1"))
+          .isInstanceOf(java.sql.SQLException.class)
+          .hasMessageContaining("Lock wait timeout");
+      first.commit();
+      lockKey(second, "c1");
+      second.commit();
+    }
+    assertThat(jdbc.queryForList("SELECT msg_key FROM t_msg_key ORDER BY msg_key", String.class))
+        .containsExactly("c1", "c2");
+  }
+
+  @Test
+  void unusedKeyLocksArePurgedSliceBySliceAndHeldOnesAreSkipped() throws Exception {
+    insert("has-message", 0, NOW);
+    for (String key : List.of("has-message", "unused-1", "unused-2", "held")) {
+      inTransaction(() -> store.lockKey(key));
+    }
+    try (Connection writer = dataSource.getConnection()) {
+      writer.setAutoCommit(false);
+      lockKey(writer, "held");
+      List<Integer> deleted = new ArrayList<>();
+      String after = "";
+      do {
+        String from = after;
+        OutboxStore.KeySweep sweep =
+            new TransactionTemplate(new DataSourceTransactionManager(dataSource))
+                .execute(status -> store.purgeUnusedKeys(from, 2));
+        deleted.add(sweep.deleted());
+        after = sweep.next();
+      } while (after != null);
+      writer.commit();
+      assertThat(deleted.stream().mapToInt(Integer::intValue).sum()).isEqualTo(2);
+    }
+    assertThat(jdbc.queryForList("SELECT msg_key FROM t_msg_key ORDER BY msg_key", String.class))
+        .containsExactly("has-message", "held");
+  }
+
+  private static void lockKey(Connection connection, String key) throws java.sql.SQLException {
+    try (PreparedStatement lock =
+        connection.prepareStatement(
+            "INSERT INTO t_msg_key (msg_key) VALUES (?) ON DUPLICATE KEY UPDATE msg_key = msg_key")) {
+      lock.setString(1, key);
+      lock.executeUpdate();
+    }
   }
 
   @Test
@@ -180,9 +283,13 @@ abstract class OutboxStoreContractTests {
   }
 
   private long insert(String key, int lane, Duration relayDelay) {
+    return insert(key, lane, relayDelay, new byte[] {1}, null);
+  }
+
+  private long insert(String key, int lane, Duration relayDelay, byte[] payload, String headers) {
     long order = store.insertOrder(1, "ref-" + System.nanoTime());
     return store.insertMessage(
-        new OutboxStore.NewMessage(order, 1, "ref", "topic", key, new byte[] {1}, null, lane),
+        new OutboxStore.NewMessage(order, 1, "ref", "topic", key, payload, headers, lane),
         MessageStatus.PENDING,
         relayDelay);
   }

@@ -13,12 +13,12 @@ import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * {@code sql/mysql/V1__outbox.sql} on the real server: it applies (twice, idempotently), and the
- * relay's claim query and the ordering guard walk their indexes with no filesort — a filesort would
- * make the locking read lock every candidate row, not just the batch.
+ * {@code sql/mysql/} (V1, V2) on the real server: it applies (twice, idempotently), and the relay's
+ * claim query and the ordering guard walk their indexes with no filesort — a filesort would make
+ * the locking read lock every candidate row, not just the batch.
  */
 class SchemaIntegrationTests {
-  private static final String SCHEMA = "META-INF/outbox/sql/mysql/V1__outbox.sql";
+  private static final String[] SCHEMA = dev.outboxrelay.internal.OutboxSchema.mysqlScripts();
   private static TestDatabase database;
   private static JdbcTemplate jdbc;
 
@@ -53,7 +53,38 @@ class SchemaIntegrationTests {
             jdbc.queryForList(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()",
                 String.class))
-        .containsExactlyInAnyOrder("t_msg", "t_msg_order", "shedlock");
+        .containsExactlyInAnyOrder("t_msg", "t_msg_order", "shedlock", "t_msg_key");
+  }
+
+  @Test
+  void v2UpgradesALiveV1TableWithPendingRowsInPlaceAndIdempotently() {
+    try (TestDatabase v1 = TestServers.database().createDatabase("schema_v1")) {
+      v1.runScript(OutboxSchema.MYSQL_SCRIPTS.get(0));
+      JdbcTemplate old = new JdbcTemplate(v1.dataSource());
+      old.update(
+          """
+          INSERT INTO t_msg (ref_type, ref_id, topic, msg_key, payload, lane, status,
+                             next_attempt_at, created_at)
+          VALUES (1, 'before-v2', 'orders', 'k', x'0102030405', 3, 0, UTC_TIMESTAMP(3),
+                  UTC_TIMESTAMP(3))""");
+
+      v1.runScript(OutboxSchema.MYSQL_SCRIPTS.get(1));
+      v1.runScript(OutboxSchema.MYSQL_SCRIPTS.get(1));
+
+      assertThat(
+              old.queryForObject(
+                  "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE()"
+                      + " AND table_name = 't_msg' AND column_name = 'msg_bytes'",
+                  Integer.class))
+          .isEqualTo(1);
+      assertThat(old.queryForObject("SELECT COUNT(*) FROM t_msg_key", Integer.class)).isZero();
+      assertThat(old.queryForObject("SELECT msg_bytes FROM t_msg", Integer.class)).isNull();
+      // the relay claims the PENDING row written before the upgrade, measuring its size
+      OutboxStore store = new OutboxStore(v1.dataSource());
+      assertThat(store.claimLanes(List.of(3), 10, 4).rows())
+          .singleElement()
+          .satisfies(row -> assertThat(row.refId()).isEqualTo("before-v2"));
+    }
   }
 
   @Test

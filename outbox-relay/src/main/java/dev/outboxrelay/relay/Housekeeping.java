@@ -31,6 +31,9 @@ final class Housekeeping {
   private final TransactionTemplate transaction;
   private final LockingTaskExecutor singleton;
   private final RelaySettings settings;
+  private static final int MAX_KEY_SLICES_PER_RUN = 10;
+  // where the sweep of unused key lock rows goes on at the next run ("" = from the first key)
+  private String keySweepFrom = "";
   private volatile OutboxStore.PendingStats stats = new OutboxStore.PendingStats(0, 0, 0);
 
   /**
@@ -137,6 +140,10 @@ final class Housekeeping {
       }
     }
     store.purgeStaleMembers();
+    int keys = purgeUnusedKeys();
+    if (keys > 0) {
+      log.debug("deleted {} lock row(s) of keys with no message left", keys);
+    }
     if (total > 0) {
       log.info(
           "purged {} SENT/CANCELLED message(s) older than {} and {} DEAD older than {}",
@@ -146,5 +153,25 @@ final class Housekeeping {
           SettingChecks.format(settings.deadRetention()));
     }
     return total;
+  }
+
+  /**
+   * Deletes the lock rows ({@code t_msg_key}) of keys with no message left, sweeping the key space
+   * a slice of {@code purge.batch-size} keys at a time, at most {@value #MAX_KEY_SLICES_PER_RUN}
+   * slices a run, going on where the last run stopped.
+   */
+  private int purgeUnusedKeys() {
+    int deleted = 0;
+    for (int slice = 0; slice < MAX_KEY_SLICES_PER_RUN; slice++) {
+      String from = keySweepFrom;
+      OutboxStore.KeySweep sweep =
+          transaction.execute(tx -> store.purgeUnusedKeys(from, settings.purge().batchSize()));
+      deleted += sweep.deleted();
+      keySweepFrom = sweep.next() == null ? "" : sweep.next();
+      if (sweep.next() == null) {
+        break;
+      }
+    }
+    return deleted;
   }
 }

@@ -12,14 +12,15 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The relay's {@link PublishRound} over a worker's lanes: claims each lane's oldest due rows (the
- * batch size shared among them) in one statement, so a worker waits for acks and commits once per
- * round however many lanes it has; the ordering guard asks by lane; failures are retried after a
- * backoff or made DEAD ({@link RelayRecorder}).
+ * batch size shared among them, all within the batch's byte budget) in one statement, so a worker
+ * waits for acks and commits once per round however many lanes it has; the ordering guard asks by
+ * lane; failures are retried after a backoff or made DEAD ({@link RelayRecorder}).
  */
 final class LaneRound {
   private final OutboxStore store;
   private final PublishRound round;
   private final int batchSize;
+  private final long batchBytes;
 
   LaneRound(
       OutboxStore store,
@@ -31,6 +32,7 @@ final class LaneRound {
       RelaySettings settings) {
     this.store = store;
     this.batchSize = settings.batchSize();
+    this.batchBytes = settings.batchBytes();
     this.round =
         new PublishRound(
             PublishPath.RELAY,
@@ -45,7 +47,7 @@ final class LaneRound {
   /**
    * The outcome of a round: how many rows it claimed, whether nothing could be sent (the round was
    * rolled back, no attempt counted: Kafka may be down), and whether its lanes may have more due
-   * rows now (some lane's share came back full).
+   * rows now (some lane's share came back full, or the byte budget left rows out).
    */
   record Result(int claimed, boolean nothingSent, boolean mayHaveMore) {
     static final Result EMPTY = new Result(0, false, false);
@@ -61,11 +63,18 @@ final class LaneRound {
    */
   Result run(List<Integer> lanes, boolean countAttemptsIfNothingSent) {
     int perLane = Math.max(1, batchSize / lanes.size());
+    boolean[] full = new boolean[1];
     PublishRound.Result result =
-        round.run(() -> store.claimLanes(lanes, perLane), !countAttemptsIfNothingSent);
+        round.run(
+            () -> {
+              OutboxStore.LaneClaim claim = store.claimLanes(lanes, perLane, batchBytes);
+              full[0] = claim.full();
+              return claim.rows();
+            },
+            !countAttemptsIfNothingSent);
     if (result.claimed() == 0) {
       return Result.EMPTY;
     }
-    return new Result(result.claimed(), result.rolledBack(), result.claimed() >= perLane);
+    return new Result(result.claimed(), result.rolledBack(), full[0]);
   }
 }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,10 @@ final class LaneWorker implements Runnable {
   private final CountDownLatch stopped;
   private final PublishListener listener;
   private final ConnectionRenewal connections;
+  // For the stall watch: when the running round started (0 between rounds), and what ended the
+  // thread if an Error did.
+  private volatile long roundStartedNanos;
+  private volatile @Nullable Throwable stoppedBy;
   private Duration troubleBackoff = Duration.ZERO;
   private boolean troubleLogged;
   private long lastWarning;
@@ -56,8 +61,21 @@ final class LaneWorker implements Runnable {
 
   @Override
   public void run() {
+    try {
+      loop();
+    } catch (Error e) {
+      // OutOfMemoryError, StackOverflowError...: the worker's state (its connection's protocol
+      // state included) cannot be trusted. It stops, and the stall watch fails liveness so that
+      // the process is restarted. -XX:+ExitOnOutOfMemoryError would have ended the JVM already.
+      stoppedBy = e;
+      log.error("worker {} stopped by {}: the relay needs a restart (liveness fails)", index, e);
+    }
+  }
+
+  private void loop() {
     while (!isStopping()) {
       boolean again = false;
+      roundStartedNanos = nonZero(System.nanoTime());
       try {
         again = round();
         if (troubleLogged) {
@@ -70,11 +88,31 @@ final class LaneWorker implements Runnable {
         trouble("Kafka is unreachable", e);
       } catch (RuntimeException e) {
         trouble("a round failed", e);
+      } finally {
+        roundStartedNanos = 0;
       }
       if (!again && pause(troubleBackoff.isZero() ? settings.pollInterval() : troubleBackoff)) {
         return;
       }
     }
+  }
+
+  /** When the running round started ({@link System#nanoTime()}), 0 between rounds. */
+  long roundStartedNanos() {
+    return roundStartedNanos;
+  }
+
+  /** The Error that ended this worker, or null. */
+  @Nullable Throwable stoppedBy() {
+    return stoppedBy;
+  }
+
+  int index() {
+    return index;
+  }
+
+  private static long nonZero(long nanos) {
+    return nanos == 0 ? 1 : nanos;
   }
 
   /** One round over this worker's lanes; true if they have more due rows right now. */

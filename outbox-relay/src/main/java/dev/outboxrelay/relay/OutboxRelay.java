@@ -47,6 +47,7 @@ public final class OutboxRelay implements AutoCloseable {
   private final Housekeeping housekeeping;
   private final Producer<byte[], byte[]> producer;
   private final KafkaProbe kafka;
+  private final StallWatch stalls;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final List<Thread> workers = new ArrayList<>();
   private final ScheduledExecutorService leaseKeeper;
@@ -69,6 +70,7 @@ public final class OutboxRelay implements AutoCloseable {
     this.settings = settings;
     JdbcTemplate jdbc = new JdbcTemplate(dataSource);
     SupportedDatabase.check(dataSource);
+    warnWithoutNetworkTimeout(dataSource);
     this.connections = new ConnectionRenewal(dataSource);
     OutboxStore store = new OutboxStore(dataSource);
     LockProvider locks =
@@ -92,13 +94,15 @@ public final class OutboxRelay implements AutoCloseable {
         new LaneRound(
             store, transaction, producer, listener, topics, kafka::unusableTopics, settings);
     this.housekeeping = new Housekeeping(store, transaction, locks, settings);
+    this.stalls = new StallWatch(settings.stallTimeout());
     RelayMetrics.gauges(
         meters,
         () -> housekeeping.stats().pending(),
         () -> housekeeping.stats().oldestAgeSeconds(),
         () -> housekeeping.stats().unserved(),
         () -> leases.owned().size(),
-        topics::failing);
+        topics::failing,
+        () -> stalls.stalled().size());
     this.leaseKeeper = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-leases"));
     this.chores = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-housekeeping"));
     this.kafkaChecks =
@@ -142,6 +146,7 @@ public final class OutboxRelay implements AutoCloseable {
     long renew = Math.max(100, settings.leaseDuration().toMillis() / 3);
     leaseKeeper.scheduleWithFixedDelay(this::rebalanceLanes, 0, renew, TimeUnit.MILLISECONDS);
     kafkaChecks.scheduleWithFixedDelay(kafka::refresh, 0, 1, TimeUnit.SECONDS);
+    kafkaChecks.scheduleWithFixedDelay(stalls::check, 1, 1, TimeUnit.SECONDS);
     chores.scheduleWithFixedDelay(
         housekeeping::refreshGauges, 0, settings.gaugeInterval().toMillis(), TimeUnit.MILLISECONDS);
     chores.scheduleWithFixedDelay(
@@ -150,11 +155,11 @@ public final class OutboxRelay implements AutoCloseable {
         settings.purge().interval().toMillis(),
         TimeUnit.MILLISECONDS);
     for (int i = 0; i < settings.workers(); i++) {
-      Thread worker =
-          new Thread(
-              new LaneWorker(i, leases, round, kafka, settings, listener, connections, stopped),
-              "outbox-relay-worker-" + i);
+      LaneWorker work =
+          new LaneWorker(i, leases, round, kafka, settings, listener, connections, stopped);
+      Thread worker = new Thread(work, "outbox-relay-worker-" + i);
       worker.setDaemon(true);
+      stalls.watch(work, worker);
       workers.add(worker);
       worker.start();
     }
@@ -180,6 +185,33 @@ public final class OutboxRelay implements AutoCloseable {
   /** Whether a Kafka broker answered the last check, at most a few seconds ago (readiness). */
   public boolean kafkaReachable() {
     return kafka.reachable();
+  }
+
+  /**
+   * Why workers make no progress, one sentence each (a worker in one round for longer than {@code
+   * outbox.relay.stall-timeout}, or stopped by an Error); empty while all do. The relay
+   * application's liveness fails while it is not empty.
+   */
+  public List<String> stalledWorkers() {
+    return stalls.stalled();
+  }
+
+  /**
+   * Warns once when the pool's connections have no network (socket) timeout: a database that stops
+   * answering would then hold a worker in a socket read until the stall watch fails liveness.
+   */
+  private static void warnWithoutNetworkTimeout(DataSource dataSource) {
+    try (java.sql.Connection connection = dataSource.getConnection()) {
+      if (connection.getNetworkTimeout() == 0) {
+        log.warn(
+            "the database connections have no socket timeout: a database that stops answering"
+                + " blocks a worker until outbox.relay.stall-timeout fails liveness; set the JDBC"
+                + " driver's socketTimeout (e.g."
+                + " spring.datasource.hikari.data-source-properties.socketTimeout=60000)");
+      }
+    } catch (java.sql.SQLException | UnsupportedOperationException e) {
+      log.debug("cannot read the connections' network timeout", e);
+    }
   }
 
   LaneRound round() {

@@ -7,8 +7,9 @@ import java.util.function.Supplier;
 /**
  * The relay's gauges, read from what housekeeping and the lease keeper last saw. Names are
  * constants: {@value #PENDING}, {@value #OLDEST_PENDING_AGE} (seconds), {@value #UNSERVED_PENDING},
- * {@value #LANES_OWNED}, {@value #FAILING_TOPICS}. The publish counters and timers, shared with the
- * fast path, are {@link dev.outboxrelay.internal.MicrometerPublishListener}'s.
+ * {@value #LANES_OWNED}, {@value #FAILING_TOPICS}, {@value #STALLED_WORKERS}. The publish counters
+ * and timers, shared with the fast path, are {@link
+ * dev.outboxrelay.internal.MicrometerPublishListener}'s.
  */
 final class RelayMetrics {
   static final String PENDING = "outbox.pending.messages";
@@ -16,6 +17,7 @@ final class RelayMetrics {
   static final String LANES_OWNED = "outbox.lanes.owned";
   static final String UNSERVED_PENDING = "outbox.unserved.pending.messages";
   static final String FAILING_TOPICS = "outbox.failing.topics";
+  static final String STALLED_WORKERS = "outbox.workers.stalled";
 
   private RelayMetrics() {}
 
@@ -25,7 +27,8 @@ final class RelayMetrics {
       Supplier<Number> oldestAgeSeconds,
       Supplier<Number> unserved,
       Supplier<Number> lanes,
-      Supplier<Number> failingTopics) {
+      Supplier<Number> failingTopics,
+      Supplier<Number> stalledWorkers) {
     Gauge.builder(PENDING, () -> pending.get())
         .description("PENDING rows in the outbox, in every lane")
         .register(registry);
@@ -45,6 +48,11 @@ final class RelayMetrics {
         .description(
             "Topics whose last round failed for a reason outside the messages (missing, not"
                 + " authorized, unavailable): their messages wait without using up attempts")
+        .register(registry);
+    Gauge.builder(STALLED_WORKERS, () -> stalledWorkers.get())
+        .description(
+            "Workers making no progress (in one round longer than outbox.relay.stall-timeout, or"
+                + " stopped by an error): liveness fails while above 0")
         .register(registry);
   }
 }

@@ -27,6 +27,9 @@ import org.jspecify.annotations.Nullable;
  * @param workers {@code outbox.relay.workers}: worker threads of this instance, 1 to 64, default 2
  * @param batchSize {@code outbox.relay.batch-size}: rows claimed per round of a worker, shared by
  *     its lanes, 1 to 10,000, default 500
+ * @param batchBytes {@code outbox.relay.batch-bytes}: payload and header bytes claimed per round of
+ *     a worker, which bounds the relay's memory (README, "Memory"); a single larger message is
+ *     published alone, 64 KiB to 1 GiB, default 8 MiB
  * @param pollInterval {@code outbox.relay.poll-interval}: pause of a worker whose lanes had no full
  *     batch, 1 ms to 1 min, default 100 ms
  * @param sendTimeout {@code outbox.relay.send-timeout}: longest wait for Kafka's acks of a round,
@@ -52,6 +55,9 @@ import org.jspecify.annotations.Nullable;
  *     1 s to 1 h, default 10 s
  * @param shutdownTimeout {@code outbox.relay.shutdown-timeout}: how long in-flight rounds may take
  *     on shutdown before they are abandoned, 0 to 10 min, default 20 s
+ * @param stallTimeout {@code outbox.relay.stall-timeout}: a worker busy in one round for longer, or
+ *     stopped by an error, makes the relay's liveness fail, so the orchestrator restarts it; more
+ *     than twice the send-timeout and above the JDBC socket timeout, up to 1 h, default 2 min
  * @param instanceId {@code outbox.relay.instance-id}: this instance's name in the lease table, 1 to
  *     200 characters; default host name, process id and a random suffix
  */
@@ -60,6 +66,7 @@ public record RelaySettings(
     int lanes,
     int workers,
     int batchSize,
+    long batchBytes,
     Duration pollInterval,
     Duration sendTimeout,
     Duration maxBlock,
@@ -73,6 +80,7 @@ public record RelaySettings(
     Purge purge,
     Duration gaugeInterval,
     Duration shutdownTimeout,
+    Duration stallTimeout,
     String instanceId) {
 
   /** What happens to a row once Kafka acknowledged it. */
@@ -94,6 +102,7 @@ public record RelaySettings(
     range("outbox.relay.lanes", lanes, 1, 1024);
     range("outbox.relay.workers", workers, 1, 64);
     range("outbox.relay.batch-size", batchSize, 1, 10_000);
+    SettingChecks.bytes("outbox.relay.batch-bytes", batchBytes, 64 * 1024L, 1024L * 1024 * 1024);
     range("outbox.relay.poll-interval", pollInterval, Duration.ofMillis(1), Duration.ofMinutes(1));
     range("outbox.relay.send-timeout", sendTimeout, Duration.ofSeconds(1), Duration.ofMinutes(5));
     range("outbox.relay.max-block", maxBlock, Duration.ofMillis(100), Duration.ofMinutes(1));
@@ -135,6 +144,16 @@ public record RelaySettings(
     SettingChecks.required("outbox.relay.purge", purge, "interval, batch-size");
     range("outbox.relay.gauge-interval", gaugeInterval, Duration.ofSeconds(1), Duration.ofHours(1));
     range("outbox.relay.shutdown-timeout", shutdownTimeout, Duration.ZERO, Duration.ofMinutes(10));
+    range("outbox.relay.stall-timeout", stallTimeout, Duration.ofSeconds(1), Duration.ofHours(1));
+    if (stallTimeout.compareTo(sendTimeout.multipliedBy(2)) <= 0) {
+      throw new InvalidSettingException(
+          "outbox.relay.stall-timeout",
+          "("
+              + format(stallTimeout)
+              + ") must be more than twice outbox.relay.send-timeout ("
+              + format(sendTimeout)
+              + "): a round that waits for its acks is not stalled");
+    }
     if (instanceId == null || instanceId.isBlank() || instanceId.length() > 200) {
       throw new InvalidSettingException(
           "outbox.relay.instance-id", "must be 1 to 200 characters, was '" + instanceId + "'");
@@ -249,6 +268,7 @@ public record RelaySettings(
     private int lanes = 16;
     private int workers = 2;
     private int batchSize = 500;
+    private long batchBytes = 8L * 1024 * 1024;
     private Duration pollInterval = Duration.ofMillis(100);
     private Duration sendTimeout = Duration.ofSeconds(15);
     private Duration maxBlock = Duration.ofSeconds(2);
@@ -262,6 +282,7 @@ public record RelaySettings(
     private Purge purge = Purge.DEFAULT;
     private Duration gaugeInterval = Duration.ofSeconds(10);
     private Duration shutdownTimeout = Duration.ofSeconds(20);
+    private Duration stallTimeout = Duration.ofMinutes(2);
     private @Nullable String instanceId;
 
     private Builder() {}
@@ -272,6 +293,7 @@ public record RelaySettings(
       lanes = settings.lanes;
       workers = settings.workers;
       batchSize = settings.batchSize;
+      batchBytes = settings.batchBytes;
       pollInterval = settings.pollInterval;
       sendTimeout = settings.sendTimeout;
       maxBlock = settings.maxBlock;
@@ -285,6 +307,7 @@ public record RelaySettings(
       purge = settings.purge;
       gaugeInterval = settings.gaugeInterval;
       shutdownTimeout = settings.shutdownTimeout;
+      stallTimeout = settings.stallTimeout;
       instanceId = settings.instanceId;
     }
 
@@ -311,6 +334,11 @@ public record RelaySettings(
 
     public Builder batchSize(int batchSize) {
       this.batchSize = batchSize;
+      return this;
+    }
+
+    public Builder batchBytes(long batchBytes) {
+      this.batchBytes = batchBytes;
       return this;
     }
 
@@ -379,6 +407,11 @@ public record RelaySettings(
       return this;
     }
 
+    public Builder stallTimeout(Duration stallTimeout) {
+      this.stallTimeout = stallTimeout;
+      return this;
+    }
+
     /** Null or blank (the default) for {@link RelaySettings#defaultInstanceId()}. */
     public Builder instanceId(@Nullable String instanceId) {
       this.instanceId = instanceId;
@@ -394,6 +427,7 @@ public record RelaySettings(
           lanes,
           workers,
           batchSize,
+          batchBytes,
           pollInterval,
           sendTimeout,
           maxBlock,
@@ -407,6 +441,7 @@ public record RelaySettings(
           purge,
           gaugeInterval,
           shutdownTimeout,
+          stallTimeout,
           SettingChecks.blankToNull(instanceId) != null ? instanceId : defaultInstanceId());
     }
   }

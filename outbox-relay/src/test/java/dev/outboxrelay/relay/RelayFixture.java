@@ -31,7 +31,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * one of them closed, the database dropped, and a server the test stopped started again.
  */
 final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
-  static final String SCHEMA = "META-INF/outbox/sql/mysql/V1__outbox.sql";
+  static final String[] SCHEMA = dev.outboxrelay.internal.OutboxSchema.mysqlScripts();
 
   private final int partitions;
   TestDatabase database;

@@ -54,6 +54,15 @@ class RelaySettingsTests {
         "outbox.relay.batch-size",
         "outbox.relay.batch-size must be between 1 and 10000, was 0");
     assertInvalid(
+        b -> b.batchBytes(1000),
+        "outbox.relay.batch-bytes",
+        "outbox.relay.batch-bytes must be between 64KB and 1GB, was 1000B");
+    assertInvalid(
+        b -> b.stallTimeout(Duration.ofSeconds(30)),
+        "outbox.relay.stall-timeout",
+        "outbox.relay.stall-timeout (30s) must be more than twice outbox.relay.send-timeout (15s):"
+            + " a round that waits for its acks is not stalled");
+    assertInvalid(
         b -> b.pollInterval(Duration.ofMinutes(2)),
         "outbox.relay.poll-interval",
         "outbox.relay.poll-interval must be between 1ms and 1m, was 2m");
@@ -151,6 +160,7 @@ class RelaySettingsTests {
         .contains("outbox.relay.backoff.multiplier=2.0", "outbox.relay.purge.batch-size=1000")
         .contains("outbox.relay.gauge-interval=10s", "outbox.relay.shutdown-timeout=20s")
         .contains("outbox.relay.max-block=2s", "outbox.relay.instance-id=")
+        .contains("outbox.relay.batch-bytes=8MB", "outbox.relay.stall-timeout=2m")
         .doesNotContain("s3cret", "tr0st");
   }
 

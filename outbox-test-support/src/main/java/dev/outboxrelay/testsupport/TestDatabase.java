@@ -53,16 +53,21 @@ public final class TestDatabase implements AutoCloseable {
     return dataSource;
   }
 
-  /** Runs the SQL statements of a classpath resource, separated by ';', against this database. */
-  public void runScript(String classpathResource) {
-    ClassPathResource script = new ClassPathResource(classpathResource);
-    if (!script.exists()) {
-      throw new IllegalArgumentException(
-          "No classpath resource '" + classpathResource + "' to run on test database " + name);
+  /**
+   * Runs the SQL statements of classpath resources, in order, separated by ';', against this
+   * database.
+   */
+  public void runScript(String... classpathResources) {
+    for (String classpathResource : classpathResources) {
+      ClassPathResource script = new ClassPathResource(classpathResource);
+      if (!script.exists()) {
+        throw new IllegalArgumentException(
+            "No classpath resource '" + classpathResource + "' to run on test database " + name);
+      }
+      ResourceDatabasePopulator populator = new ResourceDatabasePopulator(script);
+      populator.setSqlScriptEncoding(StandardCharsets.UTF_8.name());
+      populator.execute(dataSource());
     }
-    ResourceDatabasePopulator populator = new ResourceDatabasePopulator(script);
-    populator.setSqlScriptEncoding(StandardCharsets.UTF_8.name());
-    populator.execute(dataSource());
   }
 
   /** Closes the pool and drops the database. Closing again does nothing. */

@@ -1,9 +1,12 @@
 package dev.outboxrelay.relay.boot;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.util.Map;
 import java.util.Properties;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent;
@@ -48,6 +51,28 @@ public class OutboxRelayApplication {
       return;
     }
     SigtermExit.install(context);
+    warnUnlessExitOnOutOfMemory();
+  }
+
+  /**
+   * The launch recipe (README, "Memory") starts the JVM with {@code -XX:+ExitOnOutOfMemoryError}:
+   * after an OutOfMemoryError nothing in the process can be trusted, and a restart is the cure.
+   * Without it the relay still fails liveness when a worker is stopped by one; this says so.
+   */
+  static void warnUnlessExitOnOutOfMemory() {
+    try {
+      HotSpotDiagnosticMXBean vm =
+          ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+      if (!"true".equals(vm.getVMOption("ExitOnOutOfMemoryError").getValue())
+          && !"true".equals(vm.getVMOption("CrashOnOutOfMemoryError").getValue())) {
+        LoggerFactory.getLogger(OutboxRelayApplication.class)
+            .warn(
+                "the JVM runs without -XX:+ExitOnOutOfMemoryError: after an OutOfMemoryError the"
+                    + " relay waits for its liveness probe to restart it instead of exiting");
+      }
+    } catch (RuntimeException | LinkageError e) {
+      // not a HotSpot JVM, or without jdk.management: nothing to check
+    }
   }
 
   static SpringApplication application() {

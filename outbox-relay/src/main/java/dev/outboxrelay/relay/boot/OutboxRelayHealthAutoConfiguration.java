@@ -6,23 +6,33 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 
 /**
- * The {@code kafka} health indicator of a running relay (Spring Boot's {@code spring-boot-health}
- * module on the classpath; off with {@code management.health.kafka.enabled=false}). The relay
- * application puts it in the readiness group, next to {@code db}.
+ * The health indicators of a running relay (Spring Boot's {@code spring-boot-health} module on the
+ * classpath): {@code kafka} (off with {@code management.health.kafka.enabled=false}), which the
+ * relay application puts in the readiness group next to {@code db}, and {@code relayWorkers} (off
+ * with {@code management.health.relay-workers.enabled=false}), in its liveness group.
  */
 @AutoConfiguration(after = OutboxRelayAutoConfiguration.class)
 @ConditionalOnClass(HealthIndicator.class)
 @ConditionalOnBean(OutboxRelay.class)
-@ConditionalOnEnabledHealthIndicator("kafka")
 public class OutboxRelayHealthAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean(name = "kafkaHealthIndicator")
+  @ConditionalOnEnabledHealthIndicator("kafka")
   HealthIndicator kafkaHealthIndicator(OutboxRelay outboxRelay) {
     return new KafkaHealthIndicator(outboxRelay);
+  }
+
+  @Bean
+  @ConditionalOnMissingBean(name = "relayWorkersHealthIndicator")
+  @ConditionalOnEnabledHealthIndicator("relay-workers")
+  HealthIndicator relayWorkersHealthIndicator(OutboxRelay outboxRelay) {
+    return () ->
+        outboxRelay.stalledWorkers().isEmpty() ? Health.up().build() : Health.down().build();
   }
 }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The relay's settings as Spring Boot binds them ({@code outbox.relay.*}, also environment
@@ -26,8 +27,14 @@ public class OutboxRelayProperties {
   /** Worker threads of this instance (1 to 64). */
   private int workers = 2;
 
-  /** Rows claimed and published per round of a lane (1 to 10000). */
+  /** Rows claimed and published per round of a worker, shared by its lanes (1 to 10000). */
   private int batchSize = 500;
+
+  /**
+   * Payload and header bytes claimed per round of a worker, which bounds the relay's memory; a
+   * larger message goes alone (64KB to 1GB).
+   */
+  private DataSize batchBytes = DataSize.ofMegabytes(8);
 
   /** Pause of a worker whose lanes had no full batch (1ms to 1m). */
   private Duration pollInterval = Duration.ofMillis(100);
@@ -72,6 +79,12 @@ public class OutboxRelayProperties {
   private Duration shutdownTimeout = Duration.ofSeconds(20);
 
   /**
+   * A worker busy in one round for longer, or stopped by an error, fails liveness so that the relay
+   * is restarted (more than twice send-timeout, above the JDBC socket timeout; up to 1h).
+   */
+  private Duration stallTimeout = Duration.ofMinutes(2);
+
+  /**
    * This instance's name in the lease table (locked_by); default host name, process id and a random
    * suffix.
    */
@@ -89,6 +102,7 @@ public class OutboxRelayProperties {
         .lanes(lanes)
         .workers(workers)
         .batchSize(batchSize)
+        .batchBytes(batchBytes == null ? -1 : batchBytes.toBytes())
         .pollInterval(pollInterval)
         .sendTimeout(sendTimeout)
         .maxBlock(maxBlock)
@@ -104,6 +118,7 @@ public class OutboxRelayProperties {
         .purge(new RelaySettings.Purge(purge.interval, purge.batchSize))
         .gaugeInterval(gaugeInterval)
         .shutdownTimeout(shutdownTimeout)
+        .stallTimeout(stallTimeout)
         .instanceId(instanceId)
         .build();
   }
@@ -244,6 +259,14 @@ public class OutboxRelayProperties {
     this.batchSize = batchSize;
   }
 
+  public DataSize getBatchBytes() {
+    return batchBytes;
+  }
+
+  public void setBatchBytes(DataSize batchBytes) {
+    this.batchBytes = batchBytes;
+  }
+
   public Duration getPollInterval() {
     return pollInterval;
   }
@@ -338,6 +361,14 @@ public class OutboxRelayProperties {
 
   public void setShutdownTimeout(Duration shutdownTimeout) {
     this.shutdownTimeout = shutdownTimeout;
+  }
+
+  public Duration getStallTimeout() {
+    return stallTimeout;
+  }
+
+  public void setStallTimeout(Duration stallTimeout) {
+    this.stallTimeout = stallTimeout;
   }
 
   public String getInstanceId() {

@@ -55,7 +55,9 @@ class OutboxRelayApplicationTests {
         .containsEntry("management.endpoints.web.exposure.include", "health,prometheus,info")
         .containsEntry("management.endpoint.health.probes.enabled", "true")
         .containsEntry("management.endpoint.health.show-details", "never")
-        .containsEntry("management.endpoint.health.group.liveness.include", "livenessState")
+        .containsEntry(
+            "management.endpoint.health.group.liveness.include", "livenessState,relayWorkers")
+        .containsEntry("spring.datasource.hikari.data-source-properties.socketTimeout", "60000")
         .containsEntry(
             "management.endpoint.health.group.readiness.include", "readinessState,db,kafka");
   }

@@ -32,7 +32,7 @@ import org.springframework.core.io.support.SpringFactoriesLoader;
 
 /** The relay's auto-configuration against the real test database and Kafka broker. */
 class OutboxRelayAutoConfigurationTests {
-  private static final String SCHEMA = "META-INF/outbox/sql/mysql/V1__outbox.sql";
+  private static final String[] SCHEMA = dev.outboxrelay.internal.OutboxSchema.mysqlScripts();
 
   private static TestDatabase database;
 

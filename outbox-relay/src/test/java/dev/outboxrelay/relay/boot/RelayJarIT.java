@@ -48,7 +48,7 @@ import tools.jackson.databind.ObjectMapper;
  * -jar} and configured by environment variables only, against the real test database and broker.
  */
 class RelayJarIT {
-  private static final String SCHEMA = "META-INF/outbox/sql/mysql/V1__outbox.sql";
+  private static final String[] SCHEMA = dev.outboxrelay.internal.OutboxSchema.mysqlScripts();
   private static final String BAD_BATCH_SIZE =
       "outbox.relay.batch-size must be between 1 and 10000, was 0";
 
@@ -117,8 +117,8 @@ class RelayJarIT {
         .containsExactlyInAnyOrder("readinessState", "db", "kafka");
     JsonNode liveness = JSON.readTree(get(base + "/actuator/health/liveness").body());
     assertThat(liveness.path("components").propertyNames())
-        .as("liveness = liveness state only: %s", liveness)
-        .containsExactly("livenessState");
+        .as("liveness = liveness state + workers making progress: %s", liveness)
+        .containsExactlyInAnyOrder("livenessState", "relayWorkers");
 
     // Metrics: the gauges are registered when the relay is built; wait for a lane to be owned.
     awaitTrue(
@@ -244,13 +244,128 @@ class RelayJarIT {
     assertThat(output).as("no stack trace; %s", tail(log)).doesNotContain("\tat ");
   }
 
+  /**
+   * The field report's memory stall: 1,000 PENDING rows of about 1 MiB (as large as a record
+   * Kafka's default max.request.size takes), the relay with all defaults and -Xmx512m. It used to
+   * claim 500 of them at once, run out of heap in the claim query and block forever in socket reads
+   * with liveness UP. Now each round is bounded by outbox.relay.batch-bytes: all are sent, liveness
+   * stays UP, no OutOfMemoryError.
+   */
+  @Test
+  void deliversABacklogOfLargeMessagesWithinTheDocumentedHeap() throws Exception {
+    String topic = "relay-jar-large-" + UUID.randomUUID().toString().substring(0, 8);
+    kafka.createTopic(topic, 1);
+    JdbcTemplate jdbc = new JdbcTemplate(database.dataSource());
+    int rows = 1000;
+    for (int i = 0; i < rows; i++) {
+      // the payload is built by the server: the test's heap stays small
+      jdbc.update(
+          """
+          INSERT INTO t_msg (ref_type, ref_id, topic, msg_key, payload, lane, status, attempts,
+                             next_attempt_at, created_at)
+          VALUES (1, ?, ?, ?, REPEAT('x', 1000000), ?, 0, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))""",
+          "large-" + i,
+          topic,
+          "k" + i,
+          i % 16);
+    }
+    try {
+      int port = freePort();
+      Path log = logFile("relay-jar-large");
+      Process relay =
+          start(port, log, Map.of(), List.of("-Xmx512m", "-XX:+ExitOnOutOfMemoryError"));
+      String liveness = "http://127.0.0.1:" + port + "/actuator/health/liveness";
+      awaitTrue("liveness UP", relay, log, Duration.ofSeconds(90), () -> isUp(get(liveness)));
+      awaitTrue(
+          "all " + rows + " large messages SENT, liveness UP throughout",
+          relay,
+          log,
+          Duration.ofMinutes(5),
+          () -> {
+            assertThat(isUp(get(liveness))).as("liveness; %s", tail(log)).isTrue();
+            return jdbc.queryForObject(
+                    "SELECT COUNT(*) FROM t_msg WHERE topic = ? AND status = 1",
+                    Integer.class,
+                    topic)
+                == rows;
+          });
+      assertThat(Files.readString(log)).doesNotContain("OutOfMemoryError");
+      relay.destroy();
+      assertThat(relay.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      jdbc.update("DELETE FROM t_msg WHERE topic = ?", topic);
+    }
+  }
+
+  /**
+   * A worker that makes no progress fails liveness and says why: here its claim waits on a table
+   * lock another session holds (as on a server that stopped answering). When the lock goes,
+   * liveness is UP again.
+   */
+  @Test
+  void aWorkerStuckInOneRoundFailsLivenessUntilItMovesAgain() throws Exception {
+    int port = freePort();
+    Path log = logFile("relay-jar-stall");
+    Process relay =
+        start(
+            port,
+            log,
+            Map.of(
+                "OUTBOX_RELAY_SEND_TIMEOUT", "1s",
+                "OUTBOX_RELAY_MAX_BLOCK", "500ms",
+                "OUTBOX_RELAY_STALL_TIMEOUT", "3s"));
+    String liveness = "http://127.0.0.1:" + port + "/actuator/health/liveness";
+    awaitTrue("liveness UP", relay, log, Duration.ofSeconds(90), () -> isUp(get(liveness)));
+    try (Connection locker = database.dataSource().getConnection();
+        java.sql.Statement lock = locker.createStatement()) {
+      lock.execute("LOCK TABLES t_msg WRITE");
+      try {
+        awaitTrue(
+            "liveness DOWN (503) with relayWorkers DOWN",
+            relay,
+            log,
+            Duration.ofSeconds(30),
+            () -> {
+              HttpResponse<String> response = get(liveness);
+              return response != null
+                  && response.statusCode() == 503
+                  && response.body().contains("\"relayWorkers\":{\"status\":\"DOWN\"");
+            });
+        awaitTrue(
+            "the reason in the log",
+            relay,
+            log,
+            Duration.ofSeconds(10),
+            () -> logContains(log, "has made no progress for"));
+      } finally {
+        lock.execute("UNLOCK TABLES");
+      }
+    }
+    awaitTrue("liveness UP again", relay, log, Duration.ofSeconds(30), () -> isUp(get(liveness)));
+    awaitTrue(
+        "the recovery in the log",
+        relay,
+        log,
+        Duration.ofSeconds(10),
+        () -> logContains(log, "makes progress again"));
+  }
+
   private Process start(int port, Path log, Map<String, String> extraEnvironment)
+      throws IOException {
+    return start(port, log, extraEnvironment, List.of("-Xmx256m"));
+  }
+
+  private Process start(
+      int port, Path log, Map<String, String> extraEnvironment, List<String> jvmOptions)
       throws IOException {
     Path jar = Paths.get(System.getProperty("outbox.relay.jar", "target/outbox-relay.jar"));
     assertThat(jar).as("built by 'package' before the integration tests").exists();
     String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder builder =
-        new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", jar.toString());
+    List<String> command = new ArrayList<>();
+    command.add(java);
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
+    ProcessBuilder builder = new ProcessBuilder(command);
     DatabaseServer server = TestServers.database();
     Map<String, String> environment = builder.environment();
     environment.put("SPRING_DATASOURCE_URL", database.jdbcUrl());
@@ -378,6 +493,14 @@ class RelayJarIT {
               what, timeout.toSeconds(), lastHttp, tail(log))
           .isTrue();
       Thread.sleep(200);
+    }
+  }
+
+  private static boolean logContains(Path log, String text) {
+    try {
+      return Files.readString(log).contains(text);
+    } catch (IOException e) {
+      return false;
     }
   }
 

@@ -101,6 +101,11 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
     } catch (DuplicateKeyException e) {
       throw new DuplicateMessageReferenceException(message.refType(), message.refId(), e);
     }
+    if (message.key() != null && settings.keyOrder() == OutboxSettings.KeyOrder.COMMIT) {
+      // Before the message gets its id: a writer of the same key waits here until this
+      // transaction ends, then gets a larger id, so the key's ids follow commit order.
+      store.lockKey(message.key());
+    }
     return store.insertMessage(
         new OutboxStore.NewMessage(
             orderId,

@@ -25,6 +25,7 @@ import org.jspecify.annotations.Nullable;
  *     {@code max.request.size} and the topic's {@code max.message.bytes}.
  * @param lanes {@code outbox.lanes}: how many lanes keys are hashed to, 1 to 1024, default 16. The
  *     relay must be configured with the same number.
+ * @param keyOrder {@code outbox.key-order}: the order of one key's messages, default {@code commit}
  * @param kafka {@code outbox.kafka.*}: the Kafka cluster of the fast path; without bootstrap
  *     servers (the default) the fast path is off and the relay delivers every message
  * @param fastPath {@code outbox.fast-path.*}: publishing right after commit
@@ -33,6 +34,7 @@ public record OutboxSettings(
     @Nullable String defaultTopic,
     int maxPayloadBytes,
     int lanes,
+    KeyOrder keyOrder,
     KafkaSettings kafka,
     FastPath fastPath) {
 
@@ -50,8 +52,24 @@ public record OutboxSettings(
     }
     range("outbox.max-payload-bytes", maxPayloadBytes, 1, MAX_PAYLOAD_CAPACITY);
     range("outbox.lanes", lanes, 1, 1024);
+    SettingChecks.required("outbox.key-order", keyOrder, "commit or insert");
     SettingChecks.required("outbox.kafka", kafka, "KafkaSettings.NONE for no fast path");
     SettingChecks.required("outbox.fast-path", fastPath, "FastPath.DEFAULT");
+  }
+
+  /** The order in which one key's messages are published. */
+  public enum KeyOrder {
+    /**
+     * The order in which their transactions commit: {@code send} locks the key (a row of {@code
+     * t_msg_key}) until the transaction ends, so transactions that send the same key take turns
+     * from their first {@code send} of it to their commit or rollback.
+     */
+    COMMIT,
+    /**
+     * The order of their {@code send} calls (ids), with no lock: the same as commit order only when
+     * the writers of a key already take turns, e.g. by updating the same business row first.
+     */
+    INSERT
   }
 
   /** The defaults: no default topic, no Kafka (so no fast path). */
@@ -118,6 +136,7 @@ public record OutboxSettings(
     private @Nullable String defaultTopic;
     private int maxPayloadBytes = 1024 * 1024;
     private int lanes = 16;
+    private KeyOrder keyOrder = KeyOrder.COMMIT;
     private @Nullable String kafkaBootstrapServers;
     private Map<String, String> kafkaProperties = Map.of();
     private boolean fastPathEnabled = FastPath.DEFAULT.enabled();
@@ -140,6 +159,11 @@ public record OutboxSettings(
 
     public Builder lanes(int lanes) {
       this.lanes = lanes;
+      return this;
+    }
+
+    public Builder keyOrder(KeyOrder keyOrder) {
+      this.keyOrder = keyOrder;
       return this;
     }
 
@@ -187,6 +211,7 @@ public record OutboxSettings(
           defaultTopic,
           maxPayloadBytes,
           lanes,
+          keyOrder,
           new KafkaSettings(kafkaBootstrapServers, kafkaProperties),
           new FastPath(
               fastPathEnabled,

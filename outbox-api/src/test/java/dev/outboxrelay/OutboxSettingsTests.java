@@ -57,7 +57,8 @@ class OutboxSettingsTests {
     assertThat(settings.toString())
         .isEqualTo(
             "OutboxSettings[outbox.default-topic=, outbox.max-payload-bytes=1048576,"
-                + " outbox.lanes=16, outbox.kafka.bootstrap-servers=kafka:9092,"
+                + " outbox.lanes=16, outbox.key-order=commit,"
+                + " outbox.kafka.bootstrap-servers=kafka:9092,"
                 + " outbox.kafka.properties={compression.type=lz4, sasl.jaas.config=******},"
                 + " outbox.fast-path.enabled=true, outbox.fast-path.threads=2,"
                 + " outbox.fast-path.queue-capacity=10000, outbox.fast-path.ack-timeout=10s,"

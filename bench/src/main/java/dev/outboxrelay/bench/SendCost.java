@@ -5,10 +5,12 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Phase 4: what {@code Outbox.send} adds to a business transaction. One thread runs the same
- * business transaction (one INSERT into {@code t_order}) in three variants, alternating in blocks
- * of {@value #BLOCK} so that drift (buffer pool, redo log, JIT, neighbours) hits all alike: without
- * the outbox; with {@code send} and the fast path (what a service runs); with {@code send} and the
- * fast path off (the two extra INSERTs alone).
+ * business transaction (one INSERT into {@code t_order}) in four variants, alternating in blocks of
+ * {@value #BLOCK} so that drift (buffer pool, redo log, JIT, neighbours) hits all alike: without
+ * the outbox; with {@code send} and the fast path (what a service runs, {@code outbox.key-order=
+ * commit}); with {@code send} and the fast path off (the outbox's statements alone); the same with
+ * {@code key-order=insert} (no key lock: the difference is what the lock costs, measured without
+ * the fast path's background work).
  */
 final class SendCost {
   static final int BLOCK = 100;
@@ -29,7 +31,11 @@ final class SendCost {
 
   private SendCost() {}
 
-  record Result(Latencies without, Latencies withFastPath, Latencies withoutFastPath) {}
+  record Result(
+      Latencies without,
+      Latencies withFastPath,
+      Latencies withoutFastPath,
+      Latencies withoutFastPathInsertOrder) {}
 
   static Result run(Bench bench) throws Exception {
     bench.section("[4] What send costs a business transaction");
@@ -41,18 +47,25 @@ final class SendCost {
               .lanes(Bench.LANES)
               .kafkaBootstrapServers(bench.bootstrapServers())
               .build();
+      OutboxSettings insertOrderSettings =
+          OutboxSettings.builder()
+              .lanes(Bench.LANES)
+              .keyOrder(OutboxSettings.KeyOrder.INSERT)
+              .build();
       OutboxSettings relayOnlySettings = OutboxSettings.builder().lanes(Bench.LANES).build();
-      Latencies[] measured = {new Latencies(), new Latencies(), new Latencies()};
+      Latencies[] measured = {new Latencies(), new Latencies(), new Latencies(), new Latencies()};
       Cpu.Snapshot cpuBefore;
       long[] seq = new long[1];
       try (Service withFastPath = new Service(db.pool("service-fast", 4), fastPathSettings);
-          Service withoutFastPath = new Service(db.pool("service-plain", 4), relayOnlySettings)) {
+          Service withoutFastPath = new Service(db.pool("service-plain", 4), relayOnlySettings);
+          Service insertOrder = new Service(db.pool("service-insert", 4), insertOrderSettings)) {
         Variant[] variants = {
           () -> order(withFastPath, null, topic, seq[0]++, "customer-"),
           () -> order(withFastPath, withFastPath, topic, seq[0]++, "customer-"),
           // keys of their own: their rows stay PENDING (no relay here), and the ordering guard
           // would rightly hold back later fast-path messages of the same keys
-          () -> order(withoutFastPath, withoutFastPath, topic, seq[0]++, "no-fast-path-")
+          () -> order(withoutFastPath, withoutFastPath, topic, seq[0]++, "no-fast-path-"),
+          () -> order(insertOrder, insertOrder, topic, seq[0]++, "no-fast-path-insert-")
         };
         bench.line(
             "single thread; blocks of %d per variant in rotating order; %d warm-up blocks,"
@@ -80,10 +93,11 @@ final class SendCost {
       bench.line("INSERT t_order only:               %s", measured[0].summary());
       bench.line("INSERT t_order + send (fast path): %s", measured[1].summary());
       bench.line("INSERT t_order + send (no fast p.): %s", measured[2].summary());
+      bench.line("INSERT t_order + send (no fast p., key-order insert): %s", measured[3].summary());
       bench.line(
-          "CPU: %s; PENDING rows at the end: %d (expected %d: those of the fast-path-off variant)",
-          cpu, pending, (long) (WARM_UP_BLOCKS + MEASURED_BLOCKS) * BLOCK);
-      return new Result(measured[0], measured[1], measured[2]);
+          "CPU: %s; PENDING rows at the end: %d (expected %d: those of the fast-path-off variants)",
+          cpu, pending, 2L * (WARM_UP_BLOCKS + MEASURED_BLOCKS) * BLOCK);
+      return new Result(measured[0], measured[1], measured[2], measured[3]);
     }
   }
 

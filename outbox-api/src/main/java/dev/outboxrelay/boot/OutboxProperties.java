@@ -24,6 +24,12 @@ public class OutboxProperties {
   /** How many lanes message keys are hashed to (1 to 1024); the relay must use the same. */
   private int lanes = 16;
 
+  /**
+   * The order of one key's messages: commit (send locks the key until the transaction ends, so
+   * overlapping transactions of a key take turns) or insert (no lock: the order of the send calls).
+   */
+  private OutboxSettings.KeyOrder keyOrder = OutboxSettings.KeyOrder.COMMIT;
+
   private final Kafka kafka = new Kafka();
   private final FastPath fastPath = new FastPath();
 
@@ -32,6 +38,7 @@ public class OutboxProperties {
         .defaultTopic(defaultTopic)
         .maxPayloadBytes(maxPayloadBytes)
         .lanes(lanes)
+        .keyOrder(keyOrder)
         .kafkaBootstrapServers(kafka.bootstrapServers)
         .kafkaProperties(kafka.properties)
         .fastPathEnabled(fastPath.enabled)
@@ -72,6 +79,14 @@ public class OutboxProperties {
 
   public void setLanes(int lanes) {
     this.lanes = lanes;
+  }
+
+  public OutboxSettings.KeyOrder getKeyOrder() {
+    return keyOrder;
+  }
+
+  public void setKeyOrder(OutboxSettings.KeyOrder keyOrder) {
+    this.keyOrder = keyOrder;
   }
 
   public Kafka getKafka() {

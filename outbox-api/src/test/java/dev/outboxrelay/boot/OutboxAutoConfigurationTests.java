@@ -52,6 +52,7 @@ class OutboxAutoConfigurationTests {
         .withPropertyValues(
             "outbox.default-topic=points",
             "outbox.lanes=8",
+            "outbox.key-order=insert",
             "outbox.max-payload-bytes=2048",
             "outbox.fast-path.ack-timeout=3s",
             "outbox.kafka.properties.linger.ms=2")
@@ -61,6 +62,7 @@ class OutboxAutoConfigurationTests {
               OutboxSettings settings = context.getBean(OutboxSettings.class);
               assertThat(settings.defaultTopic()).isEqualTo("points");
               assertThat(settings.lanes()).isEqualTo(8);
+              assertThat(settings.keyOrder()).isEqualTo(OutboxSettings.KeyOrder.INSERT);
               assertThat(settings.maxPayloadBytes()).isEqualTo(2048);
               assertThat(settings.fastPath().ackTimeout()).isEqualTo(Duration.ofSeconds(3));
               assertThat(settings.kafka().properties()).containsEntry("linger.ms", "2");

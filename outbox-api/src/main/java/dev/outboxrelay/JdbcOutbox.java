@@ -3,6 +3,7 @@ package dev.outboxrelay;
 import dev.outboxrelay.internal.KafkaRecords;
 import dev.outboxrelay.internal.Lanes;
 import dev.outboxrelay.internal.MessageStatus;
+import dev.outboxrelay.internal.OutboxSchema;
 import dev.outboxrelay.internal.OutboxStore;
 import dev.outboxrelay.internal.ProducerSettings;
 import dev.outboxrelay.internal.SupportedDatabase;
@@ -37,6 +38,7 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
       OutboxSettings settings,
       FastPath fastPath) {
     SupportedDatabase.check(dataSource);
+    OutboxSchema.check(dataSource);
     this.dataSource = dataSource;
     this.store = new OutboxStore(dataSource);
     this.ownTransaction = new TransactionTemplate(transactionManager);
@@ -68,9 +70,18 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
     if (TransactionSynchronizationManager.isSynchronizationActive()
         && TransactionSynchronizationManager.isActualTransactionActive()) {
       requireTransactionalConnection();
+      Object transaction = TransactionSynchronizationManager.getResource(dataSource);
+      boolean lockKey =
+          message.key() != null && settings.keyOrder() == OutboxSettings.KeyOrder.COMMIT;
+      if (lockKey) {
+        HeldKeys.check(transaction, message.key()); // before anything is written
+      }
       long id;
       try {
         id = write(message, headersJson);
+        if (lockKey) {
+          HeldKeys.held(transaction, message.key());
+        }
       } catch (DuplicateMessageReferenceException e) {
         throw e; // refused before anything was written: the transaction stays usable
       } catch (RuntimeException e) {
@@ -84,6 +95,9 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
     // @TransactionalEventListener(AFTER_COMMIT)): that transaction's connection is still bound
     // but will not commit again, so rows joined to it would be lost (autoCommit=false pools) or
     // commit by accident. REQUIRES_NEW writes them in a transaction of their own.
+    if (message.key() != null && settings.keyOrder() == OutboxSettings.KeyOrder.COMMIT) {
+      HeldKeys.check(null, message.key()); // e.g. NOT_SUPPORTED inside a transaction that sent it
+    }
     Long id = ownTransaction.execute(status -> write(message, headersJson));
     fastPath.publishAfterCommit(List.of(id));
     return id;

@@ -19,8 +19,14 @@ public interface Outbox {
    *     problem and the limit
    * @throws DuplicateMessageReferenceException if a message with the same {@code (refType, refId)}
    *     was already written
-   * @throws org.springframework.dao.DataAccessException if the database fails the INSERTs; the
-   *     caller's transaction decides what happens to its other work
+   * @throws IllegalStateException on a misuse, before anything is written: the active transaction
+   *     does not manage the outbox's DataSource, or (with {@code outbox.key-order=commit}) an outer
+   *     transaction of this thread holds the message's key
+   * @throws org.springframework.dao.DataAccessException if the database fails the write inside the
+   *     caller's transaction ({@code CannotAcquireLockException} for a deadlock or lock wait
+   *     timeout, else {@code TransactionSystemException}): the caller's transaction is then marked
+   *     rollback-only and nothing of it commits; retry the whole transaction. Outside a
+   *     transaction, the failure of the message's own short transaction, which wrote nothing.
    */
   long send(OutboxMessage message);
 

@@ -122,6 +122,38 @@ class OutboxAutoConfigurationTests {
                     .hasMessageStartingWith(
                         "outbox.kafka.properties is refused by Kafka's producer:")
                     .hasMessageContaining("compression.type"));
+    // refused while the producer is built, not by its config parser: still one line
+    runner()
+        .withPropertyValues(
+            "outbox.kafka.bootstrap-servers=localhost:9",
+            "outbox.kafka.properties.security.protocol=SSL",
+            "outbox.kafka.properties.ssl.truststore.location=/nonexistent/truststore.jks",
+            "outbox.kafka.properties.ssl.truststore.password=Tr0st-S3cret")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .isInstanceOf(InvalidSettingException.class)
+                    .hasMessageStartingWith(
+                        "outbox.kafka.properties is refused by Kafka's producer:")
+                    .hasMessageContaining("/nonexistent/truststore.jks")
+                    .hasMessageNotContaining("Tr0st-S3cret"));
+    runner()
+        .withPropertyValues(
+            "outbox.kafka.bootstrap-servers=localhost:9",
+            "outbox.kafka.properties.security.protocol=SASL_PLAINTEXT",
+            "outbox.kafka.properties.sasl.mechanism=PLAIN",
+            "outbox.kafka.properties.sasl.jaas.config=garbage password=S3cret-Jaas")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .isInstanceOf(InvalidSettingException.class)
+                    .hasMessageStartingWith(
+                        "outbox.kafka.properties is refused by Kafka's producer:")
+                    .hasMessageNotContaining("S3cret-Jaas"));
   }
 
   @Test

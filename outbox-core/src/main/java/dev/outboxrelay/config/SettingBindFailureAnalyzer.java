@@ -64,6 +64,9 @@ final class SettingBindFailureAnalyzer extends AbstractFailureAnalyzer<BindExcep
     if (type == Duration.class) {
       return "must be a duration such as 100ms, 30s, 5m, 2h or 7d";
     }
+    if (type.getName().equals("org.springframework.util.unit.DataSize")) {
+      return "must be a size such as 64KB, 8MB or 1GB";
+    }
     return "cannot be read as " + type.getSimpleName();
   }
 }

@@ -199,7 +199,11 @@ public final class SettingChecks {
     return masked;
   }
 
-  static boolean isSecret(String name) {
+  /**
+   * Whether a producer property of this name holds a credential (password, JAAS configuration,
+   * token, secret, key...): its value is never logged nor put in a message.
+   */
+  public static boolean isSecret(String name) {
     String lower = name.toLowerCase(Locale.ROOT);
     return lower.contains("password")
         || lower.contains("user.info")

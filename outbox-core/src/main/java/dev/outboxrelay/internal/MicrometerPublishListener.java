@@ -116,6 +116,9 @@ public final class MicrometerPublishListener implements PublishListener {
               .description("Rows claimed per round")
               .tag(PATH_TAG, path)
               .publishPercentileHistogram()
+              // the largest batch-size allowed: no buckets beyond (276 up to 4e18 without it)
+              .minimumExpectedValue(1.0)
+              .maximumExpectedValue(10_000.0)
               .register(registry);
       latency =
           Timer.builder(PUBLISH_LATENCY)

@@ -1,12 +1,28 @@
 package dev.outboxrelay.internal;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.List;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The outbox's DDL as it ships in outbox-core's jar (from {@code sql/mysql/}): versioned scripts to
  * run in order, each idempotent, in the database that holds the outbox tables.
  */
 public final class OutboxSchema {
+  private static final Logger log = LoggerFactory.getLogger(OutboxSchema.class);
+
+  private static final String COUNT_TABLE =
+      "SELECT COUNT(*) FROM information_schema.tables"
+          + " WHERE table_schema = DATABASE() AND table_name = ?";
+  private static final String COUNT_COLUMN =
+      "SELECT COUNT(*) FROM information_schema.columns"
+          + " WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ?";
+
   /** Classpath locations of the MySQL 8 / MariaDB 10.6+ scripts, oldest first. */
   public static final List<String> MYSQL_SCRIPTS =
       List.of(
@@ -14,6 +30,57 @@ public final class OutboxSchema {
           "META-INF/outbox/sql/mysql/V2__sizes_and_key_locks.sql");
 
   private OutboxSchema() {}
+
+  /**
+   * Checks that the database behind {@code dataSource} holds the outbox tables at the version this
+   * code needs (V2: {@code t_msg.msg_bytes} and {@code t_msg_key}), so that a missing migration
+   * stops start-up with one line saying which script to run, instead of failing every statement. A
+   * database that cannot be reached now is not refused, only logged.
+   *
+   * @throws IllegalStateException naming the script to apply
+   */
+  public static void check(DataSource dataSource) {
+    String problem;
+    try (Connection connection = dataSource.getConnection()) {
+      problem = problem(connection);
+    } catch (SQLException e) {
+      log.warn("could not check the outbox schema at start-up: {}", e.toString());
+      return;
+    }
+    if (problem != null) {
+      throw new IllegalStateException(problem);
+    }
+  }
+
+  private static String problem(Connection connection) throws SQLException {
+    String database = connection.getCatalog();
+    if (count(connection, COUNT_TABLE, "t_msg") == 0) {
+      return "no outbox table t_msg in database "
+          + database
+          + ": create it with the scripts of sql/mysql/ in order (V1__outbox.sql, then"
+          + " V2__sizes_and_key_locks.sql; also in the jar under META-INF/outbox/sql/mysql/)";
+    }
+    if (count(connection, COUNT_COLUMN, "t_msg", "msg_bytes") == 0
+        || count(connection, COUNT_TABLE, "t_msg_key") == 0) {
+      return "the outbox tables of database "
+          + database
+          + " are at schema version 1: apply sql/mysql/V2__sizes_and_key_locks.sql (also in the"
+          + " jar under META-INF/outbox/sql/mysql/) before starting this version (README,"
+          + " \"Upgrading\")";
+    }
+    return null;
+  }
+
+  private static int count(Connection connection, String sql, String... args) throws SQLException {
+    try (PreparedStatement statement = connection.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) {
+        statement.setString(i + 1, args[i]);
+      }
+      try (ResultSet rs = statement.executeQuery()) {
+        return rs.next() ? rs.getInt(1) : 0;
+      }
+    }
+  }
 
   /** {@link #MYSQL_SCRIPTS} as an array, for {@code runScript(String...)}-style callers. */
   public static String[] mysqlScripts() {

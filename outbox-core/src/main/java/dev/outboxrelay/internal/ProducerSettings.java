@@ -1,6 +1,7 @@
 package dev.outboxrelay.internal;
 
 import dev.outboxrelay.config.InvalidSettingException;
+import dev.outboxrelay.config.SettingChecks;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -44,7 +45,14 @@ public final class ProducerSettings {
     } catch (KafkaException e) {
       ConfigException refused = configException(e);
       if (refused == null) {
-        throw e;
+        // e.g. a JAAS configuration that does not parse, a trust store that cannot be read: still
+        // a setting, said in one line; the cause's text only when it cannot quote a credential
+        throw new InvalidSettingException(
+            propertyPrefix + ".properties",
+            "is refused by Kafka's producer: "
+                + e.getMessage()
+                + ": "
+                + describe(rootCause(e), config));
       }
       String message = String.valueOf(refused.getMessage());
       throw new InvalidSettingException(
@@ -74,6 +82,31 @@ public final class ProducerSettings {
       throw new InvalidSettingException(
           propertyPrefix + "." + name, "must be a whole number, was '" + configured + "'");
     }
+  }
+
+  private static Throwable rootCause(Throwable error) {
+    Throwable root = error;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root;
+  }
+
+  /**
+   * The cause's class and message, unless the message could quote a credential (it mentions JAAS,
+   * or holds the value of a setting whose name marks a secret): then its class only.
+   */
+  static String describe(Throwable cause, Map<String, Object> config) {
+    String message = String.valueOf(cause.getMessage());
+    boolean secret = message.toLowerCase(java.util.Locale.ROOT).contains("jaas");
+    for (Map.Entry<String, Object> entry : config.entrySet()) {
+      String value = String.valueOf(entry.getValue());
+      if (SettingChecks.isSecret(entry.getKey()) && !value.isEmpty() && message.contains(value)) {
+        secret = true;
+      }
+    }
+    return cause.getClass().getName()
+        + (secret ? " (its message is not shown: it may quote a credential)" : ": " + message);
   }
 
   private static @Nullable ConfigException configException(Throwable error) {

@@ -77,6 +77,14 @@ class InvalidSettingTests {
                 + " 'fast'");
     assertThat(duration.getAction()).contains("OUTBOX_RELAY_POLL_INTERVAL");
     assertThat(
+            analyze(
+                    bindFailure(
+                        "outbox.relay.batch-bytes",
+                        "abc",
+                        org.springframework.util.unit.DataSize.class))
+                .getDescription())
+        .isEqualTo("outbox.relay.batch-bytes must be a size such as 64KB, 8MB or 1GB, was 'abc'");
+    assertThat(
             analyze(bindFailure("outbox.fast-path.enabled", "perhaps", Boolean.class))
                 .getDescription())
         .isEqualTo("outbox.fast-path.enabled must be true or false, was 'perhaps'");

@@ -1,6 +1,7 @@
 package dev.outboxrelay.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outboxrelay.testsupport.TestDatabase;
 import dev.outboxrelay.testsupport.TestServers;
@@ -68,8 +69,13 @@ class SchemaIntegrationTests {
           VALUES (1, 'before-v2', 'orders', 'k', x'0102030405', 3, 0, UTC_TIMESTAMP(3),
                   UTC_TIMESTAMP(3))""");
 
+      assertThatThrownBy(() -> OutboxSchema.check(v1.dataSource()))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("at schema version 1: apply sql/mysql/V2__sizes_and_key_locks.sql");
+
       v1.runScript(OutboxSchema.MYSQL_SCRIPTS.get(1));
       v1.runScript(OutboxSchema.MYSQL_SCRIPTS.get(1));
+      OutboxSchema.check(v1.dataSource());
 
       assertThat(
               old.queryForObject(
@@ -84,6 +90,16 @@ class SchemaIntegrationTests {
       assertThat(store.claimLanes(List.of(3), 10, 4).rows())
           .singleElement()
           .satisfies(row -> assertThat(row.refId()).isEqualTo("before-v2"));
+    }
+  }
+
+  @Test
+  void aDatabaseWithoutTheOutboxTablesIsRefusedNamingTheScripts() {
+    try (TestDatabase empty = TestServers.database().createDatabase("schema_none")) {
+      assertThatThrownBy(() -> OutboxSchema.check(empty.dataSource()))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageStartingWith("no outbox table t_msg in database schema_none")
+          .hasMessageContaining("V1__outbox.sql, then V2__sizes_and_key_locks.sql");
     }
   }
 

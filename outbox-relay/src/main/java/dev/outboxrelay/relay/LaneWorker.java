@@ -68,7 +68,11 @@ final class LaneWorker implements Runnable {
       // state included) cannot be trusted. It stops, and the stall watch fails liveness so that
       // the process is restarted. -XX:+ExitOnOutOfMemoryError would have ended the JVM already.
       stoppedBy = e;
-      log.error("worker {} stopped by {}: the relay needs a restart (liveness fails)", index, e);
+      log.error(
+          "worker {} stopped by {}: the relay needs a restart (liveness fails)",
+          index,
+          e.toString(),
+          e);
     }
   }
 
@@ -77,13 +81,18 @@ final class LaneWorker implements Runnable {
       boolean again = false;
       roundStartedNanos = nonZero(System.nanoTime());
       try {
-        again = round();
-        if (troubleLogged) {
-          log.info("worker {} recovered: database and Kafka reachable again", index);
+        Outcome outcome = round();
+        again = outcome == Outcome.MORE;
+        // a worker without lanes ran no round: that proves nothing about the database or Kafka
+        // (it has none while the lease keeper cannot reach the database)
+        if (outcome != Outcome.NO_LANES) {
+          if (troubleLogged) {
+            log.info("worker {} recovered: its rounds succeed again", index);
+          }
+          troubleBackoff = Duration.ZERO;
+          troubleLogged = false;
+          failuresSinceWarning = 0;
         }
-        troubleBackoff = Duration.ZERO;
-        troubleLogged = false;
-        failuresSinceWarning = 0;
       } catch (KafkaUnavailable e) {
         trouble("Kafka is unreachable", e);
       } catch (RuntimeException e) {
@@ -115,11 +124,18 @@ final class LaneWorker implements Runnable {
     return nanos == 0 ? 1 : nanos;
   }
 
-  /** One round over this worker's lanes; true if they have more due rows right now. */
-  private boolean round() {
+  /** What a round found: no lanes to work, done for now, or more due rows right now. */
+  private enum Outcome {
+    NO_LANES,
+    DONE,
+    MORE
+  }
+
+  /** One round over this worker's lanes. */
+  private Outcome round() {
     List<Integer> mine = lanesOf(leases.owned(), index, workers);
     if (mine.isEmpty()) {
-      return false;
+      return Outcome.NO_LANES;
     }
     LaneRound.Result result = leases.whileHeld(mine, lanes -> round.run(lanes, false));
     if (result != null && result.nothingSent()) {
@@ -130,7 +146,7 @@ final class LaneWorker implements Runnable {
       }
       result = leases.whileHeld(mine, lanes -> round.run(lanes, true));
     }
-    return result != null && result.mayHaveMore();
+    return result != null && result.mayHaveMore() ? Outcome.MORE : Outcome.DONE;
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.outboxrelay.relay;
 
 import dev.outboxrelay.internal.MicrometerPublishListener;
+import dev.outboxrelay.internal.OutboxSchema;
 import dev.outboxrelay.internal.OutboxStore;
 import dev.outboxrelay.internal.ProducerSettings;
 import dev.outboxrelay.internal.PublishListener;
@@ -52,7 +53,7 @@ public final class OutboxRelay implements AutoCloseable {
   private final List<Thread> workers = new ArrayList<>();
   private final ScheduledExecutorService leaseKeeper;
   private final ScheduledExecutorService chores;
-  private final ScheduledExecutorService kafkaChecks;
+  private final ScheduledExecutorService checks;
   private volatile boolean started;
 
   /**
@@ -70,6 +71,7 @@ public final class OutboxRelay implements AutoCloseable {
     this.settings = settings;
     JdbcTemplate jdbc = new JdbcTemplate(dataSource);
     SupportedDatabase.check(dataSource);
+    OutboxSchema.check(dataSource);
     warnWithoutNetworkTimeout(dataSource);
     this.connections = new ConnectionRenewal(dataSource);
     OutboxStore store = new OutboxStore(dataSource);
@@ -105,8 +107,7 @@ public final class OutboxRelay implements AutoCloseable {
         () -> stalls.stalled().size());
     this.leaseKeeper = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-leases"));
     this.chores = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-housekeeping"));
-    this.kafkaChecks =
-        Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-kafka-check"));
+    this.checks = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-checks"));
   }
 
   /** The relay's producer: idempotent, acks from all in-sync replicas, waits bounded. */
@@ -145,8 +146,8 @@ public final class OutboxRelay implements AutoCloseable {
     started = true;
     long renew = Math.max(100, settings.leaseDuration().toMillis() / 3);
     leaseKeeper.scheduleWithFixedDelay(this::rebalanceLanes, 0, renew, TimeUnit.MILLISECONDS);
-    kafkaChecks.scheduleWithFixedDelay(kafka::refresh, 0, 1, TimeUnit.SECONDS);
-    kafkaChecks.scheduleWithFixedDelay(stalls::check, 1, 1, TimeUnit.SECONDS);
+    checks.scheduleWithFixedDelay(kafka::refresh, 0, 1, TimeUnit.SECONDS);
+    checks.scheduleWithFixedDelay(stalls::check, 1, 1, TimeUnit.SECONDS);
     chores.scheduleWithFixedDelay(
         housekeeping::refreshGauges, 0, settings.gaugeInterval().toMillis(), TimeUnit.MILLISECONDS);
     chores.scheduleWithFixedDelay(
@@ -227,7 +228,7 @@ public final class OutboxRelay implements AutoCloseable {
     stopped.countDown();
     leaseKeeper.shutdownNow();
     chores.shutdownNow();
-    kafkaChecks.shutdownNow();
+    checks.shutdownNow();
     workers.forEach(Thread::interrupt);
     leases.abandon();
     producer.close(Duration.ZERO);
@@ -243,7 +244,7 @@ public final class OutboxRelay implements AutoCloseable {
     stopped.countDown();
     leaseKeeper.shutdown();
     chores.shutdown();
-    kafkaChecks.shutdown();
+    checks.shutdown();
     boolean abandoned = false;
     for (Thread worker : workers) {
       try {

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  */
 final class StallWatch {
   private static final Logger log = LoggerFactory.getLogger(StallWatch.class);
-  private static final int FRAMES = 12;
+  private static final int MAX_FRAMES = 60;
 
   private final Duration stallTimeout;
   private final List<Watched> workers = new ArrayList<>();
@@ -71,6 +71,24 @@ final class StallWatch {
   }
 
   /** Logs each new stall once, with the stuck worker's stack; call it every second or so. */
+  /**
+   * The frames from the top down to the relay's own code that made the call (the first frames of
+   * {@code dev.outboxrelay} after the JDK's and the driver's), at most {@value #MAX_FRAMES}.
+   */
+  static String stack(StackTraceElement[] frames) {
+    int ours = 0;
+    int end = 0;
+    while (end < frames.length && end < MAX_FRAMES && ours < 3) {
+      if (frames[end].getClassName().startsWith("dev.outboxrelay.")) {
+        ours++;
+      }
+      end++;
+    }
+    return Arrays.stream(frames, 0, end)
+        .map(frame -> "\tat " + frame)
+        .collect(Collectors.joining("\n"));
+  }
+
   synchronized void check() {
     long now = System.nanoTime();
     for (Watched watched : workers) {
@@ -88,10 +106,7 @@ final class StallWatch {
             watched.worker.index(),
             Duration.ofNanos(now - started).toSeconds(),
             stallTimeout.toSeconds(),
-            Arrays.stream(watched.thread.getStackTrace())
-                .limit(FRAMES)
-                .map(frame -> "\tat " + frame)
-                .collect(Collectors.joining("\n")));
+            stack(watched.thread.getStackTrace()));
       } else if (watched.reportedRound != 0 && started != watched.reportedRound) {
         log.info("worker {} makes progress again", watched.worker.index());
         watched.reportedRound = 0;

@@ -171,6 +171,39 @@ class KeyOrderIntegrationTests {
         .isEqualTo(1);
   }
 
+  /**
+   * A REQUIRES_NEW transaction that sends a key its own outer transaction holds would wait for
+   * itself until the lock wait timeout: send refuses it at once, writing nothing; the outer
+   * transaction goes on and commits.
+   */
+  @Test
+  void aKeyHeldByAnOuterTransactionOfTheSameThreadIsRefusedAtOnce() {
+    RelayFixture.Writer writer = fixture.writer(false);
+    org.springframework.transaction.support.TransactionTemplate inner =
+        new org.springframework.transaction.support.TransactionTemplate(
+            writer.transaction().getTransactionManager());
+    inner.setPropagationBehavior(
+        org.springframework.transaction.TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+    long started = System.nanoTime();
+    writer
+        .transaction()
+        .executeWithoutResult(
+            outer -> {
+              send(writer, "u-42", "outer");
+              org.assertj.core.api.Assertions.assertThatThrownBy(
+                      () -> inner.executeWithoutResult(status -> send(writer, "u-42", "inner")))
+                  .isInstanceOf(IllegalStateException.class)
+                  .hasMessageContaining("'u-42' is locked by a suspended transaction");
+              // another key is fine in the inner transaction
+              inner.executeWithoutResult(status -> send(writer, "u-43", "inner other key"));
+            });
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+    assertThat(
+            fixture.jdbc.queryForList(
+                "SELECT CONVERT(payload USING utf8mb4) FROM t_msg ORDER BY id", String.class))
+        .containsExactly("outer", "inner other key");
+  }
+
   private static long crossed(
       RelayFixture.Writer writer,
       String first,

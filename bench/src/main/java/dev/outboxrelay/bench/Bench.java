@@ -114,7 +114,7 @@ final class Bench {
         SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_rows_read', 'Innodb_rows_updated',
           'Innodb_rows_inserted', 'Handler_read_next', 'Handler_read_key', 'Innodb_buffer_pool_reads',
           'Innodb_data_fsyncs', 'Innodb_row_lock_waits', 'Innodb_row_lock_time',
-          'Innodb_deadlocks', 'Com_commit', 'Com_select', 'Com_update')""",
+          'Innodb_deadlocks', 'Com_commit', 'Com_select', 'Com_update', 'Binlog_bytes_written')""",
         rs -> {
           status.put(rs.getString(1), Long.parseLong(rs.getString(2)));
         });
@@ -153,6 +153,20 @@ final class Bench {
           .append(String.format("%.2f", (double) delta / messages));
     }
     return text.toString();
+  }
+
+  /** The CPU and database lines of a drained backlog of {@code messages}. */
+  void drainCosts(
+      Cpu.Snapshot cpuBefore,
+      Cpu.Snapshot cpuAfter,
+      Map<String, Long> statusBefore,
+      Map<String, Long> statusAfter,
+      long messages) {
+    line("CPU while draining: %s", cpuAfter.coresSince(cpuBefore));
+    line("CPU per 1,000 messages: %s", cpuAfter.perThousandSince(cpuBefore, messages));
+    line(
+        "MariaDB per message: %s; %s",
+        perMessage(statusBefore, statusAfter, messages), locks(statusBefore, statusAfter));
   }
 
   /** "History list length N" of SHOW ENGINE INNODB STATUS: undo not yet purged. */

@@ -18,6 +18,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +47,7 @@ public final class OutboxBench {
     long begin = System.nanoTime();
     out.println("Outbox Relay benchmark, " + Instant.now());
     out.println("Starting the embedded servers (MariaDB 11.4, Kafka broker in its own JVM)...");
+    System.setProperty(TestServers.MARIADB_EXTRA_CONFIG, binlogConfig(Arrays.asList(args)));
     DatabaseServer database = TestServers.database();
     KafkaBroker kafka = TestServers.kafka();
     out.printf("  servers up after %.1f s%n", Bench.seconds(System.nanoTime() - begin));
@@ -73,6 +75,8 @@ public final class OutboxBench {
     RelayThroughput.Result relay =
         phase(bench, "[1] relay throughput", () -> RelayThroughput.run(bench));
     double relayRate = relay == null ? Double.NaN : relay.rate();
+    BareLoop.Result bare =
+        phase(bench, "[1r] bare batched loop", () -> BareLoop.run(bench, RelayThroughput.ROWS));
     RelayLimits.Limits limits = phase(bench, "[1b] relay limits", () -> RelayLimits.run(bench));
 
     bench.section(
@@ -240,6 +244,20 @@ public final class OutboxBench {
           null);
     }
 
+    if (bare != null) {
+      report.add(
+          "[1r] bare batched loop, same backlog (batch 2000, 2 workers)",
+          String.format("%,.0f msg/s (%.2f s)", bare.rate(), bare.seconds()),
+          null,
+          null);
+      report.add(
+          "[1]/[1r] relay / bare loop",
+          times(relayRate / bare.rate()),
+          ">= 1.0x",
+          relayRate >= bare.rate());
+      report.ratio(
+          "relay / bare batched loop:                    " + times(relayRate / bare.rate()));
+    }
     ratios(report, relayRate, naive0, naive5, limits, relayOnly, fastPath, send, pollMillis);
     if (!Arrays.asList(args).contains("--no-what-if")) {
       whatIfs(bench);
@@ -455,6 +473,20 @@ public final class OutboxBench {
     }
   }
 
+  /**
+   * The database's binary log, as production runs it unless told otherwise: on, {@code
+   * binlog_format=ROW}, {@code binlog_row_image=FULL} (MySQL 8's defaults), {@code sync_binlog=0}
+   * (MariaDB's default). {@code --binlog=off} turns it off, {@code --sync-binlog} sets {@code
+   * sync_binlog=1} (MySQL 8's default).
+   */
+  static String binlogConfig(List<String> args) {
+    if (args.contains("--binlog=off")) {
+      return "";
+    }
+    return "log_bin=outbox-binlog;binlog_format=ROW;binlog_row_image=FULL;server_id=1;sync_binlog="
+        + (args.contains("--sync-binlog") ? 1 : 0);
+  }
+
   private static String serverFacts(DatabaseServer database, String bufferPool) throws Exception {
     try (Connection connection =
             DriverManager.getConnection(
@@ -463,7 +495,8 @@ public final class OutboxBench {
       return String.format(
           "%s on %s:%d, innodb_buffer_pool_size=%s MiB (grown at run time from test support's"
               + " 256M), innodb_flush_log_at_trx_commit=%s, innodb_log_file_size=%s MiB,"
-              + " transaction_isolation=%s, binlog %s",
+              + " transaction_isolation=%s, log_bin=%s, binlog_format=%s, binlog_row_image=%s,"
+              + " sync_binlog=%s",
           variable(statement, "version"),
           database.host(),
           database.port(),
@@ -471,7 +504,10 @@ public final class OutboxBench {
           variable(statement, "innodb_flush_log_at_trx_commit"),
           Long.parseLong(variable(statement, "innodb_log_file_size")) / (1024 * 1024),
           variable(statement, "transaction_isolation"),
-          variable(statement, "log_bin"));
+          variable(statement, "log_bin"),
+          variable(statement, "binlog_format"),
+          variable(statement, "binlog_row_image"),
+          variable(statement, "sync_binlog"));
     }
   }
 

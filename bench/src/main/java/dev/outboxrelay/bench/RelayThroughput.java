@@ -139,11 +139,7 @@ final class RelayThroughput {
               rounds.max(TimeUnit.MILLISECONDS),
               published);
         }
-        bench.line("CPU while draining: %s", cpuAfter.coresSince(cpuBefore));
-        bench.line(
-            "MariaDB per message: %s; %s",
-            Bench.perMessage(statusBefore, statusAfter, rows),
-            Bench.locks(statusBefore, statusAfter));
+        bench.drainCosts(cpuBefore, cpuAfter, statusBefore, statusAfter, rows);
         bench.line("InnoDB history list length at the end (undo not yet purged): %s", history);
 
         return new Result(

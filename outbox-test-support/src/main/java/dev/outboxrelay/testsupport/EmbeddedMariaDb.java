@@ -101,6 +101,14 @@ final class EmbeddedMariaDb extends AbstractDatabaseServer {
         () -> LogTail.of(errorLog(), 30) + "\n" + LogTail.of(serverOutput(), 10));
   }
 
+  private static List<String> extraConfig() {
+    String extra = System.getProperty(TestServers.MARIADB_EXTRA_CONFIG, "");
+    return java.util.Arrays.stream(extra.split(";"))
+        .map(String::strip)
+        .filter(line -> !line.isEmpty())
+        .toList();
+  }
+
   private Path writeConfig(Path dataDir) {
     Path socket = serverDir.resolve("mariadbd.sock");
     if (socket.toString().length() > MAX_SOCKET_PATH) {
@@ -133,6 +141,7 @@ final class EmbeddedMariaDb extends AbstractDatabaseServer {
             // Without it 11.4 generates a TLS certificate at every start: 4-6 s of CPU on 2 cores,
             // for TLS the tests turn off anyway (sslMode=DISABLED).
             "skip-ssl",
+            String.join("\n", extraConfig()),
             "");
     Path file = serverDir.resolve("my.cnf");
     try {

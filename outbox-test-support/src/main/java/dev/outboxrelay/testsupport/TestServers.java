@@ -14,6 +14,14 @@ public final class TestServers {
   private static final Object DATABASE_LOCK = new Object();
   private static final Object KAFKA_LOCK = new Object();
 
+  /**
+   * System property with further {@code my.cnf} lines for the embedded MariaDB's {@code [mysqld]}
+   * section, separated by {@code ;} (e.g. {@code log_bin=binlog;binlog_format=ROW}), read when the
+   * server is installed. The benchmark uses it to run the database with its binary log on, as
+   * production does.
+   */
+  public static final String MARIADB_EXTRA_CONFIG = "outbox.test.mariadb.config";
+
   private static DatabaseServer database;
   private static RuntimeException databaseStartFailure;
   private static KafkaBroker kafka;

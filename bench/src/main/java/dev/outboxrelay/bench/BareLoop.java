@@ -1,0 +1,142 @@
+package dev.outboxrelay.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+
+/**
+ * Phase [1r], the reference the relay is held against: a bare batched loop on the same schema,
+ * server and backlog as [1], with none of the relay's features (no lanes, leases, ordering guard,
+ * retries or metrics). Each of {@value #WORKERS} threads repeats, in one READ COMMITTED
+ * transaction: claim the oldest {@value #BATCH} PENDING rows ({@code ORDER BY id LIMIT … FOR UPDATE
+ * SKIP LOCKED}), send them all with one shared idempotent producer ({@code acks=all}, {@code
+ * linger.ms=1} as the relay's), wait for every ack, mark them SENT with one {@code UPDATE … WHERE
+ * id IN (…)}, commit; until no row is left. Each record carries key, payload and the {@code
+ * outbox-id} header (the consumer counts by it).
+ */
+final class BareLoop {
+  static final int WORKERS = 2;
+  static final int BATCH = 2_000;
+
+  private static final String CLAIM =
+      """
+      SELECT id, topic, msg_key, payload FROM t_msg WHERE status = 0
+      ORDER BY id LIMIT %d FOR UPDATE SKIP LOCKED"""
+          .formatted(BATCH);
+
+  private BareLoop() {}
+
+  record Result(double rate, double seconds, boolean complete) {}
+
+  static Result run(Bench bench, int rows) throws Exception {
+    bench.section(
+        "[1r] Reference: a bare batched loop ("
+            + WORKERS
+            + " workers, batch "
+            + String.format("%,d", BATCH)
+            + ", READ COMMITTED) on the same kind of backlog");
+    try (BenchDatabase db = BenchDatabase.create("bench_bare")) {
+      String topic = bench.newTopic("bare");
+      long insertNanos = Backlog.fill(db.pool("backlog", 1), topic, rows, Bench.KEYS, Bench.LANES);
+      bench.line(
+          "backlog: %,d PENDING rows inserted in %.1f s; claim plan: %s",
+          rows, Bench.seconds(insertNanos), db.explain(CLAIM));
+      Map<String, Long> statusBefore = Bench.serverStatus(db.jdbc);
+      DataSource pool = db.pool("bare", WORKERS);
+      ExecutorService workers = Executors.newFixedThreadPool(WORKERS);
+      try (TopicConsumer consumer = new TopicConsumer(bench.bootstrapServers(), topic);
+          Producer<byte[], byte[]> producer =
+              bench.producer("bare-loop", Map.of(ProducerConfig.LINGER_MS_CONFIG, 1))) {
+        Cpu.Snapshot cpuBefore = bench.cpu.snapshot();
+        long started = System.nanoTime();
+        List<Future<Integer>> loops = new ArrayList<>();
+        for (int i = 0; i < WORKERS; i++) {
+          loops.add(workers.submit(() -> loop(pool, producer)));
+        }
+        int rounds = 0;
+        for (Future<Integer> loop : loops) {
+          rounds += loop.get(5, TimeUnit.MINUTES);
+        }
+        long doneAt = System.nanoTime();
+        if (!consumer.awaitDistinct(rows, Duration.ofMinutes(1))) {
+          throw new IllegalStateException(
+              "only " + consumer.distinct() + " of " + rows + " records arrived");
+        }
+        Cpu.Snapshot cpuAfter = bench.cpu.snapshot();
+        Map<String, Long> statusAfter = Bench.serverStatus(db.jdbc);
+        double elapsed = Bench.seconds(doneAt - started);
+        long sent = db.count("SELECT COUNT(*) FROM t_msg WHERE status = 1");
+        bench.line(
+            "all %,d rows SENT after %.2f s -> %,.0f msg/s; %d rounds; %,d distinct records"
+                + " consumed, %,d duplicates",
+            rows, elapsed, rows / elapsed, rounds, consumer.distinct(), consumer.duplicates());
+        bench.drainCosts(cpuBefore, cpuAfter, statusBefore, statusAfter, rows);
+        return new Result(rows / elapsed, elapsed, sent == rows && consumer.distinct() == rows);
+      } finally {
+        workers.shutdownNow();
+      }
+    }
+  }
+
+  /** One worker's loop until nothing is left to claim; returns its non-empty rounds. */
+  private static int loop(DataSource pool, Producer<byte[], byte[]> producer) throws Exception {
+    int rounds = 0;
+    try (Connection connection = pool.getConnection()) {
+      connection.setAutoCommit(false);
+      connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+      while (true) {
+        List<Long> ids = new ArrayList<>(BATCH);
+        List<Future<RecordMetadata>> acks = new ArrayList<>(BATCH);
+        try (PreparedStatement claim = connection.prepareStatement(CLAIM);
+            ResultSet rs = claim.executeQuery()) {
+          while (rs.next()) {
+            long id = rs.getLong(1);
+            String key = rs.getString(3);
+            ProducerRecord<byte[], byte[]> record =
+                new ProducerRecord<>(
+                    rs.getString(2),
+                    key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                    rs.getBytes(4));
+            record
+                .headers()
+                .add("outbox-id", Long.toString(id).getBytes(StandardCharsets.US_ASCII));
+            ids.add(id);
+            acks.add(producer.send(record));
+          }
+        }
+        if (ids.isEmpty()) {
+          connection.rollback();
+          return rounds;
+        }
+        for (Future<RecordMetadata> ack : acks) {
+          ack.get(30, TimeUnit.SECONDS);
+        }
+        try (Statement mark = connection.createStatement()) {
+          mark.executeUpdate(
+              "UPDATE t_msg SET status = 1, sent_at = UTC_TIMESTAMP(3), attempts = attempts + 1"
+                  + " WHERE id IN ("
+                  + ids.stream().map(String::valueOf).collect(Collectors.joining(","))
+                  + ")");
+        }
+        connection.commit();
+        rounds++;
+      }
+    }
+  }
+}

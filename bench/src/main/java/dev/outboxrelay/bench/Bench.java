@@ -25,6 +25,13 @@ final class Bench {
   final Cpu cpu;
   final PrintStream out;
   final Report report = new Report();
+
+  /**
+   * Connector/J properties for the relay's pool in [1] ({@code --relay-jdbc=name=value,...}), to
+   * measure JDBC settings side by side; empty by default.
+   */
+  Map<String, String> relayDriverProperties = Map.of();
+
   private final AtomicInteger topics = new AtomicInteger();
 
   Bench(KafkaBroker kafka, Cpu cpu, PrintStream out) {

@@ -54,6 +54,8 @@ public final class OutboxBench {
     String bufferPool = growBufferPool(database);
     Cpu cpu = new Cpu();
     Bench bench = new Bench(kafka, cpu, out);
+    bench.relayDriverProperties = option(args, "--relay-jdbc=");
+    selectedPhases = phases(args);
 
     bench.section("Machine and servers");
     bench.line("%s", machine());
@@ -431,7 +433,39 @@ public final class OutboxBench {
   }
 
   /** Runs a phase; a failure is printed and recorded, and the other phases still run. */
+  /** The phases to run ({@code --phases=1,1r,4}); empty for all. */
+  private static java.util.Set<String> selectedPhases = java.util.Set.of();
+
+  static java.util.Set<String> phases(String[] args) {
+    for (String arg : args) {
+      if (arg.startsWith("--phases=")) {
+        return java.util.Set.of(arg.substring("--phases=".length()).split(","));
+      }
+    }
+    return java.util.Set.of();
+  }
+
+  /** {@code --name=a=1,b=2} as a map; empty when absent. */
+  static Map<String, String> option(String[] args, String prefix) {
+    Map<String, String> values = new java.util.LinkedHashMap<>();
+    for (String arg : args) {
+      if (arg.startsWith(prefix)) {
+        for (String pair : arg.substring(prefix.length()).split(",")) {
+          int equals = pair.indexOf('=');
+          if (equals > 0) {
+            values.put(pair.substring(0, equals), pair.substring(equals + 1));
+          }
+        }
+      }
+    }
+    return values;
+  }
+
   private static <T> T phase(Bench bench, String name, Phase<T> phase) {
+    String tag = name.substring(1, name.indexOf(']'));
+    if (!selectedPhases.isEmpty() && !selectedPhases.contains(tag)) {
+      return null;
+    }
     try {
       return phase.run();
     } catch (Exception | Error e) {

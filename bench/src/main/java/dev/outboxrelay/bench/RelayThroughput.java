@@ -64,7 +64,10 @@ final class RelayThroughput {
 
       Map<String, Long> statusBefore = Bench.serverStatus(db.jdbc);
       try (TopicConsumer consumer = new TopicConsumer(bench.bootstrapServers(), topic)) {
-        DataSource pool = db.pool("relay", 8);
+        DataSource pool = db.pool("relay", 8, bench.relayDriverProperties);
+        if (!bench.relayDriverProperties.isEmpty()) {
+          bench.line("relay pool's driver properties: %s", bench.relayDriverProperties);
+        }
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         OutboxRelay relay = new OutboxRelay(pool, settings, meters);
         Cpu.Snapshot cpuBefore = bench.cpu.snapshot();

@@ -79,6 +79,20 @@ public final class OutboxBench {
     double relayRate = relay == null ? Double.NaN : relay.rate();
     BareLoop.Result bare =
         phase(bench, "[1r] bare batched loop", () -> BareLoop.run(bench, RelayThroughput.ROWS));
+    DebeziumPeer.Result debezium =
+        Arrays.asList(args).contains("--debezium")
+            ? phase(
+                bench,
+                "[1d] Debezium embedded",
+                () ->
+                    DebeziumPeer.run(
+                        bench,
+                        RelayThroughput.ROWS,
+                        database.host(),
+                        database.port(),
+                        database.username(),
+                        database.password()))
+            : null;
     RelayLimits.Limits limits = phase(bench, "[1b] relay limits", () -> RelayLimits.run(bench));
 
     bench.section(
@@ -259,6 +273,16 @@ public final class OutboxBench {
           relayRate >= bare.rate());
       report.ratio(
           "relay / bare batched loop:                    " + times(relayRate / bare.rate()));
+    }
+    if (debezium != null) {
+      report.add(
+          "[1d] Debezium embedded + outbox router, same backlog",
+          String.format("%,.0f msg/s (%.2f s)", debezium.rate(), debezium.seconds()),
+          null,
+          null);
+      report.add("[1]/[1d] relay / Debezium", times(relayRate / debezium.rate()), null, null);
+      report.ratio(
+          "relay / Debezium embedded:                    " + times(relayRate / debezium.rate()));
     }
     ratios(report, relayRate, naive0, naive5, limits, relayOnly, fastPath, send, pollMillis);
     if (!Arrays.asList(args).contains("--no-what-if")) {

@@ -1,0 +1,220 @@
+package dev.outboxrelay.bench;
+
+import io.debezium.embedded.Connect;
+import io.debezium.engine.ChangeEvent;
+import io.debezium.engine.DebeziumEngine;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.connect.source.SourceRecord;
+
+/**
+ * Phase [1d] ({@code --debezium}), the fastest peer: Debezium's embedded engine with the MariaDB
+ * connector reads the binary log and its outbox event router turns each INSERT into {@code t_msg}
+ * into a record (topic = the row's {@code topic}, key = {@code msg_key}, value = {@code payload},
+ * header {@code outbox-id} = {@code id}); the handler sends each batch with an idempotent producer
+ * ({@code acks=all}, {@code linger.ms=1}), waits for the acks, then lets the engine commit its
+ * offsets. "Backlog then start": the engine runs once until it has streamed a probe row from the
+ * binary log (its offsets then point past it), stops, the backlog is inserted, and the clock runs
+ * from the second start until a consumer has every record.
+ */
+final class DebeziumPeer {
+  private DebeziumPeer() {}
+
+  record Result(double rate, double seconds) {}
+
+  static Result run(Bench bench, int rows, String host, int port, String user, String password)
+      throws Exception {
+    bench.section(
+        "[1d] Peer: Debezium "
+            + io.debezium.engine.DebeziumEngine.class.getPackage().getImplementationVersion()
+            + " embedded, MariaDB connector + outbox event router");
+    try (BenchDatabase db = BenchDatabase.create("bench_dbz")) {
+      String topic = bench.newTopic("dbz");
+      Path state = Files.createTempDirectory("outbox-bench-debezium-");
+      Properties config = config(db.name(), host, port, user, password, state);
+      AtomicLong sent = new AtomicLong();
+      try (Producer<byte[], byte[]> producer =
+              bench.producer("debezium", Map.of(ProducerConfig.LINGER_MS_CONFIG, 1));
+          TopicConsumer consumer = new TopicConsumer(bench.bootstrapServers(), topic)) {
+        // 1. stream until a probe row comes through: the engine's offsets then sit past it
+        long[] probes = {0};
+        runUntil(
+            config,
+            producer,
+            sent,
+            () -> {
+              if (consumer.distinct() > 0) {
+                return true;
+              }
+              if (probes[0]++ % 40 == 0) { // every 2 s until one arrives
+                Backlog.fill(db.pool("probe", 1), topic, 1, 1, Bench.LANES);
+              }
+              return false;
+            },
+            120);
+        long seen = consumer.distinct();
+        // 2. the backlog, written while no engine runs
+        long insertNanos =
+            Backlog.fill(db.pool("backlog", 1), topic, rows, Bench.KEYS, Bench.LANES);
+        bench.line("backlog: %,d rows inserted in %.1f s", rows, Bench.seconds(insertNanos));
+        Map<String, Long> statusBefore = Bench.serverStatus(db.jdbc);
+        Cpu.Snapshot cpuBefore = bench.cpu.snapshot();
+        long started = System.nanoTime();
+        // 3. drain it
+        runUntil(config, producer, sent, () -> consumer.distinct() >= seen + rows, 300);
+        long doneAt = System.nanoTime();
+        Cpu.Snapshot cpuAfter = bench.cpu.snapshot();
+        double elapsed = Bench.seconds(doneAt - started);
+        bench.line(
+            "all %,d records consumed after %.2f s -> %,.0f msg/s; %,d duplicates",
+            rows, elapsed, rows / elapsed, consumer.duplicates());
+        bench.drainCosts(cpuBefore, cpuAfter, statusBefore, Bench.serverStatus(db.jdbc), rows);
+        return new Result(rows / elapsed, elapsed);
+      }
+    }
+  }
+
+  /**
+   * Runs the engine until {@code done} holds (checked every 50 ms) or the timeout, then stops it.
+   */
+  private static void runUntil(
+      Properties config,
+      Producer<byte[], byte[]> producer,
+      AtomicLong sent,
+      java.util.function.BooleanSupplier done,
+      int timeoutSeconds)
+      throws Exception {
+    ExecutorService executor = Executors.newSingleThreadExecutor();
+    try (DebeziumEngine<ChangeEvent<SourceRecord, SourceRecord>> engine =
+        DebeziumEngine.create(Connect.class)
+            .using(config)
+            .notifying(
+                (records, committer) -> {
+                  List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
+                  for (ChangeEvent<SourceRecord, SourceRecord> event : records) {
+                    ProducerRecord<byte[], byte[]> record = toRecord(event.value());
+                    if (record != null) {
+                      acks.add(producer.send(record));
+                    }
+                  }
+                  for (Future<RecordMetadata> ack : acks) {
+                    try {
+                      ack.get(30, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                      throw new IllegalStateException("no ack from Kafka", e);
+                    }
+                  }
+                  sent.addAndGet(acks.size());
+                  for (ChangeEvent<SourceRecord, SourceRecord> event : records) {
+                    committer.markProcessed(event);
+                  }
+                  committer.markBatchFinished();
+                })
+            .build()) {
+      executor.execute(engine);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+      while (!done.getAsBoolean()) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              "Debezium did not finish within " + timeoutSeconds + " s");
+        }
+        TimeUnit.MILLISECONDS.sleep(50);
+      }
+    } finally {
+      executor.shutdown();
+      executor.awaitTermination(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The outbox router's record as a Kafka record; null for what is not a routed event. */
+  private static ProducerRecord<byte[], byte[]> toRecord(SourceRecord routed) {
+    // only the router's events (they carry the id header): no schema changes
+    if (routed == null
+        || routed.topic() == null
+        || routed.value() == null
+        || routed.headers().lastWithName("id") == null) {
+      return null;
+    }
+    Object key = routed.key();
+    Object value = routed.value();
+    byte[] payload =
+        value instanceof ByteBuffer buffer
+            ? bytes(buffer)
+            : value instanceof byte[] array
+                ? array
+                : String.valueOf(value).getBytes(StandardCharsets.UTF_8);
+    ProducerRecord<byte[], byte[]> record =
+        new ProducerRecord<>(
+            routed.topic(),
+            key == null ? null : String.valueOf(key).getBytes(StandardCharsets.UTF_8),
+            payload);
+    record
+        .headers()
+        .add(
+            "outbox-id",
+            String.valueOf(routed.headers().lastWithName("id").value())
+                .getBytes(StandardCharsets.US_ASCII));
+    return record;
+  }
+
+  private static byte[] bytes(ByteBuffer buffer) {
+    byte[] bytes = new byte[buffer.remaining()];
+    buffer.duplicate().get(bytes);
+    return bytes;
+  }
+
+  private static Properties config(
+      String database, String host, int port, String user, String password, Path state) {
+    Properties config = new Properties();
+    config.setProperty("name", "outbox-bench-debezium");
+    config.setProperty("connector.class", "io.debezium.connector.mariadb.MariaDbConnector");
+    config.setProperty("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore");
+    config.setProperty("offset.storage.file.filename", state.resolve("offsets.dat").toString());
+    config.setProperty("offset.flush.interval.ms", "1000");
+    config.setProperty("database.hostname", host);
+    config.setProperty("database.port", Integer.toString(port));
+    config.setProperty("database.user", user);
+    config.setProperty("database.password", password);
+    config.setProperty("database.ssl.mode", "disable");
+    config.setProperty("database.server.id", "4242");
+    config.setProperty("topic.prefix", "bench");
+    config.setProperty("database.include.list", database);
+    config.setProperty("table.include.list", database + ".t_msg");
+    config.setProperty("snapshot.mode", "no_data");
+    config.setProperty("include.schema.changes", "false");
+    config.setProperty(
+        "schema.history.internal", "io.debezium.storage.file.history.FileSchemaHistory");
+    config.setProperty(
+        "schema.history.internal.file.filename", state.resolve("history.dat").toString());
+    config.setProperty("max.batch.size", "4096");
+    config.setProperty("max.queue.size", "16384");
+    config.setProperty("binary.handling.mode", "bytes");
+    // the outbox event router, mapped onto t_msg
+    config.setProperty("transforms", "outbox");
+    config.setProperty("transforms.outbox.type", "io.debezium.transforms.outbox.EventRouter");
+    config.setProperty("transforms.outbox.table.field.event.id", "id");
+    config.setProperty("transforms.outbox.table.field.event.key", "msg_key");
+    config.setProperty("transforms.outbox.table.field.event.payload", "payload");
+    config.setProperty("transforms.outbox.route.by.field", "topic");
+    config.setProperty("transforms.outbox.route.topic.replacement", "${routedByValue}");
+    config.setProperty("transforms.outbox.table.fields.additional.placement", "id:header:id");
+    config.setProperty("transforms.outbox.table.expand.json.payload", "false");
+    config.setProperty("transforms.outbox.table.op.invalid.behavior", "warn");
+    return config;
+  }
+}

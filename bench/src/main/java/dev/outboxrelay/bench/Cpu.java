@@ -84,20 +84,22 @@ final class Cpu {
     /** "bench JVM 0.91, MariaDB 0.85, Kafka 0.12 cores (of 2)" between then and now. */
     String coresSince(Snapshot start) {
       double wall = (nanos - start.nanos) / 1e9;
-      return describe(usedSince(start), seconds -> seconds / wall, "%.2f")
+      Map<String, Double> used = usedSince(start);
+      return describe(used, seconds -> seconds / wall, "%.2f")
           + String.format(
               " cores (sum %.2f of %d)",
-              usedSince(start).values().stream().mapToDouble(s -> s / wall).sum(),
+              used.values().stream().mapToDouble(s -> s / wall).sum(),
               Runtime.getRuntime().availableProcessors());
     }
 
     /** "bench JVM 41 ms, MariaDB 80 ms, Kafka 9 ms (sum 130 ms)": CPU time per 1,000 messages. */
     String perThousandSince(Snapshot start, long messages) {
+      Map<String, Double> used = usedSince(start);
       java.util.function.DoubleUnaryOperator perThousand = seconds -> seconds * 1e6 / messages;
-      return describe(usedSince(start), perThousand, "%.0f ms")
+      return describe(used, perThousand, "%.0f ms")
           + String.format(
               " (sum %.0f ms)",
-              usedSince(start).values().stream().mapToDouble(perThousand::applyAsDouble).sum());
+              used.values().stream().mapToDouble(perThousand::applyAsDouble).sum());
     }
 
     private static String describe(

@@ -138,17 +138,11 @@ class OutboxAutoConfigurationTests {
                   .getFailure()
                   .rootCause()
                   .isInstanceOf(InvalidSettingException.class);
-              message[0] = rootCause(context.getStartupFailure()).getMessage();
+              message[0] =
+                  org.assertj.core.util.Throwables.getRootCause(context.getStartupFailure())
+                      .getMessage();
             });
     return message[0];
-  }
-
-  private static Throwable rootCause(Throwable error) {
-    Throwable root = error;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root;
   }
 
   @Test

@@ -42,7 +42,8 @@ final class BareLoop {
 
   private BareLoop() {}
 
-  record Result(double rate, double seconds, boolean complete) {}
+  record Result(
+      double rate, double seconds, Map<String, Double> cpuPerThousand, boolean complete) {}
 
   static Result run(Bench bench, int rows) throws Exception {
     bench.section(
@@ -74,20 +75,22 @@ final class BareLoop {
           rounds += loop.get(5, TimeUnit.MINUTES);
         }
         long doneAt = System.nanoTime();
+        Cpu.Snapshot cpuAfter = bench.cpu.snapshot();
+        Map<String, Long> statusAfter = Bench.serverStatus(db.jdbc);
         if (!consumer.awaitDistinct(rows, Duration.ofMinutes(1))) {
           throw new IllegalStateException(
               "only " + consumer.distinct() + " of " + rows + " records arrived");
         }
-        Cpu.Snapshot cpuAfter = bench.cpu.snapshot();
-        Map<String, Long> statusAfter = Bench.serverStatus(db.jdbc);
         double elapsed = Bench.seconds(doneAt - started);
         long sent = db.count("SELECT COUNT(*) FROM t_msg WHERE status = 1");
         bench.line(
             "all %,d rows SENT after %.2f s -> %,.0f msg/s; %d rounds; %,d distinct records"
                 + " consumed, %,d duplicates",
             rows, elapsed, rows / elapsed, rounds, consumer.distinct(), consumer.duplicates());
-        bench.drainCosts(cpuBefore, cpuAfter, statusBefore, statusAfter, rows);
-        return new Result(rows / elapsed, elapsed, sent == rows && consumer.distinct() == rows);
+        Map<String, Double> cpu =
+            bench.drainCosts(cpuBefore, cpuAfter, statusBefore, statusAfter, rows);
+        return new Result(
+            rows / elapsed, elapsed, cpu, sent == rows && consumer.distinct() == rows);
       } finally {
         workers.shutdownNow();
       }

@@ -162,18 +162,24 @@ final class Bench {
     return text.toString();
   }
 
-  /** The CPU and database lines of a drained backlog of {@code messages}. */
-  void drainCosts(
+  /**
+   * Prints the CPU and database lines of a drained backlog of {@code messages}.
+   *
+   * @return CPU milliseconds per 1,000 messages, by process ({@link Cpu})
+   */
+  Map<String, Double> drainCosts(
       Cpu.Snapshot cpuBefore,
       Cpu.Snapshot cpuAfter,
       Map<String, Long> statusBefore,
       Map<String, Long> statusAfter,
       long messages) {
     line("CPU while draining: %s", cpuAfter.coresSince(cpuBefore));
-    line("CPU per 1,000 messages: %s", cpuAfter.perThousandSince(cpuBefore, messages));
+    Map<String, Double> perThousand = cpuAfter.perThousandSince(cpuBefore, messages);
+    line("CPU per 1,000 messages: %s", Cpu.Snapshot.describePerThousand(perThousand));
     line(
         "MariaDB per message: %s; %s",
         perMessage(statusBefore, statusAfter, messages), locks(statusBefore, statusAfter));
+    return perThousand;
   }
 
   /** "History list length N" of SHOW ENGINE INNODB STATUS: undo not yet purged. */

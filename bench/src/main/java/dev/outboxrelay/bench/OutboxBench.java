@@ -17,6 +17,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -45,6 +46,7 @@ public final class OutboxBench {
   public static void main(String[] args) throws Exception {
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     long begin = System.nanoTime();
+    int repeat = repeat(args); // before the servers start: a bad value fails at once
     out.println("Outbox Relay benchmark, " + Instant.now());
     out.println("Starting the embedded servers (MariaDB 11.4, Kafka broker in its own JVM)...");
     System.setProperty(TestServers.MARIADB_EXTRA_CONFIG, binlogConfig(Arrays.asList(args)));
@@ -74,25 +76,63 @@ public final class OutboxBench {
         Runtime.getRuntime().availableProcessors());
 
     Report report = bench.report;
-    RelayThroughput.Result relay =
-        phase(bench, "[1] relay throughput", () -> RelayThroughput.run(bench));
-    double relayRate = relay == null ? Double.NaN : relay.rate();
-    BareLoop.Result bare =
-        phase(bench, "[1r] bare batched loop", () -> BareLoop.run(bench, RelayThroughput.ROWS));
-    DebeziumPeer.Result debezium =
-        Arrays.asList(args).contains("--debezium")
-            ? phase(
-                bench,
-                "[1d] Debezium embedded",
-                () ->
-                    DebeziumPeer.run(
-                        bench,
-                        RelayThroughput.ROWS,
-                        database.host(),
-                        database.port(),
-                        database.username(),
-                        database.password()))
-            : null;
+    List<String> names = new ArrayList<>();
+    List<SideBySide.DrainPhase> drains = new ArrayList<>();
+    if (selected("1")) {
+      names.add("[1] outbox-relay");
+      drains.add(
+          r -> {
+            RelayThroughput.Result result =
+                phase(bench, "[1] relay throughput", () -> RelayThroughput.run(bench));
+            return result == null
+                ? null
+                : new SideBySide.Drain(
+                    result.rate(),
+                    result.cpuPerThousand(),
+                    result.complete() && result.duplicates() == 0);
+          });
+    }
+    if (selected("1r")) {
+      names.add("[1r] bare batched loop");
+      drains.add(
+          r -> {
+            BareLoop.Result result =
+                phase(
+                    bench,
+                    "[1r] bare batched loop",
+                    () -> BareLoop.run(bench, RelayThroughput.ROWS));
+            return result == null
+                ? null
+                : new SideBySide.Drain(result.rate(), result.cpuPerThousand(), result.complete());
+          });
+    }
+    if (selected("1d") && Arrays.asList(args).contains("--debezium")) {
+      names.add("[1d] Debezium embedded + outbox router");
+      drains.add(
+          r -> {
+            DebeziumPeer.Result result =
+                phase(
+                    bench,
+                    "[1d] Debezium embedded",
+                    () ->
+                        DebeziumPeer.run(
+                            bench,
+                            RelayThroughput.ROWS,
+                            database.host(),
+                            database.port(),
+                            database.username(),
+                            database.password()));
+            return result == null
+                ? null
+                : new SideBySide.Drain(result.rate(), result.cpuPerThousand(), true);
+          });
+    }
+    List<SideBySide.Runs> sideBySide =
+        drains.isEmpty() ? List.of() : SideBySide.run(bench, repeat, names, drains, selected("1"));
+    SideBySide.Runs relay = find(sideBySide, "[1] ");
+    SideBySide.Runs bare = find(sideBySide, "[1r] ");
+    SideBySide.Runs debezium = find(sideBySide, "[1d] ");
+    double relayRate = relay == null ? Double.NaN : relay.medianRate();
     RelayLimits.Limits limits = phase(bench, "[1b] relay limits", () -> RelayLimits.run(bench));
 
     bench.section(
@@ -128,15 +168,15 @@ public final class OutboxBench {
     SendCost.Result send = phase(bench, "[4] send cost", () -> SendCost.run(bench));
 
     // The table.
+    String over = repeat == 1 ? "" : ", median of " + repeat;
     if (relay != null) {
       report.add(
-          "[1] relay, 200k backlog (batch 2000, 2 workers, 16 lanes)",
-          String.format("%,.0f msg/s (%.2f s)", relay.rate(), relay.seconds()),
+          "[1] relay, 200k backlog (batch 2000, 2 workers, 16 lanes" + over + ")",
+          String.format("%,.0f msg/s", relay.medianRate()),
           null,
           null);
-      if (!relay.complete() || relay.duplicates() > 0) {
-        report.add(
-            "[1] relay: every row once", relay.duplicates() + " duplicates", "complete", false);
+      if (!relay.complete()) {
+        report.add("[1] relay: every row once", "incomplete or duplicates", "complete", false);
       }
     }
     if (limits != null) {
@@ -261,28 +301,29 @@ public final class OutboxBench {
     }
 
     if (bare != null) {
+      double bareRate = bare.medianRate();
       report.add(
-          "[1r] bare batched loop, same backlog (batch 2000, 2 workers)",
-          String.format("%,.0f msg/s (%.2f s)", bare.rate(), bare.seconds()),
+          "[1r] bare batched loop, same backlog (batch 2000, 2 workers" + over + ")",
+          String.format("%,.0f msg/s", bareRate),
           null,
           null);
       report.add(
           "[1]/[1r] relay / bare loop",
-          times(relayRate / bare.rate()),
+          times(relayRate / bareRate),
           ">= 1.0x",
-          relayRate >= bare.rate());
-      report.ratio(
-          "relay / bare batched loop:                    " + times(relayRate / bare.rate()));
+          relayRate >= bareRate);
+      report.ratio("relay / bare batched loop:                    " + times(relayRate / bareRate));
     }
     if (debezium != null) {
+      double debeziumRate = debezium.medianRate();
       report.add(
-          "[1d] Debezium embedded + outbox router, same backlog",
-          String.format("%,.0f msg/s (%.2f s)", debezium.rate(), debezium.seconds()),
+          "[1d] Debezium embedded + outbox router, same backlog" + over,
+          String.format("%,.0f msg/s", debeziumRate),
           null,
           null);
-      report.add("[1]/[1d] relay / Debezium", times(relayRate / debezium.rate()), null, null);
+      report.add("[1]/[1d] relay / Debezium", times(relayRate / debeziumRate), null, null);
       report.ratio(
-          "relay / Debezium embedded:                    " + times(relayRate / debezium.rate()));
+          "relay / Debezium embedded:                    " + times(relayRate / debeziumRate));
     }
     ratios(report, relayRate, naive0, naive5, limits, relayOnly, fastPath, send, pollMillis);
     if (!Arrays.asList(args).contains("--no-what-if")) {
@@ -469,6 +510,21 @@ public final class OutboxBench {
     return java.util.Set.of();
   }
 
+  /** {@code --repeat=N}, 1 to 9; 1 when absent. */
+  static int repeat(String[] args) {
+    for (String arg : args) {
+      if (arg.startsWith("--repeat=")) {
+        String value = arg.substring("--repeat=".length());
+        if (!value.matches("[1-9]")) {
+          throw new IllegalArgumentException(
+              "--repeat=" + value + ": give the number of repetitions, 1 to 9, e.g. --repeat=3");
+        }
+        return Integer.parseInt(value);
+      }
+    }
+    return 1;
+  }
+
   /** {@code --name=a=1,b=2} as a map; empty when absent. */
   static Map<String, String> option(String[] args, String prefix) {
     Map<String, String> values = new java.util.LinkedHashMap<>();
@@ -485,9 +541,17 @@ public final class OutboxBench {
     return values;
   }
 
+  private static boolean selected(String tag) {
+    return selectedPhases.isEmpty() || selectedPhases.contains(tag);
+  }
+
+  private static SideBySide.Runs find(List<SideBySide.Runs> runs, String prefix) {
+    return runs.stream().filter(r -> r.system().startsWith(prefix)).findFirst().orElse(null);
+  }
+
   private static <T> T phase(Bench bench, String name, Phase<T> phase) {
     String tag = name.substring(1, name.indexOf(']'));
-    if (!selectedPhases.isEmpty() && !selectedPhases.contains(tag)) {
+    if (!selected(tag)) {
       return null;
     }
     try {

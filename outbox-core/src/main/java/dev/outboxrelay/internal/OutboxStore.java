@@ -157,13 +157,17 @@ public final class OutboxStore {
       SELECT TIMESTAMPDIFF(MICROSECOND, created_at, UTC_TIMESTAMP(3)) / 1e6 FROM t_msg
       WHERE id = ?""";
 
-  // The relay's ordering guard: the claimed lanes' unpublished rows below the newest claimed id
-  // that are not claimed, from idx_msg_claim (the key is looked up for those rows only).
-  static final String UNCLAIMED_IN_LANES =
+  // The relay's ordering guard, one part per claimed lane: the lane's unpublished rows below the
+  // lane's newest claimed id that are not claimed, from idx_msg_claim (the key is looked up for
+  // those rows only). All rows of a key share its lane, so a lane's own newest claimed id bounds
+  // what can block its keys: one bound for all lanes made every round read the busier lanes'
+  // rows up to the newest claimed id of the quietest lane.
+  private static final String UNCLAIMED_IN_LANE_PART =
       sql(
           """
-          SELECT id, msg_key FROM t_msg
-          WHERE lane IN (:lanes) AND status IN ({PENDING}, {PREPARED}) AND id < :maxId AND id NOT IN (:claimed)""");
+          (SELECT id, msg_key FROM t_msg
+           WHERE lane = :lane%1$d AND status IN ({PENDING}, {PREPARED}) AND id < :maxId%1$d
+             AND id NOT IN (:claimed%1$d))""");
 
   // The size of candidates without msg_bytes: reads their payloads (rows written before V2 or by
   // other tools only).
@@ -592,16 +596,28 @@ public final class OutboxStore {
     if (claimed.isEmpty()) {
       return Map.of();
     }
-    MapSqlParameterSource params =
-        new MapSqlParameterSource(
-                "lanes", claimed.stream().map(OutboxRow::lane).distinct().toList())
-            .addValue("maxId", claimed.stream().mapToLong(OutboxRow::id).max().orElseThrow())
-            .addValue("claimed", claimed.stream().map(OutboxRow::id).toList());
+    Map<Integer, List<Long>> byLane =
+        claimed.stream()
+            .collect(
+                Collectors.groupingBy(
+                    OutboxRow::lane,
+                    java.util.TreeMap::new,
+                    Collectors.mapping(OutboxRow::id, Collectors.toList())));
+    MapSqlParameterSource params = new MapSqlParameterSource();
+    int part = 0;
+    for (Map.Entry<Integer, List<Long>> lane : byLane.entrySet()) {
+      List<Long> ids = lane.getValue();
+      params
+          .addValue("lane" + part, lane.getKey())
+          .addValue("maxId" + part, ids.stream().mapToLong(Long::longValue).max().orElseThrow())
+          .addValue("claimed" + part, ids);
+      part++;
+    }
     Set<String> keys =
         claimed.stream().map(OutboxRow::key).filter(Objects::nonNull).collect(Collectors.toSet());
     Map<String, Long> result = new HashMap<>();
     named.query(
-        UNCLAIMED_IN_LANES,
+        unclaimedInLanesSql(byLane.size()),
         params,
         (ResultSet rs) -> {
           String key = rs.getString("msg_key");
@@ -610,6 +626,18 @@ public final class OutboxStore {
           }
         });
     return result;
+  }
+
+  /**
+   * The relay guard's statement for {@code lanes} claimed lanes: parts 0 to {@code lanes - 1}, each
+   * with its {@code :laneN}, {@code :maxIdN} and {@code :claimedN}.
+   */
+  static String unclaimedInLanesSql(int lanes) {
+    List<String> parts = new java.util.ArrayList<>(lanes);
+    for (int part = 0; part < lanes; part++) {
+      parts.add(UNCLAIMED_IN_LANE_PART.formatted(part));
+    }
+    return String.join("\nUNION ALL\n", parts);
   }
 
   /**

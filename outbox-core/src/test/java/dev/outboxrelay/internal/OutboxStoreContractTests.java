@@ -234,6 +234,36 @@ abstract class OutboxStoreContractTests {
   }
 
   @Test
+  void theRelaysGuardReadsEachLaneOnlyBelowThatLanesNewestClaimedRow() {
+    long a1 = insert("a", 4, NOW);
+    List<Long> busyLane = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      busyLane.add(insert("b" + i, 5, NOW));
+    }
+    long a2 = insert("a", 4, NOW);
+    long a3 = insert("a", 4, NOW);
+    // lane 5's oldest row and lane 4's first and newest: a2 in between is not claimed
+    List<OutboxRow> batch = store.claimIds(List.of(a1, busyLane.get(0), a3));
+
+    long readsBefore = rowsRead();
+    Map<String, Long> blocking = store.firstBlockingIdsInLanes(batch);
+    long reads = rowsRead() - readsBefore;
+
+    assertThat(blocking).isEqualTo(Map.of("a", a2));
+    // lane 5 below its own newest claimed row holds nothing; below a3 it would hold 299 rows
+    assertThat(reads).as("index entries read by the guard").isLessThan(50);
+  }
+
+  /**
+   * Index entries and rows the server's storage engines returned, all sessions (Handler_read_%).
+   */
+  private long rowsRead() {
+    return jdbc.queryForList("SHOW GLOBAL STATUS LIKE 'Handler_read%'").stream()
+        .mapToLong(row -> Long.parseLong(String.valueOf(row.get("Value"))))
+        .sum();
+  }
+
+  @Test
   void purgeDeletesRowsOfItsLaneAndStatusBelowTheBoundaryOnly() {
     long oldSent = insert("k", 0, NOW);
     long oldPending = insert("k", 0, NOW);

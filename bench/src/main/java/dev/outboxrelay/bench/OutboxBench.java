@@ -166,6 +166,15 @@ public final class OutboxBench {
         phase(bench, "[3] latency fast path", () -> EndToEndLatency.run(bench, true));
 
     SendCost.Result send = phase(bench, "[4] send cost", () -> SendCost.run(bench));
+    if (selectedPhases.contains("5")) { // only when asked for: about 4 minutes
+      phase(
+          bench,
+          "[5] scaling",
+          () -> {
+            Scaling.run(bench);
+            return null;
+          });
+    }
 
     // The table.
     String over = repeat == 1 ? "" : ", median of " + repeat;

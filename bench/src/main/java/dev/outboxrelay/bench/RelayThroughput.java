@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -56,6 +58,16 @@ final class RelayThroughput {
 
   /** Drains a backlog of {@code rows} with the given on-ack mode. */
   static Result run(Bench bench, int rows, RelaySettings.OnAck onAck) throws Exception {
+    return run(bench, rows, onAck, WORKERS, 1);
+  }
+
+  /**
+   * Drains a backlog of {@code rows} with {@code instances} relays (separate pools, producers and
+   * leases, as separate processes would have; they share this JVM and its two cores) of {@code
+   * workers} workers each.
+   */
+  static Result run(Bench bench, int rows, RelaySettings.OnAck onAck, int workers, int instances)
+      throws Exception {
     try (BenchDatabase db = BenchDatabase.create("bench_relay")) {
       String topic = bench.newTopic("relay");
       long insertNanos = Backlog.fill(db.pool("backlog", 1), topic, rows, Bench.KEYS, Bench.LANES);
@@ -71,18 +83,30 @@ final class RelayThroughput {
       bench.line("t_msg indexes (sql/mysql/V1__outbox.sql): %s", db.indexes());
       bench.line("claim plan (lane 0): %s", db.explain(CLAIM_LANE, 0, BATCH_SIZE));
       RelaySettings settings =
-          bench.relaySettings(Bench.LANES, BATCH_SIZE, WORKERS, POLL_INTERVAL, Map.of(), onAck);
+          bench.relaySettings(Bench.LANES, BATCH_SIZE, workers, POLL_INTERVAL, Map.of(), onAck);
       bench.line("relay: %s", settings);
+      if (instances > 1) {
+        bench.line(
+            "%d relay instances (ids bench-relay-1..%d), each with the settings above",
+            instances, instances);
+      }
       bench.line("topic %s, %d partitions", topic, Bench.PARTITIONS);
 
       Map<String, Long> statusBefore = Bench.serverStatus(db.jdbc);
       try (TopicConsumer consumer = new TopicConsumer(bench.bootstrapServers(), topic)) {
-        DataSource pool = db.pool("relay", 8, bench.relayDriverProperties);
         if (!bench.relayDriverProperties.isEmpty()) {
           bench.line("relay pool's driver properties: %s", bench.relayDriverProperties);
         }
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        OutboxRelay relay = new OutboxRelay(pool, settings, meters);
+        List<OutboxRelay> relays = new ArrayList<>();
+        for (int i = 1; i <= instances; i++) {
+          DataSource pool = db.pool("relay-" + i, 8, bench.relayDriverProperties);
+          RelaySettings instance =
+              instances == 1
+                  ? settings
+                  : settings.toBuilder().instanceId("bench-relay-" + i).build();
+          relays.add(new OutboxRelay(pool, instance, meters));
+        }
         Cpu.Snapshot cpuBefore = bench.cpu.snapshot();
         long started = System.nanoTime();
         long consumedAt;
@@ -91,7 +115,7 @@ final class RelayThroughput {
         Map<String, Long> statusAfter;
         String history;
         try {
-          relay.start();
+          relays.forEach(OutboxRelay::start);
           // done when the relay has committed every row as sent after Kafka's ack (its published
           // counter counts after the commit): the same end as [1r]'s and [1d]'s
           long deadline = started + TimeUnit.MINUTES.toNanos(3);
@@ -112,7 +136,7 @@ final class RelayThroughput {
           consumedAt = System.nanoTime();
           history = Bench.historyListLength(db.jdbc);
         } finally {
-          relay.close();
+          relays.forEach(OutboxRelay::close);
         }
 
         double elapsed = Bench.seconds(doneAt - started);

@@ -39,6 +39,19 @@ final class BenchDatabase implements AutoCloseable {
     return database.name();
   }
 
+  /** For a process of its own (the relay jar): the JDBC URL and the credentials. */
+  String jdbcUrl() {
+    return database.jdbcUrl();
+  }
+
+  String username() {
+    return server.username();
+  }
+
+  String password() {
+    return server.password();
+  }
+
   /** A new pool of {@code size} connections, all opened now (no connection set-up is timed). */
   synchronized DataSource pool(String purpose, int size) {
     return pool(purpose, size, Map.of());

@@ -24,8 +24,12 @@ final class Cpu {
 
   private final Map<String, Long> pids = new LinkedHashMap<>();
 
+  /** JVMs whose JIT compiler threads are counted apart, as "{name} JIT" ("JIT" for this one). */
+  private final Map<String, String> jitNames = new LinkedHashMap<>();
+
   Cpu() {
     pids.put(JVM, ProcessHandle.current().pid());
+    jitNames.put(JVM, JIT);
     ProcessHandle.current()
         .descendants()
         .forEach(
@@ -39,6 +43,18 @@ final class Cpu {
                 pids.put("Kafka", process.pid());
               }
             });
+  }
+
+  private Cpu(Cpu base, String name, long pid) {
+    pids.putAll(base.pids);
+    jitNames.putAll(base.jitNames);
+    pids.put(name, pid);
+    jitNames.put(name, name + " JIT");
+  }
+
+  /** This meter and another JVM, {@code name}, whose JIT is counted apart too. */
+  Cpu withJvm(String name, long pid) {
+    return new Cpu(this, name, pid);
   }
 
   private static String commandLine(long pid) {
@@ -57,31 +73,34 @@ final class Cpu {
   }
 
   /**
-   * CPU seconds so far per process (this JVM without its JIT compiler, then JIT), and the wall
+   * CPU seconds so far per process (a JVM without its JIT compiler, then its JIT), and the wall
    * clock.
    */
   Snapshot snapshot() {
     Map<String, Double> seconds = new LinkedHashMap<>();
-    double jit = jitSeconds();
     pids.forEach(
-        (name, pid) ->
-            cpuSeconds(Path.of("/proc", Long.toString(pid), "stat"))
-                .ifPresent(
-                    s -> {
-                      if (name.equals(JVM)) {
-                        seconds.put(name, s - jit);
-                        seconds.put(JIT, jit);
-                      } else {
-                        seconds.put(name, s);
-                      }
-                    }));
+        (name, pid) -> {
+          Path proc = Path.of("/proc", Long.toString(pid));
+          cpuSeconds(proc.resolve("stat"))
+              .ifPresent(
+                  total -> {
+                    String jitName = jitNames.get(name);
+                    if (jitName == null) {
+                      seconds.put(name, total);
+                    } else {
+                      double jit = jitSeconds(proc);
+                      seconds.put(name, total - jit);
+                      seconds.put(jitName, jit);
+                    }
+                  });
+        });
     return new Snapshot(System.nanoTime(), seconds);
   }
 
-  /** CPU seconds of this JVM's JIT compiler threads so far. */
-  private static double jitSeconds() {
+  /** CPU seconds of a JVM's JIT compiler threads so far. */
+  private static double jitSeconds(Path proc) {
     double seconds = 0;
-    try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+    try (Stream<Path> tasks = Files.list(proc.resolve("task"))) {
       for (Path task : (Iterable<Path>) tasks::iterator) {
         String name = threadName(task);
         if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
@@ -89,7 +108,7 @@ final class Cpu {
         }
       }
     } catch (IOException | RuntimeException e) {
-      return 0; // threads come and go; a missed one only moves its time back to "bench JVM"
+      return 0; // threads come and go; a missed one only moves its time back to the JVM's
     }
     return seconds;
   }

@@ -92,6 +92,19 @@ public final class OutboxBench {
                     result.complete() && result.duplicates() == 0);
           });
     }
+    if (selected("1j")) {
+      Path jar = Path.of(value(args, "--relay-jar=", RelayJar.DEFAULT_JAR));
+      names.add("[1j] outbox-relay jar, own process");
+      drains.add(
+          r -> {
+            RelayJar.Result result =
+                phase(
+                    bench, "[1j] relay jar", () -> RelayJar.run(bench, jar, RelayThroughput.ROWS));
+            return result == null
+                ? null
+                : new SideBySide.Drain(result.rate(), result.cpuPerThousand(), result.complete());
+          });
+    }
     if (selected("1r")) {
       names.add("[1r] bare batched loop");
       drains.add(
@@ -128,8 +141,16 @@ public final class OutboxBench {
           });
     }
     List<SideBySide.Runs> sideBySide =
-        drains.isEmpty() ? List.of() : SideBySide.run(bench, repeat, names, drains, selected("1"));
+        drains.isEmpty()
+            ? List.of()
+            : SideBySide.run(
+                bench,
+                repeat,
+                names,
+                drains,
+                (int) names.stream().filter(name -> name.contains("outbox-relay")).count());
     SideBySide.Runs relay = find(sideBySide, "[1] ");
+    SideBySide.Runs jar = find(sideBySide, "[1j] ");
     SideBySide.Runs bare = find(sideBySide, "[1r] ");
     SideBySide.Runs debezium = find(sideBySide, "[1d] ");
     double relayRate = relay == null ? Double.NaN : relay.medianRate();
@@ -309,6 +330,26 @@ public final class OutboxBench {
           null);
     }
 
+    if (jar != null) {
+      report.add(
+          "[1j] relay jar, own process, same backlog" + over,
+          String.format("%,.0f msg/s", jar.medianRate()),
+          null,
+          null);
+      if (!jar.complete()) {
+        report.add("[1j] relay jar: every row once", "incomplete or duplicates", "complete", false);
+      }
+      if (bare != null) {
+        report.add(
+            "[1j]/[1r] relay jar / bare loop",
+            times(jar.medianRate() / bare.medianRate()),
+            null,
+            null);
+        report.ratio(
+            "relay jar / bare batched loop:                "
+                + times(jar.medianRate() / bare.medianRate()));
+      }
+    }
     if (bare != null) {
       double bareRate = bare.medianRate();
       report.add(
@@ -532,6 +573,16 @@ public final class OutboxBench {
       }
     }
     return 1;
+  }
+
+  /** The value of {@code --name=value}; {@code fallback} when absent. */
+  static String value(String[] args, String prefix, String fallback) {
+    for (String arg : args) {
+      if (arg.startsWith(prefix)) {
+        return arg.substring(prefix.length());
+      }
+    }
+    return fallback;
   }
 
   /** {@code --name=a=1,b=2} as a map; empty when absent. */

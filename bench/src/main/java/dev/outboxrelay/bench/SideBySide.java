@@ -7,13 +7,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Phases [1], [1r] and [1d] side by side: the same 200,000-row backlog drained by the relay, the
- * bare batched loop and (with {@code --debezium}) Debezium, {@code --repeat=N} times in turn on the
- * same servers. The order rotates each repetition (relay first, then the bare loop first, …), so
- * each system drains first once in three: the first drain of a system in this JVM also pays for
- * compiling its code (the "JIT" CPU), and no system always pays it. Prints each system's drain rate
- * as median [min–max] over the repetitions, its median CPU per 1,000 messages by process, and the
- * relay's ratio to each other system (ratio of the medians, and the ratios within each repetition).
+ * Phases [1], [1j], [1r] and [1d] side by side: the same 200,000-row backlog drained by the relay
+ * (in this JVM, and as the jar in a process of its own), the bare batched loop and (with {@code
+ * --debezium}) Debezium, {@code --repeat=N} times in turn on the same servers. The order rotates
+ * each repetition (relay first, then the bare loop first, …), so each system drains first once in
+ * three: the first drain of a system in this JVM also pays for compiling its code (the "JIT" CPU),
+ * and no system always pays it. Prints each system's drain rate as median [min–max] over the
+ * repetitions, its median CPU per 1,000 messages by process, and the relay's ratio to each other
+ * system (ratio of the medians, and the ratios within each repetition).
  */
 final class SideBySide {
   private SideBySide() {}
@@ -75,10 +76,11 @@ final class SideBySide {
    * Runs {@code phases} (relay first) {@code repeat} times, rotating their order.
    *
    * @param names one name per phase, same order
-   * @param relayFirst the first phase is the relay's: print the ratios to it
+   * @param relays how many of the first phases are relays (the in-process one, the jar): the table
+   *     gives the ratio of each of them to every system
    */
   static List<Runs> run(
-      Bench bench, int repeat, List<String> names, List<DrainPhase> phases, boolean relayFirst)
+      Bench bench, int repeat, List<String> names, List<DrainPhase> phases, int relays)
       throws Exception {
     List<List<Drain>> drains = new ArrayList<>();
     for (int i = 0; i < phases.size(); i++) {
@@ -97,43 +99,55 @@ final class SideBySide {
     for (int i = 0; i < phases.size(); i++) {
       runs.add(new Runs(names.get(i), drains.get(i)));
     }
-    print(bench, repeat, runs, relayFirst);
+    print(bench, repeat, runs, relays);
     return runs;
   }
 
-  private static void print(Bench bench, int repeat, List<Runs> runs, boolean relayFirst) {
+  private static void print(Bench bench, int repeat, List<Runs> runs, int relays) {
     bench.section(
         "Side by side: the same backlog drained "
             + repeat
             + (repeat == 1 ? " time" : " times in turn")
             + " by each system (binary log as above)");
-    bench.line(
-        "| system | drain, median [min–max] | CPU per 1,000 messages (median) | relay / system |");
-    bench.line("|---|---|---|---|");
-    Runs relay = runs.get(0);
-    for (Runs system : runs) {
-      String ratio = "";
-      if (relayFirst && system != relay) {
-        StringBuilder each = new StringBuilder();
-        for (int r = 0; r < repeat; r++) {
-          Drain a = relay.drains().get(r);
-          Drain b = system.drains().get(r);
-          if (a != null && b != null) {
-            each.append(each.length() == 0 ? "" : ", ")
-                .append(String.format("%.2f", a.rate() / b.rate()));
-          }
-        }
-        ratio =
-            String.format("**%.2f×**", relay.medianRate() / system.medianRate())
-                + (repeat > 1 ? " (each: " + each + ")" : "");
-      }
-      bench.line(
-          "| %s | %s | %s | %s |",
-          system.system(),
-          system.rates(),
-          Cpu.Snapshot.describePerThousand(system.medianCpu()),
-          ratio);
+    StringBuilder header =
+        new StringBuilder("| system | drain, median [min–max] | CPU per 1,000 messages (median) |");
+    StringBuilder rule = new StringBuilder("|---|---|---|");
+    for (int r = 0; r < relays; r++) {
+      header.append(' ').append(runs.get(r).system().split(" ")[0]).append(" / system |");
+      rule.append("---|");
     }
+    bench.line("%s", header);
+    bench.line("%s", rule);
+    for (Runs system : runs) {
+      StringBuilder row =
+          new StringBuilder(
+              String.format(
+                  "| %s | %s | %s |",
+                  system.system(),
+                  system.rates(),
+                  Cpu.Snapshot.describePerThousand(system.medianCpu())));
+      for (int r = 0; r < relays; r++) {
+        row.append(' ')
+            .append(system == runs.get(r) ? "" : ratio(runs.get(r), system, repeat))
+            .append(" |");
+      }
+      bench.line("%s", row);
+    }
+  }
+
+  /** "**1.38×** (each: 0.98, 1.35, 1.51)": the ratio of the medians, and of each repetition. */
+  private static String ratio(Runs relay, Runs system, int repeat) {
+    StringBuilder each = new StringBuilder();
+    for (int r = 0; r < repeat; r++) {
+      Drain a = relay.drains().get(r);
+      Drain b = system.drains().get(r);
+      if (a != null && b != null) {
+        each.append(each.length() == 0 ? "" : ", ")
+            .append(String.format("%.2f", a.rate() / b.rate()));
+      }
+    }
+    return String.format("**%.2f×**", relay.medianRate() / system.medianRate())
+        + (repeat > 1 ? " (each: " + each + ")" : "");
   }
 
   static double median(double[] values) {

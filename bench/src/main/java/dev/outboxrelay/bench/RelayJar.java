@@ -1,0 +1,152 @@
+package dev.outboxrelay.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Phase [1j], the relay as operators run it: {@code java -jar outbox-relay.jar}, a process of its
+ * own started after the backlog is written (a fresh JVM every time: its drain includes compiling
+ * the relay's code), configured by environment variables only, with the settings of [1]: batch
+ * 2,000, 2 workers, 16 lanes, poll 10 ms, everything else the jar's defaults, {@code -Xmx512m}.
+ * Spring Boot's start-up is not timed: the clock runs from the first record a consumer receives
+ * until it has them all, and CPU is counted over the same span (the relay jar's own, its JIT
+ * compiler's apart, MariaDB's, Kafka's and this JVM's, which only consumes).
+ */
+final class RelayJar {
+  /** The jar {@code ./mvnw -pl bench -am package} builds; {@code --relay-jar=PATH} for another. */
+  static final String DEFAULT_JAR = "outbox-relay/target/outbox-relay.jar";
+
+  private RelayJar() {}
+
+  record Result(
+      double rate, double seconds, Map<String, Double> cpuPerThousand, boolean complete) {}
+
+  static Result run(Bench bench, Path jar, int rows) throws Exception {
+    bench.section(
+        "[1j] The relay jar as its own process (java -jar "
+            + jar
+            + "), "
+            + String.format("%,d", rows)
+            + "-message backlog");
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(
+          "no relay jar at "
+              + jar.toAbsolutePath()
+              + ": build it with ./mvnw -q -B -pl bench -am package -DskipTests (run the bench"
+              + " from the repository's root), or give --relay-jar=PATH");
+    }
+    try (BenchDatabase db = BenchDatabase.create("bench_jar")) {
+      String topic = bench.newTopic("jar");
+      long insertNanos = Backlog.fill(db.pool("backlog", 1), topic, rows, Bench.KEYS, Bench.LANES);
+      bench.line("backlog: %,d PENDING rows inserted in %.1f s", rows, Bench.seconds(insertNanos));
+      Path log = Files.createTempFile("outbox-bench-relay-jar-", ".log");
+      try (TopicConsumer consumer = new TopicConsumer(bench.bootstrapServers(), topic)) {
+        long launched = System.nanoTime();
+        Process relay = start(jar, db, bench.bootstrapServers(), log);
+        try {
+          Cpu cpu = bench.cpu.withJvm("relay jar", relay.pid());
+          await(() -> consumer.distinct() > 0, relay, log, Duration.ofMinutes(1), "a first record");
+          Cpu.Snapshot cpuBefore = cpu.snapshot();
+          long started = System.nanoTime();
+          long before = consumer.distinct();
+          Map<String, Long> statusBefore = Bench.serverStatus(db.jdbc);
+          await(
+              () -> consumer.distinct() >= rows, relay, log, Duration.ofMinutes(3), "all records");
+          long doneAt = System.nanoTime();
+          Cpu.Snapshot cpuAfter = cpu.snapshot();
+          Map<String, Long> statusAfter = Bench.serverStatus(db.jdbc);
+          // untimed: the last rows are marked SENT right after their acks
+          await(() -> db.pending() == 0, relay, log, Duration.ofSeconds(30), "no PENDING row");
+          long sent = db.count("SELECT COUNT(*) FROM t_msg WHERE status = 1");
+          double elapsed = Bench.seconds(doneAt - started);
+          double rate = (rows - before) / elapsed;
+          bench.line(
+              "first record %.1f s after the launch (Spring Boot start-up, not timed); the other"
+                  + " %,d consumed %.2f s later -> %,.0f msg/s; %,d rows SENT, %,d duplicates",
+              Bench.seconds(started - launched),
+              rows - before,
+              elapsed,
+              rate,
+              sent,
+              consumer.duplicates());
+          Map<String, Double> perThousand =
+              bench.drainCosts(cpuBefore, cpuAfter, statusBefore, statusAfter, rows - before);
+          return new Result(rate, elapsed, perThousand, sent == rows && consumer.duplicates() == 0);
+        } finally {
+          stop(relay);
+        }
+      } finally {
+        Files.deleteIfExists(log);
+      }
+    }
+  }
+
+  private static Process start(Path jar, BenchDatabase db, String bootstrapServers, Path log)
+      throws IOException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder builder =
+        new ProcessBuilder(
+            List.of(java, "-Xmx512m", "-XX:+ExitOnOutOfMemoryError", "-jar", jar.toString()));
+    Map<String, String> environment = builder.environment();
+    environment.put("SPRING_DATASOURCE_URL", db.jdbcUrl());
+    environment.put("SPRING_DATASOURCE_USERNAME", db.username());
+    environment.put("SPRING_DATASOURCE_PASSWORD", db.password());
+    environment.put("OUTBOX_RELAY_KAFKA_BOOTSTRAP_SERVERS", bootstrapServers);
+    environment.put("OUTBOX_RELAY_LANES", Integer.toString(Bench.LANES));
+    environment.put("OUTBOX_RELAY_WORKERS", Integer.toString(RelayThroughput.WORKERS));
+    environment.put("OUTBOX_RELAY_BATCH_SIZE", Integer.toString(RelayThroughput.BATCH_SIZE));
+    environment.put("OUTBOX_RELAY_POLL_INTERVAL", RelayThroughput.POLL_INTERVAL.toMillis() + "ms");
+    environment.put("OUTBOX_RELAY_INSTANCE_ID", "bench-relay-jar");
+    environment.put("SERVER_ADDRESS", "127.0.0.1");
+    environment.put("SERVER_PORT", "0");
+    builder.redirectErrorStream(true);
+    builder.redirectOutput(ProcessBuilder.Redirect.to(log.toFile())); // a pipe could fill up
+    return builder.start();
+  }
+
+  /** Waits for {@code condition}, checked every 2 ms; fails with the jar's log if it exited. */
+  private static void await(
+      BooleanSupplier condition, Process relay, Path log, Duration atMost, String what)
+      throws Exception {
+    long deadline = System.nanoTime() + atMost.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (!relay.isAlive()) {
+        throw new IllegalStateException(
+            "the relay jar exited with status " + relay.exitValue() + "; its log:\n" + tail(log));
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "no "
+                + what
+                + " within "
+                + atMost.toSeconds()
+                + " s; the relay jar's log:\n"
+                + tail(log));
+      }
+      TimeUnit.MILLISECONDS.sleep(2);
+    }
+  }
+
+  private static void stop(Process relay) throws InterruptedException {
+    relay.destroy(); // SIGTERM: the relay finishes its rounds and releases its leases
+    if (!relay.waitFor(30, TimeUnit.SECONDS)) {
+      relay.destroyForcibly();
+      relay.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static String tail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    } catch (IOException e) {
+      return "(log unreadable: " + e.getMessage() + ")";
+    }
+  }
+}

@@ -46,18 +46,28 @@ public final class OutboxBench {
   public static void main(String[] args) throws Exception {
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     long begin = System.nanoTime();
-    int repeat = repeat(args); // before the servers start: a bad value fails at once
+    if (Arrays.asList(args).contains("--help")) {
+      out.println(Options.USAGE);
+      return;
+    }
+    try {
+      options = Options.parse(args); // before the servers start: a bad option fails at once
+    } catch (IllegalArgumentException e) {
+      System.err.println("outbox-bench: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    int repeat = options.repeat();
     out.println("Outbox Relay benchmark, " + Instant.now());
     out.println("Starting the embedded servers (MariaDB 11.4, Kafka broker in its own JVM)...");
-    System.setProperty(TestServers.MARIADB_EXTRA_CONFIG, binlogConfig(Arrays.asList(args)));
+    System.setProperty(TestServers.MARIADB_EXTRA_CONFIG, options.binlogConfig());
     DatabaseServer database = TestServers.database();
     KafkaBroker kafka = TestServers.kafka();
     out.printf("  servers up after %.1f s%n", Bench.seconds(System.nanoTime() - begin));
     String bufferPool = growBufferPool(database);
     Cpu cpu = new Cpu();
     Bench bench = new Bench(kafka, cpu, out);
-    bench.relayDriverProperties = option(args, "--relay-jdbc=");
-    selectedPhases = phases(args);
+    bench.relayDriverProperties = options.relayJdbc();
 
     bench.section("Machine and servers");
     bench.line("%s", machine());
@@ -93,7 +103,7 @@ public final class OutboxBench {
           });
     }
     if (selected("1j")) {
-      Path jar = Path.of(value(args, "--relay-jar=", RelayJar.DEFAULT_JAR));
+      Path jar = options.relayJar();
       names.add("[1j] outbox-relay jar, own process");
       drains.add(
           r -> {
@@ -119,7 +129,7 @@ public final class OutboxBench {
                 : new SideBySide.Drain(result.rate(), result.cpuPerThousand(), result.complete());
           });
     }
-    if (selected("1d") && Arrays.asList(args).contains("--debezium")) {
+    if (selected("1d")) {
       names.add("[1d] Debezium embedded + outbox router");
       drains.add(
           r -> {
@@ -187,7 +197,7 @@ public final class OutboxBench {
         phase(bench, "[3] latency fast path", () -> EndToEndLatency.run(bench, true));
 
     SendCost.Result send = phase(bench, "[4] send cost", () -> SendCost.run(bench));
-    if (selectedPhases.contains("5")) { // only when asked for: about 4 minutes
+    if (selected("5")) { // only when named: about 2.5 minutes
       phase(
           bench,
           "[5] scaling",
@@ -376,7 +386,7 @@ public final class OutboxBench {
           "relay / Debezium embedded:                    " + times(relayRate / debeziumRate));
     }
     ratios(report, relayRate, naive0, naive5, limits, relayOnly, fastPath, send, pollMillis);
-    if (!Arrays.asList(args).contains("--no-what-if")) {
+    if (options.whatIf()) {
       whatIfs(bench);
     }
     out.println();
@@ -547,68 +557,18 @@ public final class OutboxBench {
     T run() throws Exception;
   }
 
-  /** Runs a phase; a failure is printed and recorded, and the other phases still run. */
-  /** The phases to run ({@code --phases=1,1r,4}); empty for all. */
-  private static java.util.Set<String> selectedPhases = java.util.Set.of();
-
-  static java.util.Set<String> phases(String[] args) {
-    for (String arg : args) {
-      if (arg.startsWith("--phases=")) {
-        return java.util.Set.of(arg.substring("--phases=".length()).split(","));
-      }
-    }
-    return java.util.Set.of();
-  }
-
-  /** {@code --repeat=N}, 1 to 9; 1 when absent. */
-  static int repeat(String[] args) {
-    for (String arg : args) {
-      if (arg.startsWith("--repeat=")) {
-        String value = arg.substring("--repeat=".length());
-        if (!value.matches("[1-9]")) {
-          throw new IllegalArgumentException(
-              "--repeat=" + value + ": give the number of repetitions, 1 to 9, e.g. --repeat=3");
-        }
-        return Integer.parseInt(value);
-      }
-    }
-    return 1;
-  }
-
-  /** The value of {@code --name=value}; {@code fallback} when absent. */
-  static String value(String[] args, String prefix, String fallback) {
-    for (String arg : args) {
-      if (arg.startsWith(prefix)) {
-        return arg.substring(prefix.length());
-      }
-    }
-    return fallback;
-  }
-
-  /** {@code --name=a=1,b=2} as a map; empty when absent. */
-  static Map<String, String> option(String[] args, String prefix) {
-    Map<String, String> values = new java.util.LinkedHashMap<>();
-    for (String arg : args) {
-      if (arg.startsWith(prefix)) {
-        for (String pair : arg.substring(prefix.length()).split(",")) {
-          int equals = pair.indexOf('=');
-          if (equals > 0) {
-            values.put(pair.substring(0, equals), pair.substring(equals + 1));
-          }
-        }
-      }
-    }
-    return values;
-  }
+  /** The command line, parsed first thing. */
+  private static Options options;
 
   private static boolean selected(String tag) {
-    return selectedPhases.isEmpty() || selectedPhases.contains(tag);
+    return options.runs(tag);
   }
 
   private static SideBySide.Runs find(List<SideBySide.Runs> runs, String prefix) {
     return runs.stream().filter(r -> r.system().startsWith(prefix)).findFirst().orElse(null);
   }
 
+  /** Runs a phase; a failure is printed and recorded, and the other phases still run. */
   private static <T> T phase(Bench bench, String name, Phase<T> phase) {
     String tag = name.substring(1, name.indexOf(']'));
     if (!selected(tag)) {
@@ -653,20 +613,6 @@ public final class OutboxBench {
     } catch (SQLException e) {
       return "unchanged (" + e.getMessage() + ")";
     }
-  }
-
-  /**
-   * The database's binary log, as production runs it unless told otherwise: on, {@code
-   * binlog_format=ROW}, {@code binlog_row_image=FULL} (MySQL 8's defaults), {@code sync_binlog=0}
-   * (MariaDB's default). {@code --binlog=off} turns it off, {@code --sync-binlog} sets {@code
-   * sync_binlog=1} (MySQL 8's default).
-   */
-  static String binlogConfig(List<String> args) {
-    if (args.contains("--binlog=off")) {
-      return "";
-    }
-    return "log_bin=outbox-binlog;binlog_format=ROW;binlog_row_image=FULL;server_id=1;sync_binlog="
-        + (args.contains("--sync-binlog") ? 1 : 0);
   }
 
   private static String serverFacts(DatabaseServer database, String bufferPool) throws Exception {

@@ -1,0 +1,148 @@
+package dev.outboxrelay.bench;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The bench's command line, checked before any server starts: an unknown option, a phase that does
+ * not exist or a value out of range is refused at once with what to write instead.
+ *
+ * @param phases the phases to run; empty for the default set (every phase but [1d] without {@code
+ *     --debezium}, and never [5] unless named)
+ * @param debezium run [1d] (also when {@code --phases} names it)
+ * @param whatIf run the diagnosis section [W]
+ * @param binlog the MariaDB binary log on (the default)
+ * @param syncBinlog {@code sync_binlog=1}
+ * @param repeat drains of each system side by side, 1 to 9
+ * @param relayJdbc Connector/J properties for the relay's pool in [1]
+ * @param relayJar the relay jar of [1j]
+ */
+record Options(
+    Set<String> phases,
+    boolean debezium,
+    boolean whatIf,
+    boolean binlog,
+    boolean syncBinlog,
+    int repeat,
+    Map<String, String> relayJdbc,
+    Path relayJar) {
+
+  static final List<String> PHASES = List.of("1", "1j", "1r", "1d", "1b", "2", "3", "4", "5");
+
+  static final String USAGE =
+      """
+      usage: java -jar bench/target/outbox-bench.jar [options]   (from the repository's root)
+        --phases=1,1j,1r,...  only these phases: 1 1j 1r 1d 1b 2 3 4 5 (default: all but 1d and 5)
+        --debezium            add phase 1d, Debezium embedded (also when --phases names 1d)
+        --repeat=N            drain N times (1 to 9) with each of 1, 1j, 1r, 1d, in rotating order
+        --no-what-if          skip the diagnosis section [W]
+        --binlog=on|off       MariaDB's binary log (default on: ROW, FULL image, sync_binlog=0)
+        --sync-binlog         sync_binlog=1, as MySQL 8 by default
+        --relay-jdbc=k=v,...  Connector/J properties for the relay's pool in [1]
+        --relay-jar=PATH      the relay jar of [1j] (default outbox-relay/target/outbox-relay.jar)
+        --help                this text
+      See bench/README.md.""";
+
+  /**
+   * @throws IllegalArgumentException naming the option that is wrong and what it takes
+   */
+  static Options parse(String[] args) {
+    Set<String> phases = new LinkedHashSet<>();
+    boolean debezium = false;
+    boolean whatIf = true;
+    boolean binlog = true;
+    boolean syncBinlog = false;
+    int repeat = 1;
+    Map<String, String> relayJdbc = new LinkedHashMap<>();
+    Path relayJar = Path.of(RelayJar.DEFAULT_JAR);
+    for (String arg : args) {
+      String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=') + 1) : arg;
+      String value = arg.substring(name.length());
+      switch (name) {
+        case "--phases=" -> {
+          for (String phase : value.split(",", -1)) {
+            if (!PHASES.contains(phase)) {
+              throw new IllegalArgumentException(
+                  arg + ": no phase '" + phase + "'; the phases are " + String.join(", ", PHASES));
+            }
+            phases.add(phase);
+          }
+          debezium |= phases.contains("1d");
+        }
+        case "--debezium" -> debezium = true;
+        case "--no-what-if" -> whatIf = false;
+        case "--binlog=" -> {
+          if (!value.equals("on") && !value.equals("off")) {
+            throw new IllegalArgumentException(arg + ": give --binlog=on or --binlog=off");
+          }
+          binlog = value.equals("on");
+        }
+        case "--sync-binlog" -> syncBinlog = true;
+        case "--repeat=" -> {
+          if (!value.matches("[1-9]")) {
+            throw new IllegalArgumentException(
+                arg + ": give the number of repetitions, 1 to 9, e.g. --repeat=3");
+          }
+          repeat = Integer.parseInt(value);
+        }
+        case "--relay-jdbc=" -> {
+          for (String pair : value.split(",", -1)) {
+            int equals = pair.indexOf('=');
+            if (equals <= 0 || equals == pair.length() - 1) {
+              throw new IllegalArgumentException(
+                  arg
+                      + ": '"
+                      + pair
+                      + "' is not name=value; e.g. --relay-jdbc=cachePrepStmts=true,prepStmtCacheSize=64");
+            }
+            relayJdbc.put(pair.substring(0, equals), pair.substring(equals + 1));
+          }
+        }
+        case "--relay-jar=" -> {
+          if (value.isBlank()) {
+            throw new IllegalArgumentException(arg + ": give the path of a relay jar");
+          }
+          relayJar = Path.of(value);
+        }
+        default -> throw new IllegalArgumentException("unknown option '" + arg + "'\n" + USAGE);
+      }
+    }
+    if (syncBinlog && !binlog) {
+      throw new IllegalArgumentException("--sync-binlog needs the binary log: drop --binlog=off");
+    }
+    return new Options(
+        Set.copyOf(phases),
+        debezium,
+        whatIf,
+        binlog,
+        syncBinlog,
+        repeat,
+        java.util.Collections.unmodifiableMap(relayJdbc),
+        relayJar);
+  }
+
+  /** Whether phase {@code tag} runs: named, or in the default set. */
+  boolean runs(String tag) {
+    if (!phases.isEmpty()) {
+      return phases.contains(tag);
+    }
+    return switch (tag) {
+      case "1d" -> debezium;
+      case "5" -> false;
+      default -> true;
+    };
+  }
+
+  /** MariaDB's extra server settings for these options. */
+  String binlogConfig() {
+    if (!binlog) {
+      return "";
+    }
+    return "log_bin=outbox-binlog;binlog_format=ROW;binlog_row_image=FULL;server_id=1;sync_binlog="
+        + (syncBinlog ? 1 : 0);
+  }
+}

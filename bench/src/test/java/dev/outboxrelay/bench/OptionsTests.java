@@ -1,0 +1,76 @@
+package dev.outboxrelay.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class OptionsTests {
+
+  @Test
+  void theDefaultsRunEveryPhaseButDebeziumAndScalingWithTheBinaryLogOn() {
+    Options options = Options.parse(new String[0]);
+
+    assertThat(Options.PHASES)
+        .allMatch(tag -> options.runs(tag) == !Set.of("1d", "5").contains(tag));
+    assertThat(options.binlogConfig()).contains("log_bin=").contains("sync_binlog=0");
+    assertThat(options.repeat()).isEqualTo(1);
+    assertThat(options.whatIf()).isTrue();
+    assertThat(options.relayJar()).isEqualTo(Path.of(RelayJar.DEFAULT_JAR));
+  }
+
+  @Test
+  void namedPhasesRunAloneAndNamingDebeziumsPhaseRunsIt() {
+    Options options = Options.parse(new String[] {"--phases=1,1d,5", "--repeat=3"});
+
+    assertThat(Options.PHASES).filteredOn(options::runs).containsExactly("1", "1d", "5");
+    assertThat(options.repeat()).isEqualTo(3);
+    assertThat(Options.parse(new String[] {"--debezium"}).runs("1d")).isTrue();
+  }
+
+  @Test
+  void valuesAreTakenAsGiven() {
+    Options options =
+        Options.parse(
+            new String[] {
+              "--binlog=off",
+              "--no-what-if",
+              "--relay-jdbc=cachePrepStmts=true,prepStmtCacheSize=64",
+              "--relay-jar=/tmp/r.jar"
+            });
+
+    assertThat(options.binlogConfig()).isEmpty();
+    assertThat(options.whatIf()).isFalse();
+    assertThat(options.relayJdbc())
+        .isEqualTo(Map.of("cachePrepStmts", "true", "prepStmtCacheSize", "64"));
+    assertThat(options.relayJar()).isEqualTo(Path.of("/tmp/r.jar"));
+    assertThat(Options.parse(new String[] {"--sync-binlog"}).binlogConfig())
+        .contains("sync_binlog=1");
+  }
+
+  @Test
+  void badInputIsRefusedNamingTheOptionAndWhatItTakes() {
+    assertRefused("--debezum", "unknown option '--debezum'", "--debezium");
+    assertRefused("--phases=nonsense", "no phase 'nonsense'", "1, 1j, 1r");
+    assertRefused("--phases=", "no phase ''");
+    assertRefused("--phases=1,,4", "no phase ''");
+    assertRefused("--repeat=0", "1 to 9");
+    assertRefused("--repeat=10", "1 to 9");
+    assertRefused("--repeat=abc", "1 to 9");
+    assertRefused("--binlog=maybe", "--binlog=on or --binlog=off");
+    assertRefused("--relay-jdbc=garbage", "'garbage' is not name=value");
+    assertRefused("--relay-jdbc=a=", "'a=' is not name=value");
+    assertRefused("--relay-jar=", "path of a relay jar");
+    assertThatThrownBy(() -> Options.parse(new String[] {"--binlog=off", "--sync-binlog"}))
+        .hasMessageContaining("--sync-binlog needs the binary log");
+  }
+
+  private static void assertRefused(String arg, String... says) {
+    assertThatThrownBy(() -> Options.parse(new String[] {arg}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContainingAll(says);
+  }
+}

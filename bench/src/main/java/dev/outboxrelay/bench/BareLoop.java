@@ -90,7 +90,10 @@ final class BareLoop {
         Map<String, Double> cpu =
             bench.drainCosts(cpuBefore, cpuAfter, statusBefore, statusAfter, rows);
         return new Result(
-            rows / elapsed, elapsed, cpu, sent == rows && consumer.distinct() == rows);
+            rows / elapsed,
+            elapsed,
+            cpu,
+            sent == rows && consumer.distinct() == rows && consumer.duplicates() == 0);
       } finally {
         workers.shutdownNow();
       }

@@ -36,7 +36,8 @@ import org.apache.kafka.connect.source.SourceRecord;
 final class DebeziumPeer {
   private DebeziumPeer() {}
 
-  record Result(double rate, double seconds, Map<String, Double> cpuPerThousand) {}
+  record Result(
+      double rate, double seconds, Map<String, Double> cpuPerThousand, boolean complete) {}
 
   static Result run(Bench bench, int rows, String host, int port, String user, String password)
       throws Exception {
@@ -48,27 +49,35 @@ final class DebeziumPeer {
       String topic = bench.newTopic("dbz");
       Path state = Files.createTempDirectory("outbox-bench-debezium-");
       Properties config = config(db.name(), host, port, user, password, state);
-      try (Producer<byte[], byte[]> producer =
+      try (Producer<byte[], byte[]> probeProducer =
+              bench.producer("debezium-probe", Map.of(ProducerConfig.LINGER_MS_CONFIG, 1));
+          Producer<byte[], byte[]> producer =
               bench.producer("debezium", Map.of(ProducerConfig.LINGER_MS_CONFIG, 1));
           TopicConsumer consumer = new TopicConsumer(bench.bootstrapServers(), topic)) {
-        // 1. stream until a probe row comes through: the engine's offsets then sit past it
-        long[] probes = {0};
-        AtomicLong acked = new AtomicLong();
+        // 1. stream until a probe row comes through: the engine's offsets then sit past it. Its
+        // own producer: the drain's starts as cold as the relay's and the bare loop's.
+        long[] polls = {0};
+        AtomicLong acked = new AtomicLong(); // every record, probes too
+        javax.sql.DataSource probePool = db.pool("probe", 1);
         runUntil(
             config,
-            producer,
+            probeProducer,
             acked,
+            0,
             () -> {
               if (acked.get() > 0) {
                 return true;
               }
-              if (probes[0]++ % 1000 == 0) { // every 2 s until one arrives
-                Backlog.fill(db.pool("probe", 1), topic, 1, 1, Bench.LANES);
+              if (polls[0]++ % 1000 == 0) { // every 2 s until one arrives
+                Backlog.fill(probePool, topic, 1, 1, Bench.LANES);
               }
               return false;
             },
             120);
-        long seen = acked.get();
+        // the drain counts the backlog's records only: a probe row may still come through in it
+        long firstBacklogId = db.count("SELECT COALESCE(MAX(id), 0) + 1 FROM t_msg");
+        long probesConsumed = consumer.distinct();
+        AtomicLong drained = new AtomicLong();
         // 2. the backlog, written while no engine runs
         long insertNanos =
             Backlog.fill(db.pool("backlog", 1), topic, rows, Bench.KEYS, Bench.LANES);
@@ -82,9 +91,10 @@ final class DebeziumPeer {
         runUntil(
             config,
             producer,
-            acked,
+            drained,
+            firstBacklogId,
             () -> {
-              if (acked.get() < seen + rows) {
+              if (drained.get() < rows) {
                 return false;
               }
               doneAt[0] = System.nanoTime();
@@ -93,9 +103,13 @@ final class DebeziumPeer {
             },
             300);
         Map<String, Long> statusAfter = Bench.serverStatus(db.jdbc);
-        if (!consumer.awaitDistinct(seen + rows, java.time.Duration.ofMinutes(1))) {
+        if (!consumer.awaitDistinct(probesConsumed + rows, java.time.Duration.ofMinutes(1))) {
           throw new IllegalStateException(
-              "only " + (consumer.distinct() - seen) + " of " + rows + " records arrived");
+              "only "
+                  + (consumer.distinct() - probesConsumed)
+                  + " of "
+                  + rows
+                  + " records arrived");
         }
         double elapsed = Bench.seconds(doneAt[0] - started);
         bench.line(
@@ -104,19 +118,34 @@ final class DebeziumPeer {
             rows, elapsed, rows / elapsed, consumer.duplicates());
         Map<String, Double> cpu =
             bench.drainCosts(cpuBefore, cpuAfter[0], statusBefore, statusAfter, rows);
-        return new Result(rows / elapsed, elapsed, cpu);
+        return new Result(
+            rows / elapsed,
+            elapsed,
+            cpu,
+            consumer.duplicates() == 0 && consumer.distinct() >= probesConsumed + rows);
+      } finally {
+        deleteTree(state);
+      }
+    }
+  }
+
+  private static void deleteTree(Path root) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
       }
     }
   }
 
   /**
    * Runs the engine until {@code done} holds (checked every 2 ms) or the timeout, then stops it;
-   * {@code acked} counts the records Kafka acknowledged.
+   * {@code acked} counts the records with an id from {@code countFrom} on that Kafka acknowledged.
    */
   private static void runUntil(
       Properties config,
       Producer<byte[], byte[]> producer,
       AtomicLong acked,
+      long countFrom,
       java.util.function.BooleanSupplier done,
       int timeoutSeconds)
       throws Exception {
@@ -127,10 +156,16 @@ final class DebeziumPeer {
             .notifying(
                 (records, committer) -> {
                   List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
+                  long counted = 0;
                   for (ChangeEvent<SourceRecord, SourceRecord> event : records) {
                     ProducerRecord<byte[], byte[]> record = toRecord(event.value());
                     if (record != null) {
                       acks.add(producer.send(record));
+                      String id =
+                          new String(
+                              record.headers().lastHeader("outbox-id").value(),
+                              StandardCharsets.US_ASCII);
+                      counted += Long.parseLong(id) >= countFrom ? 1 : 0;
                     }
                   }
                   for (Future<RecordMetadata> ack : acks) {
@@ -140,7 +175,7 @@ final class DebeziumPeer {
                       throw new IllegalStateException("no ack from Kafka", e);
                     }
                   }
-                  acked.addAndGet(acks.size());
+                  acked.addAndGet(counted);
                   for (ChangeEvent<SourceRecord, SourceRecord> event : records) {
                     committer.markProcessed(event);
                   }
@@ -152,7 +187,11 @@ final class DebeziumPeer {
       while (!done.getAsBoolean()) {
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException(
-              "Debezium did not finish within " + timeoutSeconds + " s");
+              "Debezium did not finish within "
+                  + timeoutSeconds
+                  + " s ("
+                  + acked.get()
+                  + " records acknowledged so far)");
         }
         TimeUnit.MILLISECONDS.sleep(2);
       }

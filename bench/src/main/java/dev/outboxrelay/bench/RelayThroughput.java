@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 
 /**
- * Phase 1: the relay drains a backlog of PENDING rows; the clock runs from {@code start()} until a
- * consumer has every record and no row is PENDING any more.
+ * Phase 1: the relay drains a backlog of PENDING rows; the clock runs from {@code start()} until
+ * the relay has committed every row as sent (its published counter counts after that commit); a
+ * consumer then checks, untimed, that every record arrived once.
  */
 final class RelayThroughput {
   static final int ROWS = 200_000;
@@ -39,10 +40,11 @@ final class RelayThroughput {
       long duplicates,
       boolean complete) {}
 
-  /** Messages the relay committed as sent after Kafka's ack. */
-  private static long published(SimpleMeterRegistry meters) {
+  /** Messages the relays committed as sent after Kafka's ack. */
+  private static long published(List<SimpleMeterRegistry> meters) {
     return (long)
-        meters.find("outbox.messages.published").counters().stream()
+        meters.stream()
+            .flatMap(registry -> registry.find("outbox.messages.published").counters().stream())
             .mapToDouble(Counter::count)
             .sum();
   }
@@ -97,7 +99,7 @@ final class RelayThroughput {
         if (!bench.relayDriverProperties.isEmpty()) {
           bench.line("relay pool's driver properties: %s", bench.relayDriverProperties);
         }
-        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        List<SimpleMeterRegistry> meters = new ArrayList<>(); // one per relay, as processes have
         List<OutboxRelay> relays = new ArrayList<>();
         for (int i = 1; i <= instances; i++) {
           DataSource pool = db.pool("relay-" + i, 8, bench.relayDriverProperties);
@@ -105,7 +107,8 @@ final class RelayThroughput {
               instances == 1
                   ? settings
                   : settings.toBuilder().instanceId("bench-relay-" + i).build();
-          relays.add(new OutboxRelay(pool, instance, meters));
+          meters.add(new SimpleMeterRegistry());
+          relays.add(new OutboxRelay(pool, instance, meters.get(i - 1)));
         }
         Cpu.Snapshot cpuBefore = bench.cpu.snapshot();
         long started = System.nanoTime();
@@ -135,6 +138,11 @@ final class RelayThroughput {
           }
           consumedAt = System.nanoTime();
           history = Bench.historyListLength(db.jdbc);
+          if (instances > 1) {
+            for (int i = 0; i < instances; i++) {
+              bench.line("relay %d owned lanes %s", i + 1, relays.get(i).ownedLanes());
+            }
+          }
         } finally {
           relays.forEach(OutboxRelay::close);
         }
@@ -164,17 +172,19 @@ final class RelayThroughput {
             consumer.duplicates() == 0
                 ? ""
                 : " (published again after a failed commit: see the relay's warnings on stderr)");
-        Timer rounds = meters.find("outbox.poll.duration").timer();
-        DistributionSummary batches = meters.find("outbox.batch.size").summary();
-        if (rounds != null && batches != null) {
-          bench.line(
-              "relay rounds (one claim+publish+mark transaction of a worker, non-empty): %d,"
-                  + " mean %.1f rows, mean %.1f ms, max %.1f ms; published %,.0f",
-              rounds.count(),
-              batches.mean(),
-              rounds.mean(TimeUnit.MILLISECONDS),
-              rounds.max(TimeUnit.MILLISECONDS),
-              (double) published(meters));
+        for (SimpleMeterRegistry registry : meters) {
+          Timer rounds = registry.find("outbox.poll.duration").timer();
+          DistributionSummary batches = registry.find("outbox.batch.size").summary();
+          if (rounds != null && batches != null) {
+            bench.line(
+                "relay rounds (one claim+publish+mark transaction of a worker, non-empty): %d,"
+                    + " mean %.1f rows, mean %.1f ms, max %.1f ms; published %,d",
+                rounds.count(),
+                batches.mean(),
+                rounds.mean(TimeUnit.MILLISECONDS),
+                rounds.max(TimeUnit.MILLISECONDS),
+                published(List.of(registry)));
+          }
         }
         Map<String, Double> cpu =
             bench.drainCosts(cpuBefore, cpuAfter, statusBefore, statusAfter, rows);

@@ -24,7 +24,11 @@ final class Report {
     }
   }
 
+  /** A summary line; dropped when its figure is "n/a" (a phase that did not run or failed). */
   void ratio(String line) {
+    if (line.endsWith("n/a")) {
+      return;
+    }
     ratios.add(line);
   }
 

@@ -13,7 +13,7 @@ import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Phase [5] ({@code --phases=5}, not in the default run: about 4 minutes), how the relay scales:
+ * Phase [5] ({@code --phases=5}, not in the default run: about 2.5 minutes), how the relay scales:
  * its drain rate and CPU per 1,000 messages with 1, 2 and 4 workers and with 1 and 2 relay
  * instances on the same database, and what one claim costs in a table of {@value #SMALL_TABLE} and
  * of {@value #LARGE_TABLE} rows of which 1 % are PENDING (the rest SENT, not yet purged). A drain

@@ -69,16 +69,30 @@ public final class MicrometerPublishListener implements PublishListener {
 
   @Override
   public void dead(OutboxRow row, String error) {
-    // only the relay makes rows DEAD: registered on first use, so no path exports a constant 0
-    dead.updateAndGet(
-            counter ->
-                counter != null
-                    ? counter
-                    : Counter.builder(DEAD)
-                        .description("Messages given up on (status DEAD)")
-                        .tag(PATH_TAG, PublishPath.RELAY.tag())
-                        .register(registry))
-        .increment();
+    deadCounter().increment();
+  }
+
+  /**
+   * Registers {@value #DEAD} now, at 0: the relay calls it when it starts. Only the relay makes
+   * rows DEAD, so the fast path never exports it; and a counter that first appears at 1 would hide
+   * the first DEAD message from Prometheus's {@code increase()}, which needs a sample before it.
+   *
+   * @return this listener
+   */
+  public MicrometerPublishListener withDeadCounter() {
+    deadCounter();
+    return this;
+  }
+
+  private Counter deadCounter() {
+    return dead.updateAndGet(
+        counter ->
+            counter != null
+                ? counter
+                : Counter.builder(DEAD)
+                    .description("Messages given up on (status DEAD)")
+                    .tag(PATH_TAG, PublishPath.RELAY.tag())
+                    .register(registry));
   }
 
   @Override

@@ -90,7 +90,7 @@ public final class OutboxRelay implements AutoCloseable {
         new TransactionTemplate(new DataSourceTransactionManager(dataSource));
     // READ COMMITTED: no gap locks, so business INSERTs never wait for the relay's commit.
     transaction.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
-    this.listener = new MicrometerPublishListener(meters);
+    this.listener = new MicrometerPublishListener(meters).withDeadCounter();
     TopicBackoff topics = new TopicBackoff(settings.backoff());
     this.round =
         new LaneRound(

@@ -39,17 +39,9 @@ final class BenchDatabase implements AutoCloseable {
     return database.name();
   }
 
-  /** For a process of its own (the relay jar): the JDBC URL and the credentials. */
-  String jdbcUrl() {
-    return database.jdbcUrl();
-  }
-
-  String username() {
-    return server.username();
-  }
-
-  String password() {
-    return server.password();
+  /** The database itself, for a process of its own (the relay jar). */
+  TestDatabase testDatabase() {
+    return database;
   }
 
   /** A new pool of {@code size} connections, all opened now (no connection set-up is timed). */

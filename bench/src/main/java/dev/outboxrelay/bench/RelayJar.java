@@ -1,5 +1,6 @@
 package dev.outboxrelay.bench;
 
+import dev.outboxrelay.testsupport.RelayJarProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,25 +90,25 @@ final class RelayJar {
 
   private static Process start(Path jar, BenchDatabase db, String bootstrapServers, Path log)
       throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder builder =
-        new ProcessBuilder(
-            List.of(java, "-Xmx512m", "-XX:+ExitOnOutOfMemoryError", "-jar", jar.toString()));
-    Map<String, String> environment = builder.environment();
-    environment.put("SPRING_DATASOURCE_URL", db.jdbcUrl());
-    environment.put("SPRING_DATASOURCE_USERNAME", db.username());
-    environment.put("SPRING_DATASOURCE_PASSWORD", db.password());
-    environment.put("OUTBOX_RELAY_KAFKA_BOOTSTRAP_SERVERS", bootstrapServers);
-    environment.put("OUTBOX_RELAY_LANES", Integer.toString(Bench.LANES));
-    environment.put("OUTBOX_RELAY_WORKERS", Integer.toString(RelayThroughput.WORKERS));
-    environment.put("OUTBOX_RELAY_BATCH_SIZE", Integer.toString(RelayThroughput.BATCH_SIZE));
-    environment.put("OUTBOX_RELAY_POLL_INTERVAL", RelayThroughput.POLL_INTERVAL.toMillis() + "ms");
-    environment.put("OUTBOX_RELAY_INSTANCE_ID", "bench-relay-jar");
-    environment.put("SERVER_ADDRESS", "127.0.0.1");
-    environment.put("SERVER_PORT", "0");
-    builder.redirectErrorStream(true);
-    builder.redirectOutput(ProcessBuilder.Redirect.to(log.toFile())); // a pipe could fill up
-    return builder.start();
+    return RelayJarProcess.start(
+        jar,
+        db.testDatabase(),
+        bootstrapServers,
+        List.of("-Xmx512m", "-XX:+ExitOnOutOfMemoryError"),
+        Map.of(
+            "OUTBOX_RELAY_LANES",
+            Integer.toString(Bench.LANES),
+            "OUTBOX_RELAY_WORKERS",
+            Integer.toString(RelayThroughput.WORKERS),
+            "OUTBOX_RELAY_BATCH_SIZE",
+            Integer.toString(RelayThroughput.BATCH_SIZE),
+            "OUTBOX_RELAY_POLL_INTERVAL",
+            RelayThroughput.POLL_INTERVAL.toMillis() + "ms",
+            "OUTBOX_RELAY_INSTANCE_ID",
+            "bench-relay-jar",
+            "SERVER_PORT",
+            "0"),
+        log);
   }
 
   /** Waits for {@code condition}, checked every 2 ms; fails with the jar's log if it exited. */

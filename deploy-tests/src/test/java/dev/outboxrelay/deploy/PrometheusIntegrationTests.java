@@ -10,6 +10,7 @@ import dev.outboxrelay.internal.Lanes;
 import dev.outboxrelay.internal.OutboxSchema;
 import dev.outboxrelay.testsupport.DatabaseServer;
 import dev.outboxrelay.testsupport.KafkaBroker;
+import dev.outboxrelay.testsupport.RelayJarProcess;
 import dev.outboxrelay.testsupport.TestDatabase;
 import dev.outboxrelay.testsupport.TestServers;
 import io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule;
@@ -65,7 +66,7 @@ class PrometheusIntegrationTests {
 
     int relayPort = PrometheusTools.freePort();
     relayBase = "http://127.0.0.1:" + relayPort;
-    relay = startRelay(server, relayPort);
+    relay = startRelay(relayPort);
     await()
         .atMost(BOUND)
         .until(() -> PrometheusTools.status(relayBase + "/actuator/health/readiness") == 200);
@@ -236,25 +237,20 @@ class PrometheusIntegrationTests {
             Lanes.laneOf(key, 16));
   }
 
-  private static Process startRelay(DatabaseServer server, int port) throws Exception {
+  private static Process startRelay(int port) throws Exception {
     Path jar = Path.of("..", "outbox-relay", "target", "outbox-relay.jar");
     assertThat(jar).as("the relay jar, built by the outbox-relay module before this one").exists();
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder builder =
-        new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", jar.toString());
-    Map<String, String> environment = builder.environment();
-    environment.put("SPRING_DATASOURCE_URL", database.jdbcUrl());
-    environment.put("SPRING_DATASOURCE_USERNAME", server.username());
-    environment.put("SPRING_DATASOURCE_PASSWORD", server.password());
-    environment.put("OUTBOX_RELAY_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-    environment.put("OUTBOX_RELAY_POLL_INTERVAL", "50ms");
-    environment.put("OUTBOX_RELAY_GAUGE_INTERVAL", "1s");
-    environment.put("OUTBOX_RELAY_SEND_TIMEOUT", "2s");
-    environment.put("OUTBOX_RELAY_MAX_BLOCK", "500ms");
-    environment.put("SERVER_PORT", Integer.toString(port));
-    environment.put("SERVER_ADDRESS", "127.0.0.1");
-    builder.redirectErrorStream(true);
-    builder.redirectOutput(work.resolve("relay.log").toFile());
-    return builder.start();
+    return RelayJarProcess.start(
+        jar,
+        database,
+        kafka.bootstrapServers(),
+        List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"),
+        Map.of(
+            "OUTBOX_RELAY_POLL_INTERVAL", "50ms",
+            "OUTBOX_RELAY_GAUGE_INTERVAL", "1s",
+            "OUTBOX_RELAY_SEND_TIMEOUT", "2s",
+            "OUTBOX_RELAY_MAX_BLOCK", "500ms",
+            "SERVER_PORT", Integer.toString(port)),
+        work.resolve("relay.log"));
   }
 }

@@ -34,6 +34,16 @@ public final class TestDatabase implements AutoCloseable {
     return jdbcUrl;
   }
 
+  /** The server's user, for a client of its own (a process). */
+  public String username() {
+    return server.username();
+  }
+
+  /** The server's password, for a client of its own (a process). */
+  public String password() {
+    return server.password();
+  }
+
   /** A connection pool (at most 10 connections) on this database, created on the first call. */
   public synchronized DataSource dataSource() {
     if (closed) {

@@ -2,8 +2,8 @@ package dev.outboxrelay.relay.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outboxrelay.testsupport.DatabaseServer;
 import dev.outboxrelay.testsupport.KafkaBroker;
+import dev.outboxrelay.testsupport.RelayJarProcess;
 import dev.outboxrelay.testsupport.TestDatabase;
 import dev.outboxrelay.testsupport.TestServers;
 import java.io.IOException;
@@ -360,26 +360,14 @@ class RelayJarIT {
       throws IOException {
     Path jar = Paths.get(System.getProperty("outbox.relay.jar", "target/outbox-relay.jar"));
     assertThat(jar).as("built by 'package' before the integration tests").exists();
-    String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new ArrayList<>();
-    command.add(java);
-    command.addAll(jvmOptions);
-    command.addAll(List.of("-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
-    ProcessBuilder builder = new ProcessBuilder(command);
-    DatabaseServer server = TestServers.database();
-    Map<String, String> environment = builder.environment();
-    environment.put("SPRING_DATASOURCE_URL", database.jdbcUrl());
-    environment.put("SPRING_DATASOURCE_USERNAME", server.username());
-    environment.put("SPRING_DATASOURCE_PASSWORD", server.password());
-    environment.put("OUTBOX_RELAY_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+    List<String> options = new ArrayList<>(jvmOptions);
+    options.add("-XX:TieredStopAtLevel=1");
+    Map<String, String> environment = new java.util.HashMap<>();
     environment.put("OUTBOX_RELAY_POLL_INTERVAL", "50ms");
     environment.put("SERVER_PORT", Integer.toString(port));
-    environment.put("SERVER_ADDRESS", "127.0.0.1");
     environment.putAll(extraEnvironment);
-    builder.redirectErrorStream(true);
-    // A file, never a pipe: a full pipe would block the process.
-    builder.redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
-    Process process = builder.start();
+    Process process =
+        RelayJarProcess.start(jar, database, kafka.bootstrapServers(), options, environment, log);
     processes.add(process);
     return process;
   }

@@ -43,12 +43,39 @@ The relay settings as environment variables: outbox.relay.<path> becomes OUTBOX_
 {{- include "outbox-relay.settingsEnv" (dict "prefix" $var "settings" $value) }}
 {{- else }}
 - name: {{ $var }}
-  value: {{ $value | toString | quote }}
+  value: {{ include "outbox-relay.scalar" $value | quote }}
 {{- end }}
 {{- end }}
+{{- end -}}
+
+{{/*
+A value as the relay reads it. YAML files give Helm every number as a float64, which toString
+prints in exponent form from 1e+06 on (1048576 -> "1.048576e+06", which neither Spring Boot nor
+Kafka reads): whole numbers are printed as integers.
+*/}}
+{{- define "outbox-relay.scalar" -}}
+{{- if and (kindIs "float64" .) (eq . (floor .)) -}}
+{{- . | int64 | toString -}}
+{{- else -}}
+{{- . | toString -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The names of the environment variables the chart sets itself: extraEnv may not repeat them. */}}
+{{- define "outbox-relay.chartEnvNames" -}}
+{{- $names := list "JAVA_TOOL_OPTIONS" "SERVER_PORT" "SPRING_DATASOURCE_URL" "SPRING_DATASOURCE_USERNAME" "SPRING_DATASOURCE_PASSWORD" "OUTBOX_RELAY_KAFKA_BOOTSTRAP_SERVERS" "OUTBOX_RELAY_INSTANCE_ID" -}}
+{{- range $property, $value := .Values.kafka.properties }}
+{{- $names = append $names (printf "OUTBOX_RELAY_KAFKA_PROPERTIES_%s" ($property | upper | replace "." "_" | replace "-" "_")) -}}
+{{- end }}
+{{- toJson $names -}}
 {{- end -}}
 
 {{/* The metric selector of the alert rules and the dashboard: this release's scrape job. */}}
 {{- define "outbox-relay.metricSelector" -}}
 job="{{ include "outbox-relay.fullname" . }}"
+{{- end -}}
+
+{{/* The dashboard's Grafana uid (at most 40 characters), one per namespace and release. */}}
+{{- define "outbox-relay.dashboardUid" -}}
+{{- printf "outbox-relay-%s" (printf "%s/%s" .Release.Namespace (include "outbox-relay.fullname" .) | sha256sum | trunc 12) -}}
 {{- end -}}

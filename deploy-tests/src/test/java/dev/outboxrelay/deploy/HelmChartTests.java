@@ -140,7 +140,7 @@ class HelmChartTests {
             rule -> assertThat(rule.getExpr().getStrVal()).contains("job=\"outbox-relay\""));
     ConfigMap dashboard = rendered.one(ConfigMap.class);
     assertThat(dashboard.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
-    JsonNode json = JSON.readTree(dashboard.getData().get("outbox-relay.json"));
+    JsonNode json = JSON.readTree(dashboard.getData().get("shop-outbox-relay.json"));
     assertThat(json.get("panels")).hasSizeGreaterThanOrEqualTo(8);
     json.get("panels")
         .forEach(
@@ -232,12 +232,129 @@ class HelmChartTests {
   }
 
   @Test
+  void wholeNumbersFromAValuesFileReachTheRelayAndKafkaAsIntegers(@TempDir Path dir)
+      throws Exception {
+    // YAML files give Helm every number as a float64, printed as 1.6777216e+07 unless the chart
+    // takes care; neither Spring Boot nor Kafka reads that
+    Path values = dir.resolve("big-numbers.yaml");
+    Files.writeString(
+        values,
+        """
+        relay:
+          batch-bytes: 16777216
+          max-attempts: 1000000
+          backoff:
+            multiplier: 1.5
+        kafka:
+          properties:
+            buffer.memory: 67108864
+            batch.size: 1048576
+        """);
+
+    Container relay =
+        Chart.render(Chart.REQUIRED, values)
+            .one(Deployment.class)
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .get(0);
+
+    assertThat(env(relay, "OUTBOX_RELAY_BATCH_BYTES").getValue()).isEqualTo("16777216");
+    assertThat(env(relay, "OUTBOX_RELAY_MAX_ATTEMPTS").getValue()).isEqualTo("1000000");
+    assertThat(env(relay, "OUTBOX_RELAY_BACKOFF_MULTIPLIER").getValue()).isEqualTo("1.5");
+    assertThat(env(relay, "OUTBOX_RELAY_KAFKA_PROPERTIES_BUFFER_MEMORY").getValue())
+        .isEqualTo("67108864");
+    assertThat(env(relay, "OUTBOX_RELAY_KAFKA_PROPERTIES_BATCH_SIZE").getValue())
+        .isEqualTo("1048576");
+  }
+
+  @Test
+  void aVariableTheChartSetsCannotBeSetAgainAndNothingHintsAtThePassword(@TempDir Path dir)
+      throws Exception {
+    Path override = dir.resolve("override.yaml");
+    Files.writeString(
+        override,
+        """
+        extraEnv:
+          - name: SPRING_DATASOURCE_PASSWORD
+            value: plain-text
+        """);
+    Path twice = dir.resolve("twice.yaml");
+    Files.writeString(
+        twice,
+        """
+        kafka:
+          properties:
+            sasl.jaas.config: inline
+          secretProperties:
+            - property: sasl.jaas.config
+              secretName: kafka-credentials
+              secretKey: jaas
+        """);
+
+    assertThatThrownBy(() -> Chart.template(Chart.REQUIRED, override))
+        .hasMessageContaining(
+            "extraEnv sets SPRING_DATASOURCE_PASSWORD, which the chart sets itself");
+    assertThatThrownBy(() -> Chart.template(Chart.REQUIRED, twice))
+        .hasMessageContaining(
+            "sasl.jaas.config is in both kafka.properties and kafka.secretProperties");
+    // no checksum or other digest of the Secret on the pod: it could be checked against guesses
+    Deployment deployment = Chart.render(Chart.REQUIRED).one(Deployment.class);
+    assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations()).isNullOrEmpty();
+    assertThat(
+            deployment.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal())
+        .isZero();
+  }
+
+  @Test
+  void aUsersOwnSpreadSelectorIsKeptAndEachReleaseHasItsOwnDashboard(@TempDir Path dir)
+      throws Exception {
+    Path spread = dir.resolve("spread.yaml");
+    Files.writeString(
+        spread,
+        """
+        topologySpreadConstraints:
+          - maxSkew: 1
+            topologyKey: topology.kubernetes.io/zone
+            whenUnsatisfiable: DoNotSchedule
+            labelSelector:
+              matchLabels:
+                team: payments
+        grafanaDashboard:
+          enabled: true
+        """);
+
+    Chart.Rendered rendered = Chart.render(Chart.REQUIRED, spread);
+
+    assertThat(
+            rendered
+                .one(Deployment.class)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getTopologySpreadConstraints()
+                .get(0)
+                .getLabelSelector()
+                .getMatchLabels())
+        .containsExactly(Map.entry("team", "payments"));
+    ConfigMap dashboard = rendered.one(ConfigMap.class);
+    String key = Chart.NAMESPACE + "-" + Chart.RELEASE + ".json";
+    JsonNode json = JSON.readTree(dashboard.getData().get(key));
+    assertThat(json.get("title").asText()).isEqualTo("Outbox Relay (shop/outbox-relay)");
+    assertThat(json.get("uid").asText()).startsWith("outbox-relay-").hasSizeLessThanOrEqualTo(40);
+  }
+
+  @Test
   void theSchemaRefusesWrongTypesUnknownKeysAndUnknownRelaySettings() {
     assertRefused("relay.batch-size", "many", "batch-size");
     assertRefused("relay.batchsize", 100, "batchsize");
     assertRefused("replicas", 3, "replicas");
     assertRefused("relay.on-ack", "later", "on-ack");
     assertRefused("database.url", "mysql://no-jdbc-prefix", "url");
+    // the relay ships MySQL Connector/J only, which speaks to MariaDB with jdbc:mysql: URLs
+    assertRefused("database.url", "jdbc:mariadb://db:3306/shop", "url");
+    assertRefused("podDisruptionBudget.maxUnavailable", "abc", "maxUnavailable");
   }
 
   @Test

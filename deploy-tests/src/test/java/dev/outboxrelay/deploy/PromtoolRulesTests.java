@@ -27,6 +27,22 @@ class PromtoolRulesTests {
   }
 
   @Test
+  void theRulesFireForTheRightNamespaceAndStayQuietOnNoise(@TempDir Path dir) throws Exception {
+    // src/test/resources/alert-rules-tests.yml: two namespaces with a release of the same name,
+    // a stalled worker restarted by liveness, a small creeping backlog, the first DEAD message
+    Files.copy(Chart.DIRECTORY.resolveSibling("outbox-relay-alerts.yml"), dir.resolve("rules.yml"));
+    try (var tests = getClass().getResourceAsStream("/alert-rules-tests.yml")) {
+      Files.copy(tests, dir.resolve("tests.yml"));
+    }
+
+    PrometheusTools.Result check =
+        PrometheusTools.promtool("test", "rules", dir.resolve("tests.yml").toString());
+
+    assertThat(check.status()).as("promtool test rules: %s", check.output()).isZero();
+    assertThat(check.output()).contains("SUCCESS");
+  }
+
+  @Test
   void theChartsRulesPassWithOtherThresholdsAndLanes(@TempDir Path dir) throws Exception {
     Map<String, Object> values = new HashMap<>(Chart.REQUIRED);
     values.put("prometheusRule.enabled", true);

@@ -295,7 +295,11 @@ class HelmChartTests {
 
     assertThatThrownBy(() -> Chart.template(Chart.REQUIRED, override))
         .hasMessageContaining(
-            "extraEnv sets SPRING_DATASOURCE_PASSWORD, which the chart sets itself");
+            "extraEnv sets SPRING_DATASOURCE_PASSWORD, which the chart sets from its values");
+    Path lanes = dir.resolve("lanes.yaml");
+    Files.writeString(lanes, "extraEnv:\n  - name: OUTBOX_RELAY_LANES\n    value: \"32\"\n");
+    assertThatThrownBy(() -> Chart.template(Chart.REQUIRED, lanes))
+        .hasMessageContaining("use relay.* for outbox.relay settings");
     assertThatThrownBy(() -> Chart.template(Chart.REQUIRED, twice))
         .hasMessageContaining(
             "sasl.jaas.config is in both kafka.properties and kafka.secretProperties");

@@ -159,6 +159,16 @@ final class Chart {
       return found.get(0);
     }
 
+    /** The pod template of the one Deployment. */
+    io.fabric8.kubernetes.api.model.PodSpec pod() {
+      return one(Deployment.class).getSpec().getTemplate().getSpec();
+    }
+
+    /** The relay's container. */
+    io.fabric8.kubernetes.api.model.Container relay() {
+      return pod().getContainers().get(0);
+    }
+
     Set<String> kinds() {
       return new java.util.TreeSet<>(objects.stream().map(HasMetadata::getKind).toList());
     }

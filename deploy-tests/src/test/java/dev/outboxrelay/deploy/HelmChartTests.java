@@ -63,8 +63,8 @@ class HelmChartTests {
         .containsExactly(
             "Deployment", "PodDisruptionBudget", "Secret", "Service", "ServiceAccount");
     Deployment deployment = rendered.one(Deployment.class);
-    PodSpec pod = deployment.getSpec().getTemplate().getSpec();
-    Container relay = pod.getContainers().get(0);
+    PodSpec pod = rendered.pod();
+    Container relay = rendered.relay();
     assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
     assertThat(relay.getImage()).isEqualTo("registry.example.com/outbox-relay:" + appVersion());
     // probes on the relay's actuator groups
@@ -156,10 +156,11 @@ class HelmChartTests {
   @Test
   void existingSecretsKafkaCredentialsTlsAndNestedRelaySettingsGoWhereTheRelayReadsThem(
       @TempDir Path dir) throws Exception {
-    Path values = dir.resolve("production.yaml");
-    Files.writeString(
-        values,
-        """
+    Path values =
+        valuesFile(
+            dir,
+            "production.yaml",
+            """
         replicaCount: 3
         terminationGracePeriodSeconds: 90
         database:
@@ -191,8 +192,7 @@ class HelmChartTests {
     Chart.Rendered rendered = Chart.render(image, values);
 
     assertThat(rendered.kinds()).doesNotContain("Secret");
-    Container relay =
-        rendered.one(Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+    Container relay = rendered.relay();
     assertThat(env(relay, "SPRING_DATASOURCE_PASSWORD").getValueFrom().getSecretKeyRef())
         .satisfies(
             ref -> {
@@ -212,14 +212,7 @@ class HelmChartTests {
     assertThat(env(relay, "OUTBOX_RELAY_BACKOFF_INITIAL").getValue()).isEqualTo("2s");
     assertThat(relay.getVolumeMounts())
         .anyMatch(mount -> mount.getMountPath().equals("/etc/outbox-relay/kafka-tls"));
-    assertThat(
-            Duration.ofSeconds(
-                rendered
-                    .one(Deployment.class)
-                    .getSpec()
-                    .getTemplate()
-                    .getSpec()
-                    .getTerminationGracePeriodSeconds()))
+    assertThat(Duration.ofSeconds(rendered.pod().getTerminationGracePeriodSeconds()))
         .isGreaterThan(Duration.ofSeconds(45));
     // every OUTBOX_RELAY_* variable binds to a setting the relay declares
     for (EnvVar variable : relay.getEnv()) {
@@ -236,10 +229,11 @@ class HelmChartTests {
       throws Exception {
     // YAML files give Helm every number as a float64, printed as 1.6777216e+07 unless the chart
     // takes care; neither Spring Boot nor Kafka reads that
-    Path values = dir.resolve("big-numbers.yaml");
-    Files.writeString(
-        values,
-        """
+    Path values =
+        valuesFile(
+            dir,
+            "big-numbers.yaml",
+            """
         relay:
           batch-bytes: 16777216
           max-attempts: 1000000
@@ -251,14 +245,7 @@ class HelmChartTests {
             batch.size: 1048576
         """);
 
-    Container relay =
-        Chart.render(Chart.REQUIRED, values)
-            .one(Deployment.class)
-            .getSpec()
-            .getTemplate()
-            .getSpec()
-            .getContainers()
-            .get(0);
+    Container relay = Chart.render(Chart.REQUIRED, values).relay();
 
     assertThat(env(relay, "OUTBOX_RELAY_BATCH_BYTES").getValue()).isEqualTo("16777216");
     assertThat(env(relay, "OUTBOX_RELAY_MAX_ATTEMPTS").getValue()).isEqualTo("1000000");
@@ -272,18 +259,20 @@ class HelmChartTests {
   @Test
   void aVariableTheChartSetsCannotBeSetAgainAndNothingHintsAtThePassword(@TempDir Path dir)
       throws Exception {
-    Path override = dir.resolve("override.yaml");
-    Files.writeString(
-        override,
-        """
+    Path override =
+        valuesFile(
+            dir,
+            "override.yaml",
+            """
         extraEnv:
           - name: SPRING_DATASOURCE_PASSWORD
             value: plain-text
         """);
-    Path twice = dir.resolve("twice.yaml");
-    Files.writeString(
-        twice,
-        """
+    Path twice =
+        valuesFile(
+            dir,
+            "twice.yaml",
+            """
         kafka:
           properties:
             sasl.jaas.config: inline
@@ -314,10 +303,11 @@ class HelmChartTests {
   @Test
   void aUsersOwnSpreadSelectorIsKeptAndEachReleaseHasItsOwnDashboard(@TempDir Path dir)
       throws Exception {
-    Path spread = dir.resolve("spread.yaml");
-    Files.writeString(
-        spread,
-        """
+    Path spread =
+        valuesFile(
+            dir,
+            "spread.yaml",
+            """
         topologySpreadConstraints:
           - maxSkew: 1
             topologyKey: topology.kubernetes.io/zone
@@ -333,10 +323,7 @@ class HelmChartTests {
 
     assertThat(
             rendered
-                .one(Deployment.class)
-                .getSpec()
-                .getTemplate()
-                .getSpec()
+                .pod()
                 .getTopologySpreadConstraints()
                 .get(0)
                 .getLabelSelector()
@@ -389,6 +376,11 @@ class HelmChartTests {
         YAML.readTree(Chart.DIRECTORY.resolveSibling("outbox-relay-alerts.yml").toFile());
 
     assertThat(plain.get("groups")).isEqualTo(YAML.valueToTree(rule.getSpec().getGroups()));
+  }
+
+  /** A values file as a user writes one. */
+  private static Path valuesFile(Path dir, String name, String yaml) throws Exception {
+    return Files.writeString(dir.resolve(name), yaml);
   }
 
   private static void assertRefused(String key, Object value, String named) {

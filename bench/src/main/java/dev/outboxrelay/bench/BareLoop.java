@@ -42,10 +42,7 @@ final class BareLoop {
 
   private BareLoop() {}
 
-  record Result(
-      double rate, double seconds, Map<String, Double> cpuPerThousand, boolean complete) {}
-
-  static Result run(Bench bench, int rows) throws Exception {
+  static SideBySide.Drain run(Bench bench, int rows) throws Exception {
     bench.section(
         "[1r] Reference: a bare batched loop ("
             + WORKERS
@@ -89,9 +86,8 @@ final class BareLoop {
             rows, elapsed, rows / elapsed, rounds, consumer.distinct(), consumer.duplicates());
         Map<String, Double> cpu =
             bench.drainCosts(cpuBefore, cpuAfter, statusBefore, statusAfter, rows);
-        return new Result(
+        return new SideBySide.Drain(
             rows / elapsed,
-            elapsed,
             cpu,
             sent == rows && consumer.distinct() == rows && consumer.duplicates() == 0);
       } finally {

@@ -36,11 +36,8 @@ import org.apache.kafka.connect.source.SourceRecord;
 final class DebeziumPeer {
   private DebeziumPeer() {}
 
-  record Result(
-      double rate, double seconds, Map<String, Double> cpuPerThousand, boolean complete) {}
-
-  static Result run(Bench bench, int rows, String host, int port, String user, String password)
-      throws Exception {
+  static SideBySide.Drain run(
+      Bench bench, int rows, String host, int port, String user, String password) throws Exception {
     bench.section(
         "[1d] Peer: Debezium "
             + DebeziumEngine.class.getPackage().getImplementationVersion()
@@ -118,9 +115,8 @@ final class DebeziumPeer {
             rows, elapsed, rows / elapsed, consumer.duplicates());
         Map<String, Double> cpu =
             bench.drainCosts(cpuBefore, cpuAfter[0], statusBefore, statusAfter, rows);
-        return new Result(
+        return new SideBySide.Drain(
             rows / elapsed,
-            elapsed,
             cpu,
             consumer.duplicates() == 0 && consumer.distinct() >= probesConsumed + rows);
       } finally {

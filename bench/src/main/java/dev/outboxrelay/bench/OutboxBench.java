@@ -88,68 +88,41 @@ public final class OutboxBench {
     Report report = bench.report;
     List<String> names = new ArrayList<>();
     List<SideBySide.DrainPhase> drains = new ArrayList<>();
-    if (selected("1")) {
-      names.add("[1] outbox-relay");
-      drains.add(
-          r -> {
-            RelayThroughput.Result result =
-                phase(bench, "[1] relay throughput", () -> RelayThroughput.run(bench));
-            return result == null
-                ? null
-                : new SideBySide.Drain(
-                    result.rate(),
-                    result.cpuPerThousand(),
-                    result.complete() && result.duplicates() == 0);
-          });
-    }
-    if (selected("1j")) {
-      Path jar = options.relayJar();
-      names.add("[1j] outbox-relay jar, own process");
-      drains.add(
-          r -> {
-            RelayJar.Result result =
-                phase(
-                    bench, "[1j] relay jar", () -> RelayJar.run(bench, jar, RelayThroughput.ROWS));
-            return result == null
-                ? null
-                : new SideBySide.Drain(result.rate(), result.cpuPerThousand(), result.complete());
-          });
-    }
-    if (selected("1r")) {
-      names.add("[1r] bare batched loop");
-      drains.add(
-          r -> {
-            BareLoop.Result result =
-                phase(
-                    bench,
-                    "[1r] bare batched loop",
-                    () -> BareLoop.run(bench, RelayThroughput.ROWS));
-            return result == null
-                ? null
-                : new SideBySide.Drain(result.rate(), result.cpuPerThousand(), result.complete());
-          });
-    }
-    if (selected("1d")) {
-      names.add("[1d] Debezium embedded + outbox router");
-      drains.add(
-          r -> {
-            DebeziumPeer.Result result =
-                phase(
-                    bench,
-                    "[1d] Debezium embedded",
-                    () ->
-                        DebeziumPeer.run(
-                            bench,
-                            RelayThroughput.ROWS,
-                            database.host(),
-                            database.port(),
-                            database.username(),
-                            database.password()));
-            return result == null
-                ? null
-                : new SideBySide.Drain(result.rate(), result.cpuPerThousand(), result.complete());
-          });
-    }
+    addDrain(
+        names,
+        drains,
+        bench,
+        "[1] outbox-relay",
+        "[1] relay throughput",
+        () -> RelayThroughput.run(bench).drain());
+    addDrain(
+        names,
+        drains,
+        bench,
+        "[1j] outbox-relay jar, own process",
+        "[1j] relay jar",
+        () -> RelayJar.run(bench, options.relayJar(), RelayThroughput.ROWS));
+    addDrain(
+        names,
+        drains,
+        bench,
+        "[1r] bare batched loop",
+        "[1r] bare batched loop",
+        () -> BareLoop.run(bench, RelayThroughput.ROWS));
+    addDrain(
+        names,
+        drains,
+        bench,
+        "[1d] Debezium embedded + outbox router",
+        "[1d] Debezium embedded",
+        () ->
+            DebeziumPeer.run(
+                bench,
+                RelayThroughput.ROWS,
+                database.host(),
+                database.port(),
+                database.username(),
+                database.password()));
     List<SideBySide.Runs> sideBySide =
         drains.isEmpty()
             ? List.of()
@@ -585,6 +558,20 @@ public final class OutboxBench {
 
   private static boolean selected(String tag) {
     return options.runs(tag);
+  }
+
+  /** Adds a side-by-side drain when its phase is selected; {@code phase} names it in failures. */
+  private static void addDrain(
+      List<String> names,
+      List<SideBySide.DrainPhase> drains,
+      Bench bench,
+      String system,
+      String phase,
+      Phase<SideBySide.Drain> run) {
+    if (selected(phase.substring(1, phase.indexOf(']')))) {
+      names.add(system);
+      drains.add(repetition -> phase(bench, phase, run));
+    }
   }
 
   private static SideBySide.Runs find(List<SideBySide.Runs> runs, String prefix) {

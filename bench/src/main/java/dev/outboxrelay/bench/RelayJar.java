@@ -28,7 +28,7 @@ final class RelayJar {
   record Result(
       double rate, double seconds, Map<String, Double> cpuPerThousand, boolean complete) {}
 
-  static Result run(Bench bench, Path jar, int rows) throws Exception {
+  static SideBySide.Drain run(Bench bench, Path jar, int rows) throws Exception {
     bench.section(
         "[1j] The relay jar as its own process (java -jar "
             + jar
@@ -78,7 +78,8 @@ final class RelayJar {
               consumer.duplicates());
           Map<String, Double> perThousand =
               bench.drainCosts(cpuBefore, cpuAfter, statusBefore, statusAfter, rows - before);
-          return new Result(rate, elapsed, perThousand, sent == rows && consumer.duplicates() == 0);
+          return new SideBySide.Drain(
+              rate, perThousand, sent == rows && consumer.duplicates() == 0);
         } finally {
           stop(relay);
         }

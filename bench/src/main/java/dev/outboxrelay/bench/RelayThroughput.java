@@ -38,7 +38,12 @@ final class RelayThroughput {
       double seconds,
       Map<String, Double> cpuPerThousand,
       long duplicates,
-      boolean complete) {}
+      boolean complete) {
+    /** As a side-by-side drain: complete means every row SENT and consumed once. */
+    SideBySide.Drain drain() {
+      return new SideBySide.Drain(rate, cpuPerThousand, complete && duplicates == 0);
+    }
+  }
 
   /** Messages the relays committed as sent after Kafka's ack. */
   private static long published(List<SimpleMeterRegistry> meters) {

@@ -7,22 +7,20 @@ import dev.outboxrelay.internal.OutboxSchema;
 import dev.outboxrelay.internal.OutboxStore;
 import dev.outboxrelay.internal.ProducerSettings;
 import dev.outboxrelay.internal.SupportedDatabase;
-import java.sql.Connection;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
-import org.springframework.dao.CannotAcquireLockException;
+import org.jspecify.annotations.Nullable;
 import org.springframework.dao.DuplicateKeyException;
-import org.springframework.dao.PessimisticLockingFailureException;
-import org.springframework.jdbc.datasource.ConnectionHolder;
-import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
-import org.springframework.transaction.TransactionSystemException;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
-/** The write path over JDBC: two inserts in the caller's transaction, or in a short own one. */
+/**
+ * The write path of same-database mode (the article's approach 3): two inserts in the caller's
+ * transaction, or in a short own one.
+ */
 final class JdbcOutbox implements Outbox, AutoCloseable {
   private final DataSource dataSource;
   private final OutboxStore store;
@@ -67,9 +65,8 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
   public long send(OutboxMessage message) {
     String headersJson =
         MessageValidator.validate(message, settings.maxPayloadBytes(), maxRecordBytes);
-    if (TransactionSynchronizationManager.isSynchronizationActive()
-        && TransactionSynchronizationManager.isActualTransactionActive()) {
-      requireTransactionalConnection();
+    if (CallerTransaction.active()) {
+      CallerTransaction.requireManages(dataSource);
       Object transaction = TransactionSynchronizationManager.getResource(dataSource);
       boolean lockKey =
           message.key() != null && settings.keyOrder() == OutboxSettings.KeyOrder.COMMIT;
@@ -85,7 +82,7 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
       } catch (DuplicateMessageReferenceException e) {
         throw e; // refused before anything was written: the transaction stays usable
       } catch (RuntimeException e) {
-        throw transactionGone(e);
+        throw CallerTransaction.gone(dataSource, "send failed", e);
       }
       AfterCommitHandoff.register(id, fastPath);
       return id;
@@ -121,59 +118,41 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
       store.lockKey(message.key());
     }
     return store.insertMessage(
-        new OutboxStore.NewMessage(
-            orderId,
-            message.refType(),
-            message.refId(),
-            message.topic(),
-            message.key(),
-            message.payload(),
-            headersJson,
-            Lanes.laneOf(message.key(), settings.lanes())),
-        MessageStatus.PENDING,
-        relayDelay);
+        row(message, headersJson, orderId, settings), MessageStatus.PENDING, relayDelay);
   }
 
-  /**
-   * {@code send} failed inside the caller's transaction after it may have written part of the
-   * message, or the database rolled the whole transaction back (InnoDB does so for a deadlock
-   * victim while Spring does not know): the transaction is marked rollback-only, so that nothing of
-   * it commits, and the caller learns that its transaction is gone.
-   */
-  private RuntimeException transactionGone(RuntimeException cause) {
-    Object resource = TransactionSynchronizationManager.getResource(dataSource);
-    if (resource instanceof ConnectionHolder holder) {
-      // what DataSourceTransactionManager/JdbcTransactionManager read as the transaction's
-      // rollback-only flag, for the transaction bound to this DataSource now
-      holder.setRollbackOnly();
-    }
-    String reason =
-        "send failed and the caller's transaction can no longer commit: it is marked"
-            + " rollback-only (retry the whole transaction): "
-            + cause.getMessage();
-    if (cause instanceof PessimisticLockingFailureException) {
-      // keep the family retry policies look for (deadlocks, lock timeouts)
-      return new CannotAcquireLockException(reason, cause);
-    }
-    return new TransactionSystemException(reason, cause);
+  /** The {@code t_msg} row of a validated message. */
+  static OutboxStore.NewMessage row(
+      OutboxMessage message,
+      @Nullable String headersJson,
+      @Nullable Long orderId,
+      OutboxSettings settings) {
+    return new OutboxStore.NewMessage(
+        orderId,
+        message.refType(),
+        message.refId(),
+        message.topic(),
+        message.key(),
+        message.payload(),
+        headersJson,
+        Lanes.laneOf(message.key(), settings.lanes()));
   }
 
-  /**
-   * A transaction is active, but is it one on our DataSource? If not, the rows would commit on
-   * their own, even when the business transaction rolls back: refuse instead.
-   */
-  private void requireTransactionalConnection() {
-    Connection connection = DataSourceUtils.getConnection(dataSource);
-    try {
-      if (!DataSourceUtils.isConnectionTransactional(connection, dataSource)) {
-        throw new IllegalStateException(
-            "the active transaction does not manage the outbox's DataSource, so the message would"
-                + " commit independently of it: use a transaction manager for that DataSource"
-                + " (e.g. DataSourceTransactionManager)");
-      }
-    } finally {
-      DataSourceUtils.releaseConnection(connection, dataSource);
-    }
+  @Override
+  public PreparedMessage prepare(OutboxMessage message) {
+    throw notMessageStore("prepare");
+  }
+
+  @Override
+  public long enlist(PreparedMessage message) {
+    throw notMessageStore("enlist");
+  }
+
+  private static IllegalStateException notMessageStore(String method) {
+    return new IllegalStateException(
+        method
+            + " is message-store mode's (the article's approach 5): set outbox.mode=message-store,"
+            + " or call send, which writes the message in the business transaction");
   }
 
   @Override

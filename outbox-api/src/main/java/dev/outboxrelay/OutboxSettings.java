@@ -18,6 +18,7 @@ import org.jspecify.annotations.Nullable;
  * {@link #toString()} is the effective configuration as the outbox logs it at start, producer
  * credentials masked.
  *
+ * @param mode {@code outbox.mode}: where {@code t_msg} lives, default {@code same-database}
  * @param defaultTopic {@code outbox.default-topic}: the topic of {@link MsgSender}; null (the
  *     default) for none
  * @param maxPayloadBytes {@code outbox.max-payload-bytes}: the largest payload {@code send}
@@ -31,6 +32,7 @@ import org.jspecify.annotations.Nullable;
  * @param fastPath {@code outbox.fast-path.*}: publishing right after commit
  */
 public record OutboxSettings(
+    Mode mode,
     @Nullable String defaultTopic,
     int maxPayloadBytes,
     int lanes,
@@ -45,6 +47,7 @@ public record OutboxSettings(
    * @throws InvalidSettingException naming the first property that is out of range
    */
   public OutboxSettings {
+    SettingChecks.required("outbox.mode", mode, "same-database or message-store");
     defaultTopic = SettingChecks.blankToNull(defaultTopic);
     String defaultTopicProblem = defaultTopic == null ? null : TopicNames.problem(defaultTopic);
     if (defaultTopicProblem != null) {
@@ -55,6 +58,26 @@ public record OutboxSettings(
     SettingChecks.required("outbox.key-order", keyOrder, "commit or insert");
     SettingChecks.required("outbox.kafka", kafka, "KafkaSettings.NONE for no fast path");
     SettingChecks.required("outbox.fast-path", fastPath, "FastPath.DEFAULT");
+  }
+
+  /** Where the messages ({@code t_msg}) are written, and so what makes them atomic. */
+  public enum Mode {
+    /**
+     * The article's approach 3, the transactional outbox: {@code t_msg} is in the business database
+     * and written in the business transaction, so it commits or rolls back with it.
+     */
+    SAME_DATABASE,
+    /**
+     * The article's approaches 4 and 5: {@code t_msg} is in a message database of its own (the
+     * {@code DataSource} bean named {@value OutboxConfiguration#MESSAGE_DATA_SOURCE}). A message is
+     * written PREPARED there in a short transaction of its own ({@link Outbox#send} in the business
+     * transaction, or {@link Outbox#prepare} before it), confirmed after the business transaction
+     * commits and cancelled after it rolls back; the relay's check-back decides the messages whose
+     * confirmation or cancellation was lost. {@code t_msg_order} stays in the business database.
+     * One key's messages are published in the order they were prepared: {@link KeyOrder} does not
+     * apply.
+     */
+    MESSAGE_STORE
   }
 
   /** The order in which one key's messages are published. */
@@ -133,6 +156,7 @@ public record OutboxSettings(
    * is {@code fastPath().threads()}); units, ranges and defaults are given there.
    */
   public static final class Builder {
+    private Mode mode = Mode.SAME_DATABASE;
     private @Nullable String defaultTopic;
     private int maxPayloadBytes = 1024 * 1024;
     private int lanes = 16;
@@ -146,6 +170,11 @@ public record OutboxSettings(
     private Duration fastPathRelayDelay = FastPath.DEFAULT.relayDelay();
 
     private Builder() {}
+
+    public Builder mode(Mode mode) {
+      this.mode = mode;
+      return this;
+    }
 
     public Builder defaultTopic(@Nullable String defaultTopic) {
       this.defaultTopic = defaultTopic;
@@ -208,6 +237,7 @@ public record OutboxSettings(
      */
     public OutboxSettings build() {
       return new OutboxSettings(
+          mode,
           defaultTopic,
           maxPayloadBytes,
           lanes,

@@ -4,6 +4,7 @@ import dev.outboxrelay.OutboxConfiguration;
 import dev.outboxrelay.OutboxSettings;
 import dev.outboxrelay.internal.MicrometerPublishListener;
 import dev.outboxrelay.internal.PublishListener;
+import dev.outboxrelay.web.CheckBackController;
 import io.micrometer.core.instrument.MeterRegistry;
 import javax.sql.DataSource;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -11,6 +12,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -37,6 +39,35 @@ public class OutboxAutoConfiguration {
   @ConditionalOnMissingBean
   OutboxSettings outboxSettings(OutboxProperties properties) {
     return properties.toSettings();
+  }
+
+  /**
+   * Message-store mode's message database from {@code outbox.message-store.datasource.*}, unless
+   * the application declares its own {@value OutboxConfiguration#MESSAGE_DATA_SOURCE}. Not a
+   * default candidate: injecting a {@code DataSource} by type still finds the business one.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "com.zaxxer.hikari.HikariDataSource")
+  static class MessageStore {
+    @Bean(name = OutboxConfiguration.MESSAGE_DATA_SOURCE, defaultCandidate = false)
+    @ConditionalOnProperty(prefix = "outbox.message-store.datasource", name = "url")
+    @ConditionalOnMissingBean(name = OutboxConfiguration.MESSAGE_DATA_SOURCE)
+    DataSource outboxMessageDataSource(OutboxProperties properties) {
+      return MessageStoreDataSource.create(properties.getMessageStore().getDatasource());
+    }
+  }
+
+  /** Message-store mode's check-back endpoint, in a Spring MVC application that asks for it. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+  @ConditionalOnClass(name = "org.springframework.web.bind.annotation.RestController")
+  @ConditionalOnProperty(prefix = "outbox.check-back-endpoint", name = "enabled")
+  static class CheckBackEndpoint {
+    @Bean
+    @ConditionalOnMissingBean
+    CheckBackController outboxCheckBackController(DataSource dataSource) {
+      return new CheckBackController(dataSource);
+    }
   }
 
   /** The fast path's meters ({@code path="fast-path"}) in the application's registry. */

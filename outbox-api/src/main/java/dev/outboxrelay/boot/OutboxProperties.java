@@ -15,6 +15,13 @@ public class OutboxProperties {
   /** Whether to configure the outbox at all. */
   private boolean enabled = true;
 
+  /**
+   * Where messages are written: same-database (t_msg in the business database, in the business
+   * transaction) or message-store (t_msg in a message database of its own: prepare, then confirm or
+   * cancel after the business transaction).
+   */
+  private OutboxSettings.Mode mode = OutboxSettings.Mode.SAME_DATABASE;
+
   /** The topic of MsgSender.send(msg, refType, refId). */
   private String defaultTopic;
 
@@ -32,9 +39,12 @@ public class OutboxProperties {
 
   private final Kafka kafka = new Kafka();
   private final FastPath fastPath = new FastPath();
+  private final MessageStore messageStore = new MessageStore();
+  private final CheckBackEndpoint checkBackEndpoint = new CheckBackEndpoint();
 
   OutboxSettings toSettings() {
     return OutboxSettings.builder()
+        .mode(mode)
         .defaultTopic(defaultTopic)
         .maxPayloadBytes(maxPayloadBytes)
         .lanes(lanes)
@@ -47,6 +57,22 @@ public class OutboxProperties {
         .fastPathAckTimeout(fastPath.ackTimeout)
         .fastPathRelayDelay(fastPath.relayDelay)
         .build();
+  }
+
+  public OutboxSettings.Mode getMode() {
+    return mode;
+  }
+
+  public void setMode(OutboxSettings.Mode mode) {
+    this.mode = mode;
+  }
+
+  public MessageStore getMessageStore() {
+    return messageStore;
+  }
+
+  public CheckBackEndpoint getCheckBackEndpoint() {
+    return checkBackEndpoint;
   }
 
   public boolean isEnabled() {
@@ -177,6 +203,93 @@ public class OutboxProperties {
 
     public void setAckTimeout(Duration ackTimeout) {
       this.ackTimeout = ackTimeout;
+    }
+  }
+
+  /** Message-store mode: the message database, which holds t_msg. */
+  public static class MessageStore {
+    private final DataSourceProperties datasource = new DataSourceProperties();
+
+    public DataSourceProperties getDatasource() {
+      return datasource;
+    }
+  }
+
+  /**
+   * The message database's connection (message-store mode), used unless the application declares a
+   * DataSource bean named outboxMessageDataSource.
+   */
+  public static class DataSourceProperties {
+    /** JDBC URL of the message database, e.g. jdbc:mysql://messages:3306/outbox. */
+    private String url;
+
+    /** User of the message database. */
+    private String username;
+
+    /** Password of the message database. */
+    private String password;
+
+    /** Connections of the message database's pool (1 to 1000). */
+    private int maximumPoolSize = 10;
+
+    public String getUrl() {
+      return url;
+    }
+
+    public void setUrl(String url) {
+      this.url = url;
+    }
+
+    public String getUsername() {
+      return username;
+    }
+
+    public void setUsername(String username) {
+      this.username = username;
+    }
+
+    public String getPassword() {
+      return password;
+    }
+
+    public void setPassword(String password) {
+      this.password = password;
+    }
+
+    public int getMaximumPoolSize() {
+      return maximumPoolSize;
+    }
+
+    public void setMaximumPoolSize(int maximumPoolSize) {
+      this.maximumPoolSize = maximumPoolSize;
+    }
+  }
+
+  /**
+   * The check-back endpoint (message-store mode): answers the relay's question which business
+   * message ids a committed transaction recorded, from t_msg_order.
+   */
+  public static class CheckBackEndpoint {
+    /** Whether to serve the check-back endpoint (needs Spring MVC). */
+    private boolean enabled;
+
+    /** The endpoint's path; the relay's outbox.relay.check-back.url points at it. */
+    private String path = "/outbox/check-back";
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public String getPath() {
+      return path;
+    }
+
+    public void setPath(String path) {
+      this.path = path;
     }
   }
 }

@@ -33,14 +33,56 @@ public final class OutboxStore {
 
   private static final String INSERT_ORDER =
       """
-      INSERT INTO t_msg_order (ref_type, ref_id, created_at) VALUES (?, ?, UTC_TIMESTAMP(3))""";
+      INSERT INTO t_msg_order (ref_type, ref_id, bus_msg_id, created_at)
+      VALUES (?, ?, ?, UTC_TIMESTAMP(3))""";
 
   private static final String INSERT_MESSAGE =
       """
       INSERT INTO t_msg (msg_order_id, ref_type, ref_id, topic, msg_key, payload, headers, msg_bytes,
-                         lane, status, attempts, next_attempt_at, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, DATE_ADD(UTC_TIMESTAMP(3), INTERVAL ? MICROSECOND),
+                         lane, bus_msg_id, status, attempts, next_attempt_at, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, DATE_ADD(UTC_TIMESTAMP(3), INTERVAL ? MICROSECOND),
               UTC_TIMESTAMP(3))""";
+
+  // Message-store mode: a PREPARED message becomes PENDING once its business transaction is known
+  // to have committed (the service after commit, or the relay's check-back), or CANCELLED once it
+  // is known to have rolled back. Both only from PREPARED, so the service and the check-back can
+  // race and the first one wins; a decided message is never decided again.
+  private static final String CONFIRM =
+      sql(
+          """
+          UPDATE t_msg
+          SET status = {PENDING}, attempts = 0, last_error = NULL,
+              next_attempt_at = DATE_ADD(UTC_TIMESTAMP(3), INTERVAL :delayMicros MICROSECOND)
+          WHERE id IN (:ids) AND status = {PREPARED}""");
+
+  private static final String CANCEL =
+      sql(
+          """
+          UPDATE t_msg SET status = {CANCELLED}, sent_at = UTC_TIMESTAMP(3)
+          WHERE id IN (:ids) AND status = {PREPARED}""");
+
+  // The check-back's question to the business database: which of these ids did a committed
+  // transaction record? uk_msg_order_bus serves it.
+  private static final String RECORDED_BUS_MSG_IDS =
+      """
+      SELECT bus_msg_id FROM t_msg_order WHERE bus_msg_id IN (:ids)""";
+
+  // PREPARED rows older than the check-back's threshold, oldest first, one idx_msg_claim range per
+  // lane (lane, PREPARED): there are few of them, the in-flight messages, so the sort is small.
+  private static final String PREPARED_OLDER_THAN =
+      sql(
+          """
+          SELECT id, bus_msg_id, TIMESTAMPDIFF(MICROSECOND, created_at, UTC_TIMESTAMP(3)) / 1e6 AS age
+          FROM t_msg
+          WHERE lane IN (:lanes) AND status = {PREPARED} AND id > :afterId
+            AND created_at <= DATE_SUB(UTC_TIMESTAMP(3), INTERVAL :olderThanMicros MICROSECOND)
+          ORDER BY id LIMIT :limit""");
+
+  private static final String PREPARED_STATS =
+      sql(
+          """
+          SELECT COUNT(*) AS prepared, MIN(id) AS oldest_id FROM t_msg
+          WHERE lane IN (:lanes) AND status = {PREPARED}""");
 
   // Takes the key's lock row (V2's t_msg_key) until the transaction ends: INSERT ... ON DUPLICATE
   // KEY UPDATE locks the existing row exclusively, and writes nothing when it exists.
@@ -277,7 +319,113 @@ public final class OutboxStore {
    * org.springframework.dao.DuplicateKeyException}.
    */
   public long insertOrder(int refType, String refId) {
-    return insertReturningId(INSERT_ORDER, refType, refId);
+    return insertOrder(refType, refId, null);
+  }
+
+  /**
+   * Inserts the business reference with message-store mode's business message id (null for none); a
+   * second insert of the same reference or id throws Spring's {@link
+   * org.springframework.dao.DuplicateKeyException}.
+   */
+  public long insertOrder(int refType, String refId, @Nullable String busMsgId) {
+    return insertReturningId(INSERT_ORDER, refType, refId, busMsgId);
+  }
+
+  /**
+   * Message-store mode: inserts {@code message} PREPARED, awaiting {@link #confirm} or {@link
+   * #cancel}, with its business message id. Returns its id.
+   */
+  public long insertPrepared(NewMessage message, String busMsgId) {
+    return insert(
+        message,
+        Objects.requireNonNull(busMsgId, "busMsgId"),
+        MessageStatus.PREPARED,
+        java.time.Duration.ZERO);
+  }
+
+  /**
+   * Message-store mode: makes those of {@code ids} that are still PREPARED PENDING, due after
+   * {@code relayDelay} (the fast path's head start); returns how many.
+   */
+  public int confirm(Collection<Long> ids, java.time.Duration relayDelay) {
+    if (ids.isEmpty()) {
+      return 0;
+    }
+    return named.update(
+        CONFIRM,
+        new MapSqlParameterSource("ids", ids).addValue("delayMicros", relayDelay.toNanos() / 1000));
+  }
+
+  /** Message-store mode: makes those of {@code ids} that are still PREPARED CANCELLED. */
+  public int cancel(Collection<Long> ids) {
+    if (ids.isEmpty()) {
+      return 0;
+    }
+    return named.update(CANCEL, new MapSqlParameterSource("ids", ids));
+  }
+
+  /**
+   * Asked of the business database: those of {@code busMsgIds} that a {@code t_msg_order} row
+   * carries, that is, whose business transaction committed.
+   */
+  public Set<String> recordedBusMsgIds(Collection<String> busMsgIds) {
+    if (busMsgIds.isEmpty()) {
+      return Set.of();
+    }
+    return Set.copyOf(
+        named.queryForList(
+            RECORDED_BUS_MSG_IDS, new MapSqlParameterSource("ids", busMsgIds), String.class));
+  }
+
+  /**
+   * Up to {@code limit} PREPARED rows of {@code lanes} with an id above {@code afterId}, created at
+   * least {@code olderThan} ago, oldest first. Rows without a business message id (not written by
+   * message-store mode) are returned with a null one.
+   */
+  public List<PreparedRow> preparedOlderThan(
+      List<Integer> lanes, java.time.Duration olderThan, long afterId, int limit) {
+    return named.query(
+        PREPARED_OLDER_THAN,
+        new MapSqlParameterSource("lanes", lanes)
+            .addValue("afterId", afterId)
+            .addValue("olderThanMicros", olderThan.toNanos() / 1000)
+            .addValue("limit", limit),
+        (rs, n) ->
+            new PreparedRow(rs.getLong("id"), rs.getString("bus_msg_id"), rs.getDouble("age")));
+  }
+
+  /**
+   * A PREPARED row as the check-back sees it.
+   *
+   * @param busMsgId null for a row not written by message-store mode
+   * @param ageSeconds since it was prepared, by the database's clock
+   */
+  public record PreparedRow(long id, @Nullable String busMsgId, double ageSeconds) {}
+
+  /**
+   * How many rows of {@code lanes} are PREPARED and how old the oldest is, in seconds (0 when there
+   * is none).
+   */
+  public PreparedStats preparedStats(int lanes) {
+    List<Integer> all = java.util.stream.IntStream.range(0, lanes).boxed().toList();
+    Map<String, Object> stats =
+        named.queryForMap(PREPARED_STATS, new MapSqlParameterSource("lanes", all));
+    long prepared = ((Number) stats.get("prepared")).longValue();
+    if (stats.get("oldest_id") == null) {
+      return new PreparedStats(prepared, 0);
+    }
+    return new PreparedStats(prepared, ageSeconds(((Number) stats.get("oldest_id")).longValue()));
+  }
+
+  /**
+   * @param prepared PREPARED rows
+   * @param oldestAgeSeconds age of the oldest of them, 0 when there is none
+   */
+  public record PreparedStats(long prepared, double oldestAgeSeconds) {}
+
+  private double ageSeconds(long id) {
+    List<Double> age = jdbc.queryForList(AGE_SECONDS, Double.class, id);
+    return age.isEmpty() || age.get(0) == null ? 0 : age.get(0);
   }
 
   /**
@@ -286,6 +434,14 @@ public final class OutboxStore {
    */
   public long insertMessage(
       NewMessage message, MessageStatus status, java.time.Duration relayDelay) {
+    return insert(message, null, status, relayDelay);
+  }
+
+  private long insert(
+      NewMessage message,
+      @Nullable String busMsgId,
+      MessageStatus status,
+      java.time.Duration relayDelay) {
     return insertReturningId(
         INSERT_MESSAGE,
         message.msgOrderId(),
@@ -297,6 +453,7 @@ public final class OutboxStore {
         message.headersJson(),
         message.bytes(),
         message.lane(),
+        busMsgId,
         status.code(),
         relayDelay.toNanos() / 1000);
   }
@@ -567,8 +724,7 @@ public final class OutboxStore {
     if (oldestId == null) {
       return new PendingStats(pending, 0, outside);
     }
-    List<Double> age = jdbc.queryForList(AGE_SECONDS, Double.class, oldestId);
-    return new PendingStats(pending, age.isEmpty() || age.get(0) == null ? 0 : age.get(0), outside);
+    return new PendingStats(pending, ageSeconds(oldestId), outside);
   }
 
   /** How many relays hold a live membership lease (at least 1: the one asking keeps its own). */

@@ -35,6 +35,7 @@ final class Housekeeping {
   // where the sweep of unused key lock rows goes on at the next run ("" = from the first key)
   private String keySweepFrom = "";
   private volatile OutboxStore.PendingStats stats = new OutboxStore.PendingStats(0, 0, 0);
+  private volatile OutboxStore.PreparedStats prepared = new OutboxStore.PreparedStats(0, 0);
 
   /**
    * @param transaction READ COMMITTED, so a purge statement locks only the rows it deletes
@@ -54,6 +55,11 @@ final class Housekeeping {
     return stats;
   }
 
+  /** PREPARED messages (message-store mode) as the gauges last saw them. */
+  OutboxStore.PreparedStats prepared() {
+    return prepared;
+  }
+
   void refreshGauges() {
     try {
       OutboxStore.PendingStats now = store.pendingStats(settings.lanes());
@@ -61,6 +67,7 @@ final class Housekeeping {
         log.warn("outbox.relay.lanes {}", unservedProblem(now.unserved(), settings.lanes()));
       }
       stats = now;
+      prepared = store.preparedStats(settings.lanes());
     } catch (RuntimeException e) {
       log.debug("could not read the pending gauges", e);
     }

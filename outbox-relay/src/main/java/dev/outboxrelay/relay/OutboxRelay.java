@@ -49,6 +49,7 @@ public final class OutboxRelay implements AutoCloseable {
   private final Producer<byte[], byte[]> producer;
   private final KafkaProbe kafka;
   private final StallWatch stalls;
+  private final @Nullable CheckBack checkBack;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final List<Thread> workers = new ArrayList<>();
   private final ScheduledExecutorService leaseKeeper;
@@ -68,7 +69,26 @@ public final class OutboxRelay implements AutoCloseable {
    */
   public OutboxRelay(
       DataSource dataSource, RelaySettings settings, @Nullable MeterRegistry meterRegistry) {
+    this(dataSource, settings, meterRegistry, null);
+  }
+
+  /**
+   * A relay for message-store mode on the message database behind {@code dataSource}, with the
+   * check-back of {@code settings.checkBack()}.
+   *
+   * @param dataSource the message database that holds {@code t_msg} and {@code shedlock}
+   * @param checkBackDataSource the business database, which holds {@code t_msg_order}, read-only;
+   *     required with {@code check-back.source=database}, else unused (may be null)
+   * @throws dev.outboxrelay.config.InvalidSettingException with {@code check-back.source=database}
+   *     and no {@code checkBackDataSource}, or as the other constructor
+   */
+  public OutboxRelay(
+      DataSource dataSource,
+      RelaySettings settings,
+      @Nullable MeterRegistry meterRegistry,
+      @Nullable DataSource checkBackDataSource) {
     this.settings = settings;
+    CheckBackSource checkBackSource = checkBackSource(settings.checkBack(), checkBackDataSource);
     JdbcTemplate jdbc = new JdbcTemplate(dataSource);
     SupportedDatabase.check(dataSource);
     OutboxSchema.check(dataSource);
@@ -96,6 +116,10 @@ public final class OutboxRelay implements AutoCloseable {
         new LaneRound(
             store, transaction, producer, listener, topics, kafka::unusableTopics, settings);
     this.housekeeping = new Housekeeping(store, transaction, locks, settings);
+    this.checkBack =
+        checkBackSource == null
+            ? null
+            : new CheckBack(store, checkBackSource, transaction, locks, settings, meters);
     this.stalls = new StallWatch(settings.stallTimeout());
     RelayMetrics.gauges(
         meters,
@@ -104,10 +128,32 @@ public final class OutboxRelay implements AutoCloseable {
         () -> housekeeping.stats().unserved(),
         () -> leases.owned().size(),
         topics::failing,
-        () -> stalls.stalled().size());
+        () -> stalls.stalled().size(),
+        () -> housekeeping.prepared().prepared(),
+        () -> housekeeping.prepared().oldestAgeSeconds());
     this.leaseKeeper = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-leases"));
     this.chores = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-housekeeping"));
     this.checks = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-checks"));
+  }
+
+  private static @Nullable CheckBackSource checkBackSource(
+      RelaySettings.CheckBack settings, @Nullable DataSource checkBackDataSource) {
+    switch (settings.source()) {
+      case DATABASE:
+        if (checkBackDataSource == null) {
+          throw new dev.outboxrelay.config.InvalidSettingException(
+              "outbox.relay.check-back.datasource.url",
+              "must be set with outbox.relay.check-back.source=database: the business database"
+                  + " that holds t_msg_order");
+        }
+        OutboxSchema.check(checkBackDataSource);
+        return new DatabaseCheckBack(checkBackDataSource);
+      case HTTP:
+        return new HttpCheckBack(
+            java.util.Objects.requireNonNull(settings.url()), settings.requestTimeout());
+      default:
+        return null;
+    }
   }
 
   /** The relay's producer: idempotent, acks from all in-sync replicas, waits bounded. */
@@ -155,6 +201,13 @@ public final class OutboxRelay implements AutoCloseable {
         settings.purge().interval().toMillis(),
         settings.purge().interval().toMillis(),
         TimeUnit.MILLISECONDS);
+    if (checkBack != null) {
+      chores.scheduleWithFixedDelay(
+          checkBack::run,
+          settings.checkBack().interval().toMillis(),
+          settings.checkBack().interval().toMillis(),
+          TimeUnit.MILLISECONDS);
+    }
     for (int i = 0; i < settings.workers(); i++) {
       LaneWorker work =
           new LaneWorker(i, leases, round, kafka, settings, listener, connections, stopped);
@@ -221,6 +274,10 @@ public final class OutboxRelay implements AutoCloseable {
 
   Housekeeping housekeeping() {
     return housekeeping;
+  }
+
+  @Nullable CheckBack checkBack() {
+    return checkBack;
   }
 
   /** Stops every thread at once and releases nothing, as a crashed process would (for tests). */

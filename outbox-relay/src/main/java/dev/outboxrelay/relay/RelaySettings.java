@@ -58,6 +58,8 @@ import org.jspecify.annotations.Nullable;
  * @param stallTimeout {@code outbox.relay.stall-timeout}: a worker busy in one round for longer, or
  *     stopped by an error, makes the relay's liveness fail, so the orchestrator restarts it; more
  *     than twice the send-timeout and above the JDBC socket timeout, up to 1 h, default 2 min
+ * @param checkBack {@code outbox.relay.check-back.*}: deciding message-store mode's PREPARED
+ *     messages whose service did not
  * @param instanceId {@code outbox.relay.instance-id}: this instance's name in the lease table, 1 to
  *     200 characters; default host name, process id and a random suffix
  */
@@ -81,6 +83,7 @@ public record RelaySettings(
     Duration gaugeInterval,
     Duration shutdownTimeout,
     Duration stallTimeout,
+    CheckBack checkBack,
     String instanceId) {
 
   /** What happens to a row once Kafka acknowledged it. */
@@ -154,6 +157,7 @@ public record RelaySettings(
               + format(sendTimeout)
               + "): a round that waits for its acks is not stalled");
     }
+    SettingChecks.required("outbox.relay.check-back", checkBack, "CheckBack.NONE for none");
     if (instanceId == null || instanceId.isBlank() || instanceId.length() > 200) {
       throw new InvalidSettingException(
           "outbox.relay.instance-id", "must be 1 to 200 characters, was '" + instanceId + "'");
@@ -243,6 +247,114 @@ public record RelaySettings(
     }
   }
 
+  /**
+   * {@code outbox.relay.check-back.*}: message-store mode's compensation job. PREPARED messages
+   * older than {@code after} are checked against the business side, one relay instance at a time
+   * (under ShedLock): a committed transaction recorded the message's business message id in {@code
+   * t_msg_order} → confirmed (PENDING, then published); not recorded and older than {@code
+   * transactionTimeout} → cancelled; no answer → asked again after a backoff.
+   *
+   * @param source {@code outbox.relay.check-back.source}: none (the default), database (a read-only
+   *     connection to the business database) or http (the service's check-back endpoint)
+   * @param url {@code outbox.relay.check-back.url}: the endpoint, http or https; required with
+   *     source http
+   * @param after {@code outbox.relay.check-back.after}: how old a PREPARED message must be before
+   *     it is checked, leaving the service time to decide it, 1 s to 1 d, default 30 s
+   * @param transactionTimeout {@code outbox.relay.check-back.transaction-timeout}: the longest a
+   *     business transaction may take from prepare to commit; a message not recorded by then is
+   *     cancelled. It must exceed every business transaction, else a slow one that commits later
+   *     loses its message. At least {@code after}, up to 7 d, default 5 min
+   * @param interval {@code outbox.relay.check-back.interval}: how often, 1 s to 1 h, default 10 s
+   * @param batchSize {@code outbox.relay.check-back.batch-size}: messages per question, 1 to 1000,
+   *     default 200
+   * @param requestTimeout {@code outbox.relay.check-back.request-timeout}: longest wait for the
+   *     endpoint's answer, 100 ms to 5 min, default 10 s
+   * @param maxBackoff {@code outbox.relay.check-back.max-backoff}: longest pause after failed
+   *     rounds, which double from {@code interval}; {@code interval} to 1 d, default 5 min
+   */
+  public record CheckBack(
+      Source source,
+      java.net.@Nullable URI url,
+      Duration after,
+      Duration transactionTimeout,
+      Duration interval,
+      int batchSize,
+      Duration requestTimeout,
+      Duration maxBackoff) {
+
+    /** No check-back: for same-database mode, where nothing is ever PREPARED. */
+    public static final CheckBack NONE =
+        new CheckBack(
+            Source.NONE,
+            null,
+            Duration.ofSeconds(30),
+            Duration.ofMinutes(5),
+            Duration.ofSeconds(10),
+            200,
+            Duration.ofSeconds(10),
+            Duration.ofMinutes(5));
+
+    /** Where the check-back asks whether a business transaction committed. */
+    public enum Source {
+      /** Nowhere: PREPARED messages wait for their service. */
+      NONE,
+      /** The business database's {@code t_msg_order}, read-only. */
+      DATABASE,
+      /** The business service's check-back endpoint over HTTP (README, "Check-back"). */
+      HTTP
+    }
+
+    /**
+     * @throws InvalidSettingException naming the first property that is out of range
+     */
+    public CheckBack {
+      SettingChecks.required("outbox.relay.check-back.source", source, "none, database or http");
+      if (source == Source.HTTP) {
+        if (url == null) {
+          throw new InvalidSettingException(
+              "outbox.relay.check-back.url",
+              "must be set with outbox.relay.check-back.source=http, e.g."
+                  + " http://orders:8080/outbox/check-back");
+        }
+        if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())
+            || url.getHost() == null) {
+          throw new InvalidSettingException(
+              "outbox.relay.check-back.url",
+              "must be an http or https URL with a host, e.g. http://orders:8080/outbox/check-back");
+        }
+        if (url.getRawUserInfo() != null) {
+          throw new InvalidSettingException(
+              "outbox.relay.check-back.url",
+              "must not carry credentials (user:password@): the relay logs its settings");
+        }
+      }
+      range("outbox.relay.check-back.after", after, Duration.ofSeconds(1), Duration.ofDays(1));
+      range(
+          "outbox.relay.check-back.transaction-timeout",
+          transactionTimeout,
+          Duration.ofSeconds(1),
+          Duration.ofDays(7));
+      if (transactionTimeout.compareTo(after) < 0) {
+        throw new InvalidSettingException(
+            "outbox.relay.check-back.transaction-timeout",
+            "("
+                + format(transactionTimeout)
+                + ") must not be below outbox.relay.check-back.after ("
+                + format(after)
+                + ")");
+      }
+      range(
+          "outbox.relay.check-back.interval", interval, Duration.ofSeconds(1), Duration.ofHours(1));
+      range("outbox.relay.check-back.batch-size", batchSize, 1, 1000);
+      range(
+          "outbox.relay.check-back.request-timeout",
+          requestTimeout,
+          Duration.ofMillis(100),
+          Duration.ofMinutes(5));
+      range("outbox.relay.check-back.max-backoff", maxBackoff, interval, Duration.ofDays(1));
+    }
+  }
+
   /** The default instance id: host name, process id and a random suffix, at most 200 characters. */
   public static String defaultInstanceId() {
     String host;
@@ -283,6 +395,7 @@ public record RelaySettings(
     private Duration gaugeInterval = Duration.ofSeconds(10);
     private Duration shutdownTimeout = Duration.ofSeconds(20);
     private Duration stallTimeout = Duration.ofMinutes(2);
+    private CheckBack checkBack = CheckBack.NONE;
     private @Nullable String instanceId;
 
     private Builder() {}
@@ -308,6 +421,7 @@ public record RelaySettings(
       gaugeInterval = settings.gaugeInterval;
       shutdownTimeout = settings.shutdownTimeout;
       stallTimeout = settings.stallTimeout;
+      checkBack = settings.checkBack;
       instanceId = settings.instanceId;
     }
 
@@ -412,6 +526,11 @@ public record RelaySettings(
       return this;
     }
 
+    public Builder checkBack(CheckBack checkBack) {
+      this.checkBack = checkBack;
+      return this;
+    }
+
     /** Null or blank (the default) for {@link RelaySettings#defaultInstanceId()}. */
     public Builder instanceId(@Nullable String instanceId) {
       this.instanceId = instanceId;
@@ -442,6 +561,7 @@ public record RelaySettings(
           gaugeInterval,
           shutdownTimeout,
           stallTimeout,
+          checkBack,
           SettingChecks.blankToNull(instanceId) != null ? instanceId : defaultInstanceId());
     }
   }

@@ -5,6 +5,7 @@ import dev.outboxrelay.relay.RelaySettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -41,8 +42,26 @@ public class OutboxRelayAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   OutboxRelay outboxRelay(
-      DataSource dataSource, RelaySettings settings, ObjectProvider<MeterRegistry> meterRegistry) {
-    return new OutboxRelay(dataSource, settings, meterRegistry.getIfAvailable());
+      DataSource dataSource,
+      RelaySettings settings,
+      ObjectProvider<MeterRegistry> meterRegistry,
+      @Qualifier(CHECK_BACK_DATA_SOURCE) ObjectProvider<DataSource> checkBackDataSource) {
+    return new OutboxRelay(
+        dataSource, settings, meterRegistry.getIfAvailable(), checkBackDataSource.getIfAvailable());
+  }
+
+  /** The bean name of the business database that the check-back reads. */
+  public static final String CHECK_BACK_DATA_SOURCE = "outboxCheckBackDataSource";
+
+  /**
+   * The business database for {@code check-back.source=database}: a small read-only pool. Not a
+   * default candidate, so that the relay's own {@code DataSource} stays the only one by type.
+   */
+  @Bean(name = CHECK_BACK_DATA_SOURCE, defaultCandidate = false)
+  @ConditionalOnProperty(prefix = "outbox.relay.check-back.datasource", name = "url")
+  @ConditionalOnMissingBean(name = CHECK_BACK_DATA_SOURCE)
+  DataSource outboxCheckBackDataSource(OutboxRelayProperties properties) {
+    return CheckBackDataSources.create(properties.getCheckBack().getDatasource());
   }
 
   @Bean

@@ -72,6 +72,8 @@ public class OutboxRelayProperties {
 
   private final Purge purge = new Purge();
 
+  private final CheckBack checkBack = new CheckBack();
+
   /** How often the pending gauges are read (1s to 1h). */
   private Duration gaugeInterval = Duration.ofSeconds(10);
 
@@ -119,6 +121,7 @@ public class OutboxRelayProperties {
         .gaugeInterval(gaugeInterval)
         .shutdownTimeout(shutdownTimeout)
         .stallTimeout(stallTimeout)
+        .checkBack(checkBack.toSettings())
         .instanceId(instanceId)
         .build();
   }
@@ -221,6 +224,154 @@ public class OutboxRelayProperties {
     public void setBatchSize(int batchSize) {
       this.batchSize = batchSize;
     }
+  }
+
+  /**
+   * Message-store mode's check-back: deciding PREPARED messages whose service did not, from the
+   * business database or the service's check-back endpoint.
+   */
+  public static class CheckBack {
+    /** Where to check: none, database (check-back.datasource.*) or http (check-back.url). */
+    private RelaySettings.CheckBack.Source source = RelaySettings.CheckBack.Source.NONE;
+
+    /** The service's check-back endpoint, e.g. http://orders:8080/outbox/check-back. */
+    private java.net.URI url;
+
+    /** How old a PREPARED message must be before it is checked (1s to 1d). */
+    private Duration after = Duration.ofSeconds(30);
+
+    /**
+     * The longest a business transaction takes from prepare to commit; a message not recorded by
+     * then is cancelled (after to 7d).
+     */
+    private Duration transactionTimeout = Duration.ofMinutes(5);
+
+    /** How often to check (1s to 1h). */
+    private Duration interval = Duration.ofSeconds(10);
+
+    /** Messages per question (1 to 1000). */
+    private int batchSize = 200;
+
+    /** Longest wait for the endpoint's answer (100ms to 5m). */
+    private Duration requestTimeout = Duration.ofSeconds(10);
+
+    /** Longest pause after failed rounds, which double from the interval (interval to 1d). */
+    private Duration maxBackoff = Duration.ofMinutes(5);
+
+    private final CheckBackDataSource datasource = new CheckBackDataSource();
+
+    RelaySettings.CheckBack toSettings() {
+      return new RelaySettings.CheckBack(
+          source, url, after, transactionTimeout, interval, batchSize, requestTimeout, maxBackoff);
+    }
+
+    public RelaySettings.CheckBack.Source getSource() {
+      return source;
+    }
+
+    public void setSource(RelaySettings.CheckBack.Source source) {
+      this.source = source;
+    }
+
+    public java.net.URI getUrl() {
+      return url;
+    }
+
+    public void setUrl(java.net.URI url) {
+      this.url = url;
+    }
+
+    public Duration getAfter() {
+      return after;
+    }
+
+    public void setAfter(Duration after) {
+      this.after = after;
+    }
+
+    public Duration getTransactionTimeout() {
+      return transactionTimeout;
+    }
+
+    public void setTransactionTimeout(Duration transactionTimeout) {
+      this.transactionTimeout = transactionTimeout;
+    }
+
+    public Duration getInterval() {
+      return interval;
+    }
+
+    public void setInterval(Duration interval) {
+      this.interval = interval;
+    }
+
+    public int getBatchSize() {
+      return batchSize;
+    }
+
+    public void setBatchSize(int batchSize) {
+      this.batchSize = batchSize;
+    }
+
+    public Duration getRequestTimeout() {
+      return requestTimeout;
+    }
+
+    public void setRequestTimeout(Duration requestTimeout) {
+      this.requestTimeout = requestTimeout;
+    }
+
+    public Duration getMaxBackoff() {
+      return maxBackoff;
+    }
+
+    public void setMaxBackoff(Duration maxBackoff) {
+      this.maxBackoff = maxBackoff;
+    }
+
+    public CheckBackDataSource getDatasource() {
+      return datasource;
+    }
+  }
+
+  /** The business database for check-back.source=database, opened read-only. */
+  public static class CheckBackDataSource {
+    /** JDBC URL of the business database, which holds t_msg_order. */
+    private String url;
+
+    /** User of the business database; read access to t_msg_order is enough. */
+    private String username;
+
+    /** Password of the business database. */
+    private String password;
+
+    public String getUrl() {
+      return url;
+    }
+
+    public void setUrl(String url) {
+      this.url = url;
+    }
+
+    public String getUsername() {
+      return username;
+    }
+
+    public void setUsername(String username) {
+      this.username = username;
+    }
+
+    public String getPassword() {
+      return password;
+    }
+
+    public void setPassword(String password) {
+      this.password = password;
+    }
+  }
+
+  public CheckBack getCheckBack() {
+    return checkBack;
   }
 
   public boolean isEnabled() {

@@ -1,0 +1,76 @@
+package dev.outboxrelay;
+
+import java.sql.Connection;
+import javax.sql.DataSource;
+import org.springframework.dao.CannotAcquireLockException;
+import org.springframework.dao.PessimisticLockingFailureException;
+import org.springframework.jdbc.datasource.ConnectionHolder;
+import org.springframework.jdbc.datasource.DataSourceUtils;
+import org.springframework.transaction.TransactionSystemException;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+/**
+ * The caller's Spring transaction on the business {@code DataSource}, as the write path sees it.
+ */
+final class CallerTransaction {
+  private CallerTransaction() {}
+
+  /**
+   * Whether the caller runs in a transaction that can still take rows. Not during its completion
+   * (e.g. in a {@code @TransactionalEventListener(AFTER_COMMIT)}): its connection is still bound
+   * then but will not commit again.
+   */
+  static boolean active() {
+    return TransactionSynchronizationManager.isSynchronizationActive()
+        && TransactionSynchronizationManager.isActualTransactionActive();
+  }
+
+  /**
+   * A transaction is active, but is it one on {@code dataSource}? If not, rows written there would
+   * commit on their own, even when the business transaction rolls back: refuse instead.
+   *
+   * @throws IllegalStateException if the active transaction does not manage {@code dataSource}
+   */
+  static void requireManages(DataSource dataSource) {
+    Connection connection = DataSourceUtils.getConnection(dataSource);
+    try {
+      if (!DataSourceUtils.isConnectionTransactional(connection, dataSource)) {
+        throw new IllegalStateException(
+            "the active transaction does not manage the outbox's DataSource, so the message would"
+                + " commit independently of it: use a transaction manager for that DataSource"
+                + " (e.g. DataSourceTransactionManager)");
+      }
+    } finally {
+      DataSourceUtils.releaseConnection(connection, dataSource);
+    }
+  }
+
+  /**
+   * {@code send} failed inside the caller's transaction after it may have written part of the
+   * message, or the database rolled the whole transaction back (InnoDB does so for a deadlock
+   * victim while Spring does not know): the transaction on {@code dataSource} is marked
+   * rollback-only, so that nothing of it commits, and the caller learns that its transaction is
+   * gone.
+   *
+   * @param what what failed, the start of the exception's message
+   * @return the exception to throw: {@code CannotAcquireLockException} for a deadlock or lock wait
+   *     timeout (the family retry policies look for), else {@code TransactionSystemException}
+   */
+  static RuntimeException gone(DataSource dataSource, String what, RuntimeException cause) {
+    Object resource = TransactionSynchronizationManager.getResource(dataSource);
+    if (resource instanceof ConnectionHolder holder) {
+      // what DataSourceTransactionManager/JdbcTransactionManager read as the transaction's
+      // rollback-only flag, for the transaction bound to this DataSource now
+      holder.setRollbackOnly();
+    }
+    String reason =
+        what
+            + " and the caller's transaction can no longer commit: it is marked rollback-only"
+            + " (retry the whole transaction): "
+            + cause.getMessage();
+    if (cause instanceof PessimisticLockingFailureException) {
+      return new CannotAcquireLockException(reason, cause);
+    }
+    return new TransactionSystemException(reason, cause);
+  }
+}

@@ -1,0 +1,42 @@
+package dev.outboxrelay;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+/**
+ * Collects the messages a business transaction prepared (message-store mode) and has them confirmed
+ * or cancelled once it completed, on the business thread (the article's {@code afterCompletion}).
+ */
+final class ConfirmAfterCompletion implements TransactionSynchronization {
+  private final MessageDecisions decisions;
+  // message id -> business message id
+  private final Map<Long, String> prepared = new LinkedHashMap<>();
+
+  private ConfirmAfterCompletion(MessageDecisions decisions) {
+    this.decisions = decisions;
+  }
+
+  /** Adds a prepared message to the current transaction's, registering the callback if needed. */
+  static void register(MessageDecisions decisions, long messageId, String busMsgId) {
+    // A REQUIRES_NEW transaction suspends the outer one's synchronizations, so the list below
+    // holds only the current transaction's: each transaction decides its own messages.
+    for (TransactionSynchronization synchronization :
+        TransactionSynchronizationManager.getSynchronizations()) {
+      if (synchronization instanceof ConfirmAfterCompletion callback
+          && callback.decisions == decisions) {
+        callback.prepared.put(messageId, busMsgId);
+        return;
+      }
+    }
+    ConfirmAfterCompletion callback = new ConfirmAfterCompletion(decisions);
+    callback.prepared.put(messageId, busMsgId);
+    TransactionSynchronizationManager.registerSynchronization(callback);
+  }
+
+  @Override
+  public void afterCompletion(int status) {
+    decisions.decide(status, Map.copyOf(prepared));
+  }
+}

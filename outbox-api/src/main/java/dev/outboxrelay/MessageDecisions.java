@@ -1,0 +1,120 @@
+package dev.outboxrelay;
+
+import dev.outboxrelay.internal.OutboxStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Message-store mode's second step: confirms or cancels PREPARED messages once their business
+ * transaction ended. Never throws: a decision that fails leaves the messages PREPARED, and the
+ * relay's check-back decides them later from {@code t_msg_order}.
+ */
+final class MessageDecisions {
+  private static final Logger log = LoggerFactory.getLogger(MessageDecisions.class);
+  private static final long WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+  private final OutboxStore business;
+  private final OutboxStore messages;
+  private final TransactionTemplate businessTransaction;
+  private final TransactionTemplate messageTransaction;
+  private final FastPath fastPath;
+  private final Duration relayDelay;
+  private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
+
+  MessageDecisions(
+      OutboxStore business,
+      OutboxStore messages,
+      TransactionTemplate businessTransaction,
+      TransactionTemplate messageTransaction,
+      FastPath fastPath,
+      Duration relayDelay) {
+    this.business = business;
+    this.messages = messages;
+    this.businessTransaction = businessTransaction;
+    this.messageTransaction = messageTransaction;
+    this.fastPath = fastPath;
+    this.relayDelay = relayDelay;
+  }
+
+  /**
+   * Decides the messages {@code busMsgIds} (message id → business message id) of a business
+   * transaction that ended with {@code status} ({@link TransactionSynchronization}'s codes). Rolled
+   * back: cancels them all. Committed: asks the business database which of them a {@code
+   * t_msg_order} row carries, as the article does, and confirms those and cancels the others (sent
+   * in a savepoint that was rolled back). Unknown (the commit's outcome was lost): confirms those
+   * recorded and leaves the others to the check-back, as the commit may still be under way.
+   */
+  void decide(int status, Map<Long, String> busMsgIds) {
+    if (status == TransactionSynchronization.STATUS_ROLLED_BACK) {
+      cancel(busMsgIds.keySet());
+      return;
+    }
+    Set<String> recorded;
+    try {
+      recorded = businessTransaction.execute(tx -> business.recordedBusMsgIds(busMsgIds.values()));
+    } catch (RuntimeException e) {
+      warn("could not read t_msg_order after the business transaction", busMsgIds.size(), e);
+      return;
+    }
+    List<Long> confirmed = new ArrayList<>();
+    List<Long> absent = new ArrayList<>();
+    busMsgIds.forEach((id, busMsgId) -> (recorded.contains(busMsgId) ? confirmed : absent).add(id));
+    confirm(confirmed);
+    if (status == TransactionSynchronization.STATUS_COMMITTED) {
+      cancel(absent);
+    }
+  }
+
+  /** Makes PREPARED messages PENDING and hands them to the fast path. */
+  void confirm(java.util.Collection<Long> ids) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    try {
+      messageTransaction.executeWithoutResult(tx -> messages.confirm(ids, relayDelay));
+    } catch (RuntimeException e) {
+      warn("could not confirm", ids.size(), e);
+      return;
+    }
+    fastPath.publishAfterCommit(List.copyOf(ids));
+  }
+
+  /** Makes PREPARED messages CANCELLED. */
+  void cancel(java.util.Collection<Long> ids) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    try {
+      messageTransaction.executeWithoutResult(tx -> messages.cancel(ids));
+    } catch (RuntimeException e) {
+      warn("could not cancel", ids.size(), e);
+    }
+  }
+
+  /** One warning a minute at most: an outage of the message store must not flood the log. */
+  private void warn(String what, int messages, RuntimeException e) {
+    String line =
+        what
+            + " "
+            + messages
+            + " message(s): they stay PREPARED until the relay's check-back decides them ("
+            + e
+            + ")";
+    long now = System.nanoTime();
+    long last = lastWarning.get();
+    if (now - last >= WARN_INTERVAL_NANOS && lastWarning.compareAndSet(last, now)) {
+      log.warn("{} (more within a minute are logged at debug)", line);
+    } else {
+      log.debug(line);
+    }
+  }
+}

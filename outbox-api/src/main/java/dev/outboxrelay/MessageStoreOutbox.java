@@ -1,0 +1,173 @@
+package dev.outboxrelay;
+
+import dev.outboxrelay.internal.OutboxSchema;
+import dev.outboxrelay.internal.OutboxStore;
+import dev.outboxrelay.internal.SupportedDatabase;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The write path of message-store mode (the article's approaches 4 and 5): {@code t_msg_order} in
+ * the business database and transaction, the message PREPARED in the message database in a short
+ * transaction of its own, decided after the business transaction by {@link ConfirmAfterCompletion}.
+ */
+final class MessageStoreOutbox implements Outbox, AutoCloseable {
+  private final DataSource businessDataSource;
+  private final OutboxStore business;
+  private final OutboxStore messages;
+  private final TransactionTemplate businessTransaction;
+  private final TransactionTemplate messageTransaction;
+  private final OutboxSettings settings;
+  private final int maxRecordBytes;
+  private final FastPath fastPath;
+  private final MessageDecisions decisions;
+
+  /**
+   * @param messageTransactions the message database's transaction manager, in which each prepare,
+   *     confirm and cancel commits on its own
+   */
+  MessageStoreOutbox(
+      DataSource businessDataSource,
+      PlatformTransactionManager businessTransactions,
+      DataSource messageDataSource,
+      DataSourceTransactionManager messageTransactions,
+      OutboxSettings settings,
+      FastPath fastPath) {
+    SupportedDatabase.check(businessDataSource);
+    OutboxSchema.check(businessDataSource);
+    SupportedDatabase.check(messageDataSource);
+    OutboxSchema.check(messageDataSource);
+    this.businessDataSource = businessDataSource;
+    this.business = new OutboxStore(businessDataSource);
+    this.messages = new OutboxStore(messageDataSource);
+    // the article's REQUIRES_NEW: the message commits in the message database at once, whatever
+    // the business transaction does next
+    this.businessTransaction = requiresNew(businessTransactions);
+    this.messageTransaction = requiresNew(messageTransactions);
+    this.settings = settings;
+    this.fastPath = fastPath;
+    this.maxRecordBytes = JdbcOutbox.maxRecordBytes(settings);
+    // With a fast path, the relay leaves confirmed rows to it for a moment instead of racing it.
+    Duration relayDelay =
+        fastPath == FastPath.NONE ? Duration.ZERO : settings.fastPath().relayDelay();
+    this.decisions =
+        new MessageDecisions(
+            business, messages, businessTransaction, messageTransaction, fastPath, relayDelay);
+  }
+
+  private static TransactionTemplate requiresNew(PlatformTransactionManager transactions) {
+    TransactionTemplate template = new TransactionTemplate(transactions);
+    template.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+    return template;
+  }
+
+  @Override
+  public long send(OutboxMessage message) {
+    String headersJson =
+        MessageValidator.validate(message, settings.maxPayloadBytes(), maxRecordBytes);
+    if (!CallerTransaction.active()) {
+      return enlist(prepare(message, headersJson, null, newBusMsgId()));
+    }
+    CallerTransaction.requireManages(businessDataSource);
+    String busMsgId = newBusMsgId();
+    long orderId;
+    try {
+      orderId = recordOrder(message.refType(), message.refId(), busMsgId);
+    } catch (DuplicateMessageReferenceException e) {
+      throw e; // refused before anything was written: the transaction stays usable
+    } catch (RuntimeException e) {
+      throw CallerTransaction.gone(businessDataSource, "send failed", e);
+    }
+    long id;
+    try {
+      id = prepare(message, headersJson, orderId, busMsgId).messageId();
+    } catch (RuntimeException e) {
+      // t_msg_order is written: were the transaction to commit, its message would be missing
+      throw CallerTransaction.gone(
+          businessDataSource, "the message store could not prepare the message", e);
+    }
+    ConfirmAfterCompletion.register(decisions, id, busMsgId);
+    return id;
+  }
+
+  @Override
+  public PreparedMessage prepare(OutboxMessage message) {
+    String headersJson =
+        MessageValidator.validate(message, settings.maxPayloadBytes(), maxRecordBytes);
+    return prepare(message, headersJson, null, newBusMsgId());
+  }
+
+  private PreparedMessage prepare(
+      OutboxMessage message,
+      @Nullable String headersJson,
+      @Nullable Long orderId,
+      String busMsgId) {
+    OutboxStore.NewMessage row = JdbcOutbox.row(message, headersJson, orderId, settings);
+    Long id = messageTransaction.execute(status -> messages.insertPrepared(row, busMsgId));
+    return new PreparedMessage(id, busMsgId, message.refType(), message.refId());
+  }
+
+  @Override
+  public long enlist(PreparedMessage message) {
+    if (!CallerTransaction.active()) {
+      try {
+        businessTransaction.executeWithoutResult(
+            status -> recordOrder(message.refType(), message.refId(), message.busMsgId()));
+      } catch (RuntimeException e) {
+        decisions.cancel(List.of(message.messageId())); // nothing was recorded
+        throw e;
+      }
+      decisions.confirm(List.of(message.messageId()));
+      return message.messageId();
+    }
+    CallerTransaction.requireManages(businessDataSource);
+    try {
+      recordOrder(message.refType(), message.refId(), message.busMsgId());
+    } catch (DuplicateMessageReferenceException e) {
+      decisions.cancel(List.of(message.messageId()));
+      throw e;
+    } catch (RuntimeException e) {
+      throw CallerTransaction.gone(businessDataSource, "enlist failed", e);
+    }
+    ConfirmAfterCompletion.register(decisions, message.messageId(), message.busMsgId());
+    return message.messageId();
+  }
+
+  /**
+   * Inserts {@code t_msg_order} with the business message id, in the current transaction.
+   *
+   * @throws DuplicateMessageReferenceException if the reference has a message already; nothing was
+   *     written and a transaction stays usable
+   */
+  private long recordOrder(int refType, String refId, String busMsgId) {
+    try {
+      return business.insertOrder(refType, refId, busMsgId);
+    } catch (DuplicateKeyException e) {
+      throw new DuplicateMessageReferenceException(refType, refId, e);
+    }
+  }
+
+  /** A new global business message id: a random (version 4) UUID, 36 characters. */
+  private static String newBusMsgId() {
+    return UUID.randomUUID().toString();
+  }
+
+  @Override
+  public Optional<DeliveryStatus> deliveryStatus(long messageId) {
+    return messages.statusOf(messageId).map(status -> DeliveryStatus.valueOf(status.name()));
+  }
+
+  @Override
+  public void close() {
+    fastPath.close();
+  }
+}

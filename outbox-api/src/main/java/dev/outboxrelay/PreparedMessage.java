@@ -1,0 +1,25 @@
+package dev.outboxrelay;
+
+import java.util.Objects;
+
+/**
+ * A message written PREPARED to the message store by {@link Outbox#prepare} (message-store mode,
+ * the article's approach 5), before its business transaction: {@link Outbox#enlist} then records it
+ * in that transaction, which decides whether it is published.
+ *
+ * @param messageId {@code t_msg.id}, also the {@code outbox-id} Kafka header
+ * @param busMsgId the global business message id ({@code bus_msg_id}), a random UUID; the business
+ *     transaction records it in {@code t_msg_order}, where the relay's check-back looks for it
+ * @param refType the message's business reference type
+ * @param refId the message's business reference id
+ */
+public record PreparedMessage(long messageId, String busMsgId, int refType, String refId) {
+
+  /**
+   * @throws NullPointerException if {@code busMsgId} or {@code refId} is null
+   */
+  public PreparedMessage {
+    Objects.requireNonNull(busMsgId, "busMsgId");
+    Objects.requireNonNull(refId, "refId");
+  }
+}

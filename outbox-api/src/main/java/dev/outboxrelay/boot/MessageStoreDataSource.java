@@ -1,0 +1,38 @@
+package dev.outboxrelay.boot;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.outboxrelay.config.InvalidSettingException;
+import dev.outboxrelay.config.SettingChecks;
+
+/**
+ * The message database's pool (message-store mode) from {@code outbox.message-store.datasource}.
+ */
+final class MessageStoreDataSource {
+  private static final String PREFIX = "outbox.message-store.datasource";
+
+  private MessageStoreDataSource() {}
+
+  /**
+   * A Hikari pool named {@code outbox-message-store}. It starts even while the database is away:
+   * the business calls then fail in {@code send}, and recover with the database.
+   *
+   * @throws InvalidSettingException if the URL is not a JDBC URL or the pool size is out of range
+   */
+  static HikariDataSource create(OutboxProperties.DataSourceProperties properties) {
+    String url = SettingChecks.blankToNull(properties.getUrl());
+    if (url == null || !url.startsWith("jdbc:")) {
+      throw new InvalidSettingException(
+          PREFIX + ".url", "must be a JDBC URL such as jdbc:mysql://host:3306/messages");
+    }
+    SettingChecks.range(PREFIX + ".maximum-pool-size", properties.getMaximumPoolSize(), 1, 1000);
+    HikariConfig config = new HikariConfig();
+    config.setPoolName("outbox-message-store");
+    config.setJdbcUrl(url);
+    config.setUsername(properties.getUsername());
+    config.setPassword(properties.getPassword());
+    config.setMaximumPoolSize(properties.getMaximumPoolSize());
+    config.setInitializationFailTimeout(-1);
+    return new HikariDataSource(config);
+  }
+}

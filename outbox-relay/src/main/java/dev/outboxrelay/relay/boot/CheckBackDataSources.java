@@ -1,0 +1,39 @@
+package dev.outboxrelay.relay.boot;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.outboxrelay.config.InvalidSettingException;
+import dev.outboxrelay.config.SettingChecks;
+
+/** The check-back's read-only pool on the business database. */
+final class CheckBackDataSources {
+  private static final String PREFIX = "outbox.relay.check-back.datasource";
+
+  private CheckBackDataSources() {}
+
+  /**
+   * A Hikari pool of at most 2 read-only connections named {@code outbox-check-back}; it starts
+   * even while the business database is away (the check-back then backs off).
+   *
+   * @throws InvalidSettingException if the URL is not a JDBC URL
+   */
+  static HikariDataSource create(OutboxRelayProperties.CheckBackDataSource properties) {
+    String url = SettingChecks.blankToNull(properties.getUrl());
+    if (url == null || !url.startsWith("jdbc:mysql:")) {
+      throw new InvalidSettingException(
+          PREFIX + ".url",
+          "must be a Connector/J URL such as jdbc:mysql://orders-db:3306/orders (the relay ships"
+              + " the MySQL driver only)");
+    }
+    HikariConfig config = new HikariConfig();
+    config.setPoolName("outbox-check-back");
+    config.setJdbcUrl(url);
+    config.setUsername(properties.getUsername());
+    config.setPassword(properties.getPassword());
+    config.setReadOnly(true);
+    config.setMaximumPoolSize(2);
+    config.setMinimumIdle(0);
+    config.setInitializationFailTimeout(-1);
+    return new HikariDataSource(config);
+  }
+}

@@ -8,6 +8,7 @@ import dev.outboxrelay.testsupport.TopicReader;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.UUID;
 import javax.sql.DataSource;
+import org.springframework.beans.factory.support.AbstractBeanDefinition;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -25,6 +26,13 @@ final class OutboxFixture implements AutoCloseable {
   static final String[] SCHEMA = dev.outboxrelay.internal.OutboxSchema.mysqlScripts();
 
   final TestDatabase database;
+
+  /** Message-store mode's message database; the business {@link #database} otherwise. */
+  final TestDatabase messageDatabase;
+
+  /** On {@link #messageDatabase}: where {@code t_msg} is. */
+  final JdbcTemplate messages;
+
   final String topic;
   final AnnotationConfigApplicationContext context;
   final JdbcTemplate jdbc;
@@ -33,9 +41,23 @@ final class OutboxFixture implements AutoCloseable {
   final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
   OutboxFixture(OutboxSettings.Builder settings, Class<?>... components) {
+    this(settings, null, components);
+  }
+
+  /**
+   * @param messageDatabase message-store mode's message database (this fixture runs the schema in
+   *     it and closes it), registered as {@code outboxMessageDataSource}; null for none
+   */
+  OutboxFixture(
+      OutboxSettings.Builder settings, TestDatabase messageDatabase, Class<?>... components) {
     database = TestServers.database().createDatabase("outbox_api");
     database.runScript(SCHEMA);
     jdbc = new JdbcTemplate(database.dataSource());
+    this.messageDatabase = messageDatabase == null ? database : messageDatabase;
+    if (messageDatabase != null) {
+      messageDatabase.runScript(SCHEMA);
+    }
+    messages = new JdbcTemplate(this.messageDatabase.dataSource());
     jdbc.execute("CREATE TABLE t_user (id BIGINT PRIMARY KEY, name VARCHAR(64) NOT NULL)");
     topic = "outbox-api-" + UUID.randomUUID();
     TestServers.kafka().createTopic(topic, 3);
@@ -44,11 +66,27 @@ final class OutboxFixture implements AutoCloseable {
     context.registerBean(DataSource.class, database::dataSource);
     context.registerBean(OutboxSettings.class, () -> outboxSettings);
     context.registerBean(PublishListener.class, () -> new MicrometerPublishListener(meters));
+    if (messageDatabase != null) {
+      // not a default candidate: DataSource by type stays the business database
+      context.registerBean(
+          OutboxConfiguration.MESSAGE_DATA_SOURCE,
+          DataSource.class,
+          messageDatabase::dataSource,
+          definition -> ((AbstractBeanDefinition) definition).setDefaultCandidate(false));
+    }
     context.register(Infrastructure.class);
     if (components.length > 0) {
       context.register(components);
     }
     context.refresh();
+  }
+
+  /** Message-store mode with a message database of its own on the test server. */
+  static OutboxFixture messageStore(OutboxSettings.Builder settings, Class<?>... components) {
+    return new OutboxFixture(
+        settings.mode(OutboxSettings.Mode.MESSAGE_STORE),
+        TestServers.database().createDatabase("outbox_messages"),
+        components);
   }
 
   /** Settings that publish through the fast path to the test broker. */
@@ -68,14 +106,19 @@ final class OutboxFixture implements AutoCloseable {
     return jdbc.queryForObject(sql, Integer.class, args);
   }
 
+  /** The status of a message, from the database that holds {@code t_msg}. */
   int status(long messageId) {
-    return count("SELECT status FROM t_msg WHERE id = ?", messageId);
+    return messages.queryForObject(
+        "SELECT status FROM t_msg WHERE id = ?", Integer.class, messageId);
   }
 
   @Override
   public void close() {
     context.close();
     database.close();
+    if (messageDatabase != database) {
+      messageDatabase.close();
+    }
   }
 
   @Configuration(proxyBeanMethods = false)

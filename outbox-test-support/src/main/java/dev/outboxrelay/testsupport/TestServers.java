@@ -24,6 +24,8 @@ public final class TestServers {
 
   private static DatabaseServer database;
   private static RuntimeException databaseStartFailure;
+  private static DatabaseServer secondDatabase;
+  private static RuntimeException secondDatabaseStartFailure;
   private static KafkaBroker kafka;
   private static RuntimeException kafkaStartFailure;
 
@@ -43,6 +45,26 @@ public final class TestServers {
         }
       }
       return database;
+    }
+  }
+
+  /**
+   * A second database server of the same kind, started on the first call: for tests where one
+   * database goes down ({@link DatabaseServer#stop()}) while the other stays up, such as
+   * message-store mode's message database.
+   */
+  public static DatabaseServer secondDatabase() {
+    synchronized (DATABASE_LOCK) {
+      if (secondDatabase == null) {
+        rethrowEarlierFailure("second database server", secondDatabaseStartFailure);
+        try {
+          secondDatabase = startDatabase(ServerMode.fromSystemProperties());
+        } catch (RuntimeException e) {
+          secondDatabaseStartFailure = e;
+          throw e;
+        }
+      }
+      return secondDatabase;
     }
   }
 

@@ -1,0 +1,103 @@
+package dev.outboxrelay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.outboxrelay.internal.MessageStatus;
+import dev.outboxrelay.testsupport.DatabaseServer;
+import dev.outboxrelay.testsupport.TestServers;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionSystemException;
+import org.springframework.transaction.UnexpectedRollbackException;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Message-store mode with the message database on a server of its own, which goes down: during
+ * prepare the business call fails cleanly and leaves nothing behind (approach 4's known cost);
+ * after the commit the business call succeeds and the message stays PREPARED for the check-back.
+ */
+class MessageStoreOutageIntegrationTests {
+  private final DatabaseServer messageServer = TestServers.secondDatabase();
+  private OutboxFixture fixture;
+  private UserService users;
+  private TransactionTemplate transaction;
+
+  @BeforeEach
+  void start() {
+    fixture =
+        new OutboxFixture(
+            OutboxSettings.builder().mode(OutboxSettings.Mode.MESSAGE_STORE),
+            messageServer.createDatabase("outbox_messages"),
+            UserService.class);
+    users = fixture.bean(UserService.class);
+    transaction = new TransactionTemplate(fixture.bean(PlatformTransactionManager.class));
+  }
+
+  @AfterEach
+  void stop() {
+    if (!messageServer.isRunning()) {
+      messageServer.start();
+    }
+    fixture.close();
+  }
+
+  @Test
+  void messageDatabaseDownDuringPrepareFailsTheBusinessCallAndLeavesNothingBehind() {
+    messageServer.stop();
+
+    assertThatThrownBy(() -> users.register(1, "Tom"))
+        .isInstanceOf(TransactionSystemException.class)
+        .hasMessageContaining("the message store could not prepare the message")
+        .hasMessageContaining("rollback-only");
+    // a caller that swallows the failure cannot commit the business change without its message
+    assertThatThrownBy(
+            () ->
+                transaction.executeWithoutResult(
+                    tx -> {
+                      try {
+                        users.register(2, "Li Si");
+                      } catch (TransactionSystemException swallowed) {
+                        // the business change would go on without its message
+                      }
+                    }))
+        .isInstanceOf(UnexpectedRollbackException.class);
+
+    messageServer.start();
+    assertThat(fixture.count("SELECT COUNT(*) FROM t_user")).isZero();
+    assertThat(fixture.count("SELECT COUNT(*) FROM t_msg_order")).isZero();
+    assertThat(fixture.messages.queryForObject("SELECT COUNT(*) FROM t_msg", Integer.class))
+        .isZero();
+    // and the outbox works again as soon as the message database is back
+    long id = users.register(3, "Wang Wu");
+    assertThat(fixture.status(id)).isEqualTo(MessageStatus.PENDING.code());
+  }
+
+  @Test
+  void messageDatabaseDownAfterTheCommitNeverFailsTheBusinessCallAndLeavesTheMessagePrepared() {
+    long id =
+        transaction.execute(
+            tx -> {
+              long messageId = users.register(1, "Tom");
+              // runs after the commit and before the outbox's confirmation (afterCompletion)
+              TransactionSynchronizationManager.registerSynchronization(
+                  new TransactionSynchronization() {
+                    @Override
+                    public void afterCommit() {
+                      messageServer.stop();
+                    }
+                  });
+              return messageId;
+            });
+
+    messageServer.start();
+    assertThat(fixture.count("SELECT COUNT(*) FROM t_user")).isEqualTo(1);
+    assertThat(fixture.count("SELECT COUNT(*) FROM t_msg_order")).isEqualTo(1);
+    // not confirmed, not lost: the relay's check-back finds t_msg_order and confirms it
+    assertThat(fixture.status(id)).isEqualTo(MessageStatus.PREPARED.code());
+  }
+}

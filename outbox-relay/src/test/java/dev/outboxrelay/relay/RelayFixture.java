@@ -38,6 +38,13 @@ final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
   JdbcTemplate jdbc;
   String topic;
   SimpleMeterRegistry meters;
+
+  /**
+   * Message-store mode's business database, which holds {@code t_msg_order} ({@link
+   * #businessDatabase()}); {@link #database} is then the message database.
+   */
+  private TestDatabase business;
+
   private final List<AutoCloseable> closeables = new ArrayList<>();
 
   /**
@@ -96,6 +103,63 @@ final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
     return relay;
   }
 
+  /**
+   * Message-store mode: the business database beside {@link #database}, which then is the message
+   * database; created with the schema on the first call, dropped after the test.
+   */
+  TestDatabase businessDatabase() {
+    if (business == null) {
+      business = TestServers.database().createDatabase("relay_business");
+      business.runScript(SCHEMA);
+    }
+    return business;
+  }
+
+  /** A started message-store relay whose check-back reads {@link #businessDatabase()}. */
+  OutboxRelay startCheckBackRelay(Consumer<RelaySettings.Builder> change) {
+    OutboxRelay relay = checkBackRelay(change);
+    relay.start();
+    return relay;
+  }
+
+  /** A message-store relay, not started, whose check-back reads {@link #businessDatabase()}. */
+  OutboxRelay checkBackRelay(Consumer<RelaySettings.Builder> change) {
+    OutboxRelay relay =
+        new OutboxRelay(
+            database.dataSource(), settings(change), meters, businessDatabase().dataSource());
+    closeables.add(relay);
+    return relay;
+  }
+
+  /**
+   * The write path of outbox-api in message-store mode: {@code t_msg_order} in {@link
+   * #businessDatabase()}, {@code t_msg} in {@link #database}.
+   */
+  Writer messageStoreWriter(boolean fastPath) {
+    OutboxSettings.Builder settings =
+        OutboxSettings.builder().mode(OutboxSettings.Mode.MESSAGE_STORE);
+    if (fastPath) {
+      settings.kafkaBootstrapServers(TestServers.kafka().bootstrapServers());
+    }
+    AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
+    context.registerBean(DataSource.class, businessDatabase()::dataSource);
+    context.registerBean(
+        dev.outboxrelay.OutboxConfiguration.MESSAGE_DATA_SOURCE,
+        DataSource.class,
+        database::dataSource,
+        definition ->
+            ((org.springframework.beans.factory.support.AbstractBeanDefinition) definition)
+                .setDefaultCandidate(false));
+    context.registerBean(OutboxSettings.class, settings::build);
+    context.register(WriterConfiguration.class);
+    context.refresh();
+    closeables.add(context);
+    return new Writer(
+        context.getBean(Outbox.class),
+        new TransactionTemplate(context.getBean(PlatformTransactionManager.class)),
+        topic);
+  }
+
   /** The write path of outbox-api, with or without its fast path. */
   Writer writer(boolean fastPath) {
     OutboxSettings.Builder settings = OutboxSettings.builder();
@@ -134,19 +198,25 @@ final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
     }
     closeables.clear();
     database.close();
+    if (business != null) {
+      business.close();
+      business = null;
+    }
   }
 
   /** Writes messages as a service would: in a transaction, one reference per message. */
   record Writer(Outbox outbox, TransactionTemplate transaction, String topic) {
     long send(String key, String payload) {
-      return transaction.execute(
-          status ->
-              outbox.send(
-                  OutboxMessage.builder(topic)
-                      .key(key)
-                      .payload(payload)
-                      .reference(1, UUID.randomUUID().toString())
-                      .build()));
+      return transaction.execute(status -> outbox.send(message(key, payload)));
+    }
+
+    /** A message of this writer's topic with a new reference. */
+    OutboxMessage message(String key, String payload) {
+      return OutboxMessage.builder(topic)
+          .key(key)
+          .payload(payload)
+          .reference(1, UUID.randomUUID().toString())
+          .build();
     }
   }
 

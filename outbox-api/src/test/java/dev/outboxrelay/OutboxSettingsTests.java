@@ -56,7 +56,7 @@ class OutboxSettingsTests {
 
     assertThat(settings.toString())
         .isEqualTo(
-            "OutboxSettings[outbox.default-topic=, outbox.max-payload-bytes=1048576,"
+            "OutboxSettings[outbox.mode=same-database, outbox.default-topic=, outbox.max-payload-bytes=1048576,"
                 + " outbox.lanes=16, outbox.key-order=commit,"
                 + " outbox.kafka.bootstrap-servers=kafka:9092,"
                 + " outbox.kafka.properties={compression.type=lz4, sasl.jaas.config=******},"

@@ -75,6 +75,10 @@ class SchemaIntegrationTests {
 
       v1.runScript(OutboxSchema.MYSQL_SCRIPTS.get(1));
       v1.runScript(OutboxSchema.MYSQL_SCRIPTS.get(1));
+      assertThatThrownBy(() -> OutboxSchema.check(v1.dataSource()))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("at schema version 2: apply sql/mysql/V3__message_store.sql");
+      v1.runScript(OutboxSchema.MYSQL_SCRIPTS.get(2));
       OutboxSchema.check(v1.dataSource());
 
       assertThat(
@@ -94,12 +98,67 @@ class SchemaIntegrationTests {
   }
 
   @Test
+  void v3UpgradesLiveV2TablesWhileWritersGoOnAndIsIdempotent() throws Exception {
+    try (TestDatabase v2 = TestServers.database().createDatabase("schema_v2")) {
+      v2.runScript(OutboxSchema.MYSQL_SCRIPTS.get(0), OutboxSchema.MYSQL_SCRIPTS.get(1));
+      JdbcTemplate old = new JdbcTemplate(v2.dataSource());
+      // writers of the version before, in the business transaction's way: t_msg_order and t_msg
+      java.util.concurrent.atomic.AtomicBoolean writing =
+          new java.util.concurrent.atomic.AtomicBoolean(true);
+      java.util.concurrent.atomic.AtomicInteger written =
+          new java.util.concurrent.atomic.AtomicInteger();
+      java.util.concurrent.CompletableFuture<Void> writer =
+          java.util.concurrent.CompletableFuture.runAsync(
+              () -> {
+                while (writing.get() || written.get() < 50) {
+                  int n = written.incrementAndGet();
+                  old.update(
+                      "INSERT INTO t_msg_order (ref_type, ref_id, created_at)"
+                          + " VALUES (1, ?, UTC_TIMESTAMP(3))",
+                      "live-" + n);
+                  old.update(
+                      """
+                      INSERT INTO t_msg (ref_type, ref_id, topic, msg_key, payload, lane, status,
+                                         next_attempt_at, created_at)
+                      VALUES (1, ?, 'orders', 'k', x'01', 3, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))""",
+                      "live-" + n);
+                }
+              });
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(30))
+          .until(() -> written.get() >= 20);
+
+      v2.runScript(OutboxSchema.MYSQL_SCRIPTS.get(2));
+      v2.runScript(OutboxSchema.MYSQL_SCRIPTS.get(2));
+      writing.set(false);
+      writer.get(30, java.util.concurrent.TimeUnit.SECONDS); // no writer failed meanwhile
+
+      OutboxSchema.check(v2.dataSource());
+      assertThat(old.queryForObject("SELECT COUNT(*) FROM t_msg", Integer.class))
+          .isEqualTo(written.get());
+      assertThat(old.queryForObject("SELECT COUNT(*) FROM t_msg_order", Integer.class))
+          .isEqualTo(written.get());
+      assertThat(
+              old.queryForObject(
+                  "SELECT COUNT(*) FROM t_msg WHERE bus_msg_id IS NOT NULL", Integer.class))
+          .isZero();
+      // the new unique key: one row per business message id, any number without one
+      OutboxStore store = new OutboxStore(v2.dataSource());
+      store.insertOrder(2, "a", "bus-1");
+      assertThatThrownBy(() -> store.insertOrder(2, "b", "bus-1"))
+          .isInstanceOf(org.springframework.dao.DuplicateKeyException.class);
+      assertThat(store.recordedBusMsgIds(List.of("bus-1", "bus-2"))).containsExactly("bus-1");
+    }
+  }
+
+  @Test
   void aDatabaseWithoutTheOutboxTablesIsRefusedNamingTheScripts() {
     try (TestDatabase empty = TestServers.database().createDatabase("schema_none")) {
       assertThatThrownBy(() -> OutboxSchema.check(empty.dataSource()))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageStartingWith("no outbox table t_msg in database schema_none")
-          .hasMessageContaining("V1__outbox.sql, then V2__sizes_and_key_locks.sql");
+          .hasMessageContaining(
+              "V1__outbox.sql, then V2__sizes_and_key_locks.sql, then V3__message_store.sql");
     }
   }
 

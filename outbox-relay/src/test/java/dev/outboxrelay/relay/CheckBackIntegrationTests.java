@@ -199,4 +199,30 @@ class CheckBackIntegrationTests {
     assertThat(fixture.meters.get(CheckBack.FAILURES).counter().count()).isEqualTo(1);
     assertThat(decisions("cancelled")).isZero();
   }
+
+  @Test
+  void aPoisonMessageOfTheMessageStoreBecomesDeadWhileItsKeyAndTheOthersFlow() {
+    RelayFixture.Writer writer = fixture.messageStoreWriter(false);
+    long poison = writer.send("poison", "x".repeat(20_000));
+    long afterPoison = writer.send("poison", "after the poison");
+    for (int i = 0; i < 20; i++) {
+      writer.send("healthy-" + (i % 4), "m" + i);
+    }
+    try (TopicReader reader =
+        TopicReader.fromNow(TestServers.kafka().bootstrapServers(), fixture.topic)) {
+      fixture.startCheckBackRelay(
+          settings -> {
+            quickCheckBack(settings);
+            settings.kafkaProperties(java.util.Map.of("max.request.size", "10000"));
+          });
+
+      List<Received> received = reader.awaitUntil(all -> all.size() >= 21, DELIVERY);
+      assertThat(received)
+          .extracting(Received::value)
+          .contains("after the poison")
+          .doesNotContain("x".repeat(20_000));
+      await().atMost(DELIVERY).until(() -> fixture.status(poison) == MessageStatus.DEAD.code());
+      assertThat(fixture.status(afterPoison)).isEqualTo(MessageStatus.SENT.code());
+    }
+  }
 }

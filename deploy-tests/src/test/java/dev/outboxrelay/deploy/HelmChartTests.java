@@ -134,6 +134,8 @@ class HelmChartTests {
             "OutboxPublishFailuresRising",
             "OutboxRelayDown",
             "OutboxLanesNotOwned",
+            "OutboxPreparedTooOld",
+            "OutboxCheckBackFailing",
             "OutboxRelayReplicaNotReady");
     assertThat(rules)
         .filteredOn(rule -> rule.getExpr().getStrVal().contains("outbox_"))
@@ -152,6 +154,41 @@ class HelmChartTests {
                         target ->
                             assertThat(target.get("expr").asText())
                                 .contains("{job=\"outbox-relay\"}")));
+  }
+
+  @Test
+  void theCheckBackAlertsLeaveTheRelaysDefaultCheckBackTimeToWork() throws Exception {
+    Map<String, Object> values = new HashMap<>(Chart.REQUIRED);
+    values.put("prometheusRule.enabled", true);
+    Map<String, Rule> rules = new HashMap<>();
+    Chart.render(values)
+        .one(PrometheusRule.class)
+        .getSpec()
+        .getGroups()
+        .get(0)
+        .getRules()
+        .forEach(rule -> rules.put(rule.getAlert(), rule));
+    JsonNode alerts = YAML.readTree(Chart.DIRECTORY.resolve("values.yaml").toFile()).get("alerts");
+
+    // a PREPARED message is cancelled after the transaction-timeout, at the next round: the
+    // default threshold does not page on messages the check-back is about to decide
+    Duration threshold = Duration.ofSeconds(alerts.get("oldestPreparedSeconds").asLong());
+    assertThat(threshold)
+        .isGreaterThan(
+            RelaySettingsMetadata.defaultDuration("outbox.relay.check-back.transaction-timeout")
+                .plus(RelaySettingsMetadata.defaultDuration("outbox.relay.check-back.interval")));
+    assertThat(rules.get("OutboxPreparedTooOld").getExpr().getStrVal())
+        .isEqualTo(
+            "max by (namespace, job) (outbox_oldest_prepared_age_seconds{job=\"outbox-relay\"})"
+                + " > "
+                + threshold.toSeconds());
+    // failing rounds back off up to max-backoff: the window sees the next one while it fails
+    assertThat(rules.get("OutboxCheckBackFailing").getExpr().getStrVal()).contains("[10m]");
+    assertThat(Duration.ofMinutes(10))
+        .isGreaterThan(
+            RelaySettingsMetadata.defaultDuration("outbox.relay.check-back.max-backoff"));
+    assertThat(rules.get("OutboxCheckBackFailing").getFor())
+        .isEqualTo(alerts.get("checkBackFailingFor").asText());
   }
 
   @Test

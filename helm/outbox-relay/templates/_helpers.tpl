@@ -27,8 +27,33 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end -}}
 {{- end -}}
 
+{{/* The chart's own Secret: the passwords given as values, not in an existing Secret. */}}
+{{- define "outbox-relay.chartSecret" -}}
+{{- printf "%s-db" (include "outbox-relay.fullname" .) -}}
+{{- end -}}
+
 {{- define "outbox-relay.passwordSecret" -}}
-{{- default (printf "%s-db" (include "outbox-relay.fullname" .)) .Values.database.existingSecret -}}
+{{- default (include "outbox-relay.chartSecret" .) .Values.database.existingSecret -}}
+{{- end -}}
+
+{{/* The check-back's business database password: its Secret and key. */}}
+{{- define "outbox-relay.checkBackPasswordSecret" -}}
+{{- default (include "outbox-relay.chartSecret" .) .Values.checkBack.database.existingSecret -}}
+{{- end -}}
+
+{{- define "outbox-relay.checkBackPasswordKey" -}}
+{{- if .Values.checkBack.database.existingSecret -}}
+{{- .Values.checkBack.database.existingSecretPasswordKey -}}
+{{- else -}}
+check-back-password
+{{- end -}}
+{{- end -}}
+
+{{/* Whether the chart's Secret holds the check-back's password. */}}
+{{- define "outbox-relay.checkBackPasswordInChartSecret" -}}
+{{- if and .Values.checkBack.database.url (not .Values.checkBack.database.existingSecret) -}}
+true
+{{- end -}}
 {{- end -}}
 
 {{/*

@@ -1,5 +1,6 @@
 package dev.outboxrelay.deploy;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -133,6 +134,8 @@ class HelmChartTests {
             "OutboxPublishFailuresRising",
             "OutboxRelayDown",
             "OutboxLanesNotOwned",
+            "OutboxPreparedTooOld",
+            "OutboxCheckBackFailing",
             "OutboxRelayReplicaNotReady");
     assertThat(rules)
         .filteredOn(rule -> rule.getExpr().getStrVal().contains("outbox_"))
@@ -151,6 +154,41 @@ class HelmChartTests {
                         target ->
                             assertThat(target.get("expr").asText())
                                 .contains("{job=\"outbox-relay\"}")));
+  }
+
+  @Test
+  void theCheckBackAlertsLeaveTheRelaysDefaultCheckBackTimeToWork() throws Exception {
+    Map<String, Object> values = new HashMap<>(Chart.REQUIRED);
+    values.put("prometheusRule.enabled", true);
+    Map<String, Rule> rules = new HashMap<>();
+    Chart.render(values)
+        .one(PrometheusRule.class)
+        .getSpec()
+        .getGroups()
+        .get(0)
+        .getRules()
+        .forEach(rule -> rules.put(rule.getAlert(), rule));
+    JsonNode alerts = YAML.readTree(Chart.DIRECTORY.resolve("values.yaml").toFile()).get("alerts");
+
+    // a PREPARED message is cancelled after the transaction-timeout, at the next round: the
+    // default threshold does not page on messages the check-back is about to decide
+    Duration threshold = Duration.ofSeconds(alerts.get("oldestPreparedSeconds").asLong());
+    assertThat(threshold)
+        .isGreaterThan(
+            RelaySettingsMetadata.defaultDuration("outbox.relay.check-back.transaction-timeout")
+                .plus(RelaySettingsMetadata.defaultDuration("outbox.relay.check-back.interval")));
+    assertThat(rules.get("OutboxPreparedTooOld").getExpr().getStrVal())
+        .isEqualTo(
+            "max by (namespace, job) (outbox_oldest_prepared_age_seconds{job=\"outbox-relay\"})"
+                + " > "
+                + threshold.toSeconds());
+    // failing rounds back off up to max-backoff: the window sees the next one while it fails
+    assertThat(rules.get("OutboxCheckBackFailing").getExpr().getStrVal()).contains("[10m]");
+    assertThat(Duration.ofMinutes(10))
+        .isGreaterThan(
+            RelaySettingsMetadata.defaultDuration("outbox.relay.check-back.max-backoff"));
+    assertThat(rules.get("OutboxCheckBackFailing").getFor())
+        .isEqualTo(alerts.get("checkBackFailingFor").asText());
   }
 
   @Test
@@ -214,14 +252,188 @@ class HelmChartTests {
         .anyMatch(mount -> mount.getMountPath().equals("/etc/outbox-relay/kafka-tls"));
     assertThat(Duration.ofSeconds(rendered.pod().getTerminationGracePeriodSeconds()))
         .isGreaterThan(Duration.ofSeconds(45));
-    // every OUTBOX_RELAY_* variable binds to a setting the relay declares
-    for (EnvVar variable : relay.getEnv()) {
-      if (variable.getName().startsWith("OUTBOX_RELAY_")) {
-        assertThat(RelaySettingsMetadata.bindsTo(variable.getName()))
-            .as("%s names a declared outbox.relay setting", variable.getName())
-            .isTrue();
-      }
-    }
+    assertEveryRelayVariableBinds(relay);
+  }
+
+  @Test
+  void checkBackOnTheBusinessDatabaseGetsItsPasswordFromTheChartsSecretOnly(@TempDir Path dir)
+      throws Exception {
+    Path values =
+        valuesFile(
+            dir,
+            "message-store.yaml",
+            """
+        relay:
+          check-back:
+            source: database
+            transaction-timeout: 10m
+            max-backoff: 2m
+        checkBack:
+          database:
+            url: jdbc:mysql://orders-db.shop:3306/orders
+            username: check-back
+            password: Ch3ck-B4ck-pw
+        """);
+
+    Chart.Rendered rendered = Chart.render(Chart.REQUIRED, values);
+
+    Container relay = rendered.relay();
+    assertThat(env(relay, "OUTBOX_RELAY_CHECK_BACK_SOURCE").getValue()).isEqualTo("database");
+    assertThat(env(relay, "OUTBOX_RELAY_CHECK_BACK_TRANSACTION_TIMEOUT").getValue())
+        .isEqualTo("10m");
+    assertThat(env(relay, "OUTBOX_RELAY_CHECK_BACK_MAX_BACKOFF").getValue()).isEqualTo("2m");
+    assertThat(env(relay, "OUTBOX_RELAY_CHECK_BACK_DATASOURCE_URL").getValue())
+        .isEqualTo("jdbc:mysql://orders-db.shop:3306/orders");
+    assertThat(env(relay, "OUTBOX_RELAY_CHECK_BACK_DATASOURCE_USERNAME").getValue())
+        .isEqualTo("check-back");
+    EnvVar password = env(relay, "OUTBOX_RELAY_CHECK_BACK_DATASOURCE_PASSWORD");
+    assertThat(password.getValue()).isNull();
+    assertThat(password.getValueFrom().getSecretKeyRef())
+        .satisfies(
+            ref -> {
+              assertThat(ref.getName()).isEqualTo("outbox-relay-db");
+              assertThat(ref.getKey()).isEqualTo("check-back-password");
+            });
+    // one Secret holds both passwords, each under its own key
+    Secret secret = rendered.one(Secret.class);
+    assertThat(decoded(secret, "password")).isEqualTo("s3cret-Pa55");
+    assertThat(decoded(secret, "check-back-password")).isEqualTo("Ch3ck-B4ck-pw");
+    // the password, plain or encoded, is in the Secret and nowhere else
+    String encoded = Base64.getEncoder().encodeToString("Ch3ck-B4ck-pw".getBytes(UTF_8));
+    assertThat(Chart.template(Chart.REQUIRED, values).split("(?m)^---"))
+        .filteredOn(document -> document.contains("Ch3ck-B4ck-pw") || document.contains(encoded))
+        .singleElement()
+        .satisfies(document -> assertThat(document).contains("kind: Secret"));
+    assertEveryRelayVariableBinds(relay);
+  }
+
+  @Test
+  void checkBackPasswordsFromExistingSecretsLeaveTheChartsSecretWithWhatIsLeft(@TempDir Path dir)
+      throws Exception {
+    // the relay's database in an existing Secret, the check-back's as a value: the chart's
+    // Secret holds the check-back's only
+    Path checkBackValue =
+        valuesFile(
+            dir,
+            "check-back-value.yaml",
+            """
+        database:
+          existingSecret: shop-db
+        relay:
+          check-back:
+            source: database
+        checkBack:
+          database:
+            url: jdbc:mysql://orders-db.shop:3306/orders
+            username: check-back
+            password: Ch3ck-B4ck-pw
+        """);
+    // both in existing Secrets: the chart renders none
+    Path bothExisting =
+        valuesFile(
+            dir,
+            "both-existing.yaml",
+            """
+        database:
+          existingSecret: shop-db
+        relay:
+          check-back:
+            source: database
+        checkBack:
+          database:
+            url: jdbc:mysql://orders-db.shop:3306/orders
+            username: check-back
+            existingSecret: orders-db
+            existingSecretPasswordKey: relay-check-back
+        """);
+
+    Map<String, Object> required = new HashMap<>(Chart.REQUIRED);
+    required.remove("database.password");
+
+    Chart.Rendered oneInTheChart = Chart.render(required, checkBackValue);
+    Chart.Rendered none = Chart.render(required, bothExisting);
+
+    Secret secret = oneInTheChart.one(Secret.class);
+    assertThat(secret.getData()).containsOnlyKeys("check-back-password");
+    assertThat(decoded(secret, "check-back-password")).isEqualTo("Ch3ck-B4ck-pw");
+    Container relay = oneInTheChart.relay();
+    assertThat(env(relay, "SPRING_DATASOURCE_PASSWORD").getValueFrom().getSecretKeyRef().getName())
+        .isEqualTo("shop-db");
+    assertThat(
+            env(relay, "OUTBOX_RELAY_CHECK_BACK_DATASOURCE_PASSWORD")
+                .getValueFrom()
+                .getSecretKeyRef())
+        .satisfies(
+            ref -> {
+              assertThat(ref.getName()).isEqualTo("outbox-relay-db");
+              assertThat(ref.getKey()).isEqualTo("check-back-password");
+            });
+    assertThat(none.kinds()).doesNotContain("Secret");
+    assertThat(
+            env(none.relay(), "OUTBOX_RELAY_CHECK_BACK_DATASOURCE_PASSWORD")
+                .getValueFrom()
+                .getSecretKeyRef())
+        .satisfies(
+            ref -> {
+              assertThat(ref.getName()).isEqualTo("orders-db");
+              assertThat(ref.getKey()).isEqualTo("relay-check-back");
+            });
+  }
+
+  @Test
+  void checkBackOverHttpTakesTheEndpointAndNoDatabase() throws Exception {
+    Map<String, Object> values = new HashMap<>(Chart.REQUIRED);
+    values.put("relay.check-back.source", "http");
+    values.put("relay.check-back.url", "http://orders.shop:8080/outbox/check-back");
+    values.put("relay.check-back.request-timeout", "5s");
+
+    Chart.Rendered rendered = Chart.render(values);
+
+    Container relay = rendered.relay();
+    assertThat(env(relay, "OUTBOX_RELAY_CHECK_BACK_SOURCE").getValue()).isEqualTo("http");
+    assertThat(env(relay, "OUTBOX_RELAY_CHECK_BACK_URL").getValue())
+        .isEqualTo("http://orders.shop:8080/outbox/check-back");
+    assertThat(env(relay, "OUTBOX_RELAY_CHECK_BACK_REQUEST_TIMEOUT").getValue()).isEqualTo("5s");
+    assertThat(relay.getEnv())
+        .extracting(EnvVar::getName)
+        .noneMatch(name -> name.startsWith("OUTBOX_RELAY_CHECK_BACK_DATASOURCE"));
+    assertThat(rendered.one(Secret.class).getData()).containsOnlyKeys("password");
+    assertEveryRelayVariableBinds(relay);
+  }
+
+  @Test
+  void checkBackValuesThatCannotWorkAreRefusedWithTheReason() {
+    // by the schema
+    assertRefused("relay.check-back.source", "maybe", "source");
+    assertRefused("relay.check-back.url", "ftp://orders/check-back", "url");
+    // the relay logs its settings: no credentials in the URL
+    assertRefused("relay.check-back.url", "http://user:pw@orders/check-back", "url");
+    assertRefused("relay.check-back.batch-size", 5000, "batch-size");
+    assertRefused("relay.check-back.after", "30 seconds", "after");
+    // the business database's connection is checkBack.database, never plain relay values
+    assertRefused("relay.check-back.datasource.password", "plain", "datasource");
+    assertRefused("checkBack.database.url", "postgres://x", "url");
+    assertRefused("checkBack.database.url", "jdbc:mariadb://orders-db:3306/orders", "url");
+    assertRefused("checkBack.database.pasword", "typo", "pasword");
+    // by the chart, for combinations
+    Map<String, Object> noDatabase = new HashMap<>(Chart.REQUIRED);
+    noDatabase.put("relay.check-back.source", "database");
+    assertThatThrownBy(() -> Chart.template(noDatabase))
+        .hasMessageContaining("checkBack.database.url is required");
+    Map<String, Object> noPassword = new HashMap<>(noDatabase);
+    noPassword.put("checkBack.database.url", "jdbc:mysql://orders-db:3306/orders");
+    assertThatThrownBy(() -> Chart.template(noPassword))
+        .hasMessageContaining(
+            "checkBack.database.password or checkBack.database.existingSecret is required");
+    Map<String, Object> databaseButNoSource = new HashMap<>(Chart.REQUIRED);
+    databaseButNoSource.put("checkBack.database.url", "jdbc:mysql://orders-db:3306/orders");
+    databaseButNoSource.put("checkBack.database.password", "pw");
+    assertThatThrownBy(() -> Chart.template(databaseButNoSource))
+        .hasMessageContaining("relay.check-back.source is not database");
+    Map<String, Object> noEndpoint = new HashMap<>(Chart.REQUIRED);
+    noEndpoint.put("relay.check-back.source", "http");
+    assertThatThrownBy(() -> Chart.template(noEndpoint))
+        .hasMessageContaining("relay.check-back.url is required");
   }
 
   @Test
@@ -404,6 +616,21 @@ class HelmChartTests {
                 names.add(prefix + field.getKey());
               }
             });
+  }
+
+  /** Every OUTBOX_RELAY_* variable binds to a setting the relay declares. */
+  private static void assertEveryRelayVariableBinds(Container relay) {
+    for (EnvVar variable : relay.getEnv()) {
+      if (variable.getName().startsWith("OUTBOX_RELAY_")) {
+        assertThat(RelaySettingsMetadata.bindsTo(variable.getName()))
+            .as("%s names a declared outbox.relay setting", variable.getName())
+            .isTrue();
+      }
+    }
+  }
+
+  private static String decoded(Secret secret, String key) {
+    return new String(Base64.getDecoder().decode(secret.getData().get(key)), UTF_8);
   }
 
   private static EnvVar env(Container container, String name) {

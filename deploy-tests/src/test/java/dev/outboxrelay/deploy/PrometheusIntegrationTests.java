@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.sun.net.httpserver.HttpServer;
 import dev.outboxrelay.internal.Lanes;
 import dev.outboxrelay.internal.OutboxSchema;
 import dev.outboxrelay.testsupport.DatabaseServer;
@@ -15,6 +16,7 @@ import dev.outboxrelay.testsupport.TestDatabase;
 import dev.outboxrelay.testsupport.TestServers;
 import io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule;
 import io.fabric8.openshift.api.model.monitoring.v1.Rule;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +25,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -35,12 +40,16 @@ import org.springframework.jdbc.core.JdbcTemplate;
 /**
  * A real Prometheus server scrapes the relay jar (a process of its own, on the embedded MariaDB and
  * Kafka), with the chart's alert rules rendered for test thresholds of seconds, and is asked
- * through its HTTP API what it saw.
+ * through its HTTP API what it saw. The relay's check-back asks a check-back endpoint that this
+ * test plays (message-store mode, {@code check-back.source=http}): it answers 503 until a test lets
+ * it answer.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PrometheusIntegrationTests {
   private static final Duration BOUND = Duration.ofSeconds(90);
   private static final String TOPIC = "orders-" + System.nanoTime();
+  private static final String CONFIRMED_TOPIC = "confirmed-" + System.nanoTime();
+  private static final String BUS_MSG_ID = "order-placed-" + System.nanoTime();
   private static final String JOB = "outbox-relay";
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -53,6 +62,9 @@ class PrometheusIntegrationTests {
   private static String relayBase;
   private static String prometheusBase;
   private static List<Rule> rules;
+  private static HttpServer checkBackEndpoint;
+  // the business transactions the endpoint reports committed; it answers 503 while null
+  private static volatile Set<String> committed;
 
   @BeforeAll
   static void start() throws Exception {
@@ -63,6 +75,8 @@ class PrometheusIntegrationTests {
     database.runScript(OutboxSchema.mysqlScripts());
     kafka = TestServers.kafka();
     kafka.createTopic(TOPIC, 1);
+    kafka.createTopic(CONFIRMED_TOPIC, 1);
+    checkBackEndpoint = startCheckBackEndpoint();
 
     int relayPort = PrometheusTools.freePort();
     relayBase = "http://127.0.0.1:" + relayPort;
@@ -74,6 +88,8 @@ class PrometheusIntegrationTests {
     Map<String, Object> values = new HashMap<>(Chart.REQUIRED);
     values.put("prometheusRule.enabled", true);
     values.put("alerts.oldestPendingSeconds", 3);
+    values.put("alerts.oldestPreparedSeconds", 60);
+    values.put("alerts.checkBackFailingFor", "0s");
     values.put("alerts.for", "0s");
     PrometheusRule rule = Chart.render(values).one(PrometheusRule.class);
     rules = rule.getSpec().getGroups().get(0).getRules();
@@ -117,6 +133,9 @@ class PrometheusIntegrationTests {
           process.destroyForcibly();
         }
       }
+    }
+    if (checkBackEndpoint != null) {
+      checkBackEndpoint.stop(0);
     }
     if (kafka != null) {
       kafka.start(); // a failed test may have left it stopped
@@ -206,6 +225,99 @@ class PrometheusIntegrationTests {
     }
   }
 
+  @Test
+  @Order(6)
+  void aPreparedMessageNobodyDecidesFiresThePreparedAndTheCheckBackAlerts() throws Exception {
+    assertThat(firing("OutboxPreparedTooOld")).isFalse();
+    assertThat(firing("OutboxCheckBackFailing")).isFalse();
+
+    // message-store mode: written three minutes ago, its business transaction never said whether
+    // it committed, and the check-back's endpoint answers 503
+    insertPrepared(CONFIRMED_TOPIC, "prepared-" + BUS_MSG_ID, BUS_MSG_ID, Duration.ofMinutes(3));
+
+    await().atMost(BOUND).until(() -> firing("OutboxPreparedTooOld"));
+    await().atMost(BOUND).until(() -> firing("OutboxCheckBackFailing"));
+    assertThat(value("max(outbox_prepared_messages{job=\"" + JOB + "\"})")).isEqualTo(1.0);
+    assertThat(value("max(outbox_oldest_prepared_age_seconds{job=\"" + JOB + "\"})"))
+        .isGreaterThan(60.0);
+  }
+
+  @Test
+  @Order(7)
+  void onceTheBusinessSideAnswersTheCheckBackConfirmsItAndThePreparedAlertResolves()
+      throws Exception {
+    committed = Set.of(BUS_MSG_ID);
+
+    await()
+        .atMost(BOUND)
+        .untilAsserted(
+            () ->
+                assertThat(
+                        value(
+                            "sum(outbox_check_back_decisions_total{job=\""
+                                + JOB
+                                + "\",outcome=\"confirmed\"})"))
+                    .isEqualTo(1.0));
+    await().atMost(BOUND).until(() -> !firing("OutboxPreparedTooOld"));
+    await()
+        .atMost(BOUND)
+        .untilAsserted(
+            () ->
+                assertThat(
+                        value(
+                            "sum(outbox_messages_published_total{job=\""
+                                + JOB
+                                + "\",topic=\""
+                                + CONFIRMED_TOPIC
+                                + "\"})"))
+                    .isEqualTo(1.0));
+    assertThat(value("max(outbox_prepared_messages{job=\"" + JOB + "\"})")).isZero();
+    // the decided message's age, in seconds: about three minutes
+    assertThat(
+            value(
+                "sum(outbox_check_back_decided_age_seconds_sum{job=\""
+                    + JOB
+                    + "\",outcome=\"confirmed\"})"))
+        .isBetween(180.0, 600.0);
+  }
+
+  @Test
+  @Order(8)
+  void everyRelayMetricTheRulesAndTheDashboardNameIsInARealScrape() throws Exception {
+    // a misspelt metric evaluates without error, to nothing: only the scrape tells
+    Set<String> named = new TreeSet<>();
+    Pattern metric = Pattern.compile("\\boutbox_[a-z_]+");
+    rules.forEach(
+        rule ->
+            metric
+                .matcher(rule.getExpr().getStrVal())
+                .results()
+                .forEach(found -> named.add(found.group())));
+    JsonNode dashboard = JSON.readTree(Chart.DIRECTORY.resolve("files/dashboard.json").toFile());
+    dashboard
+        .get("panels")
+        .forEach(
+            panel ->
+                panel
+                    .get("targets")
+                    .forEach(
+                        target ->
+                            metric
+                                .matcher(target.get("expr").asText())
+                                .results()
+                                .forEach(found -> named.add(found.group()))));
+    String scrape = PrometheusTools.get(relayBase + "/actuator/prometheus");
+
+    assertThat(named)
+        .contains("outbox_oldest_prepared_age_seconds", "outbox_check_back_failures_total");
+    assertThat(named)
+        .allSatisfy(
+            name ->
+                assertThat(Pattern.compile("(?m)^" + name + "[{ ]").matcher(scrape).find())
+                    .as("%s in the relay's scrape", name)
+                    .isTrue());
+  }
+
   private static boolean firing(String alert) throws Exception {
     JsonNode alerts = JSON.readTree(PrometheusTools.get(prometheusBase + "/api/v1/alerts"));
     for (JsonNode each : alerts.at("/data/alerts")) {
@@ -237,6 +349,62 @@ class PrometheusIntegrationTests {
             Lanes.laneOf(key, 16));
   }
 
+  /** A PREPARED row as message-store mode writes it, created {@code age} ago. */
+  private static void insertPrepared(String topic, String key, String busMsgId, Duration age) {
+    new JdbcTemplate(database.dataSource())
+        .update(
+            """
+            INSERT INTO t_msg (ref_type, ref_id, topic, msg_key, payload, lane, status, attempts,
+                               next_attempt_at, created_at, bus_msg_id)
+            VALUES (1, ?, ?, ?, ?, ?, 4, 0, UTC_TIMESTAMP(3),
+                    DATE_SUB(UTC_TIMESTAMP(3), INTERVAL ? SECOND), ?)""",
+            key,
+            topic,
+            key,
+            ("{\"key\":\"" + key + "\"}").getBytes(StandardCharsets.UTF_8),
+            Lanes.laneOf(key, 16),
+            age.toSeconds(),
+            busMsgId);
+  }
+
+  /**
+   * The business service's check-back endpoint (README, "Check-back"): {@code POST {"busMsgIds":
+   * [...]}}, answered {@code {"found": [...]}}, the asked ids in {@link #committed}; 503 while that
+   * is null.
+   */
+  private static HttpServer startCheckBackEndpoint() throws Exception {
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/outbox/check-back",
+        exchange -> {
+          try {
+            JsonNode asked = JSON.readTree(exchange.getRequestBody()).get("busMsgIds");
+            Set<String> known = committed;
+            if (known == null) {
+              byte[] away = "the business database is away".getBytes(StandardCharsets.UTF_8);
+              exchange.sendResponseHeaders(503, away.length);
+              exchange.getResponseBody().write(away);
+              return;
+            }
+            List<String> found = new ArrayList<>();
+            asked.forEach(
+                id -> {
+                  if (known.contains(id.asText())) {
+                    found.add(id.asText());
+                  }
+                });
+            byte[] answer = JSON.writeValueAsBytes(Map.of("found", found));
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, answer.length);
+            exchange.getResponseBody().write(answer);
+          } finally {
+            exchange.close();
+          }
+        });
+    server.start();
+    return server;
+  }
+
   private static Process startRelay(int port) throws Exception {
     Path jar = Path.of("..", "outbox-relay", "target", "outbox-relay.jar");
     assertThat(jar).as("the relay jar, built by the outbox-relay module before this one").exists();
@@ -250,6 +418,14 @@ class PrometheusIntegrationTests {
             "OUTBOX_RELAY_GAUGE_INTERVAL", "1s",
             "OUTBOX_RELAY_SEND_TIMEOUT", "2s",
             "OUTBOX_RELAY_MAX_BLOCK", "500ms",
+            "OUTBOX_RELAY_CHECK_BACK_SOURCE", "http",
+            "OUTBOX_RELAY_CHECK_BACK_URL",
+                "http://127.0.0.1:"
+                    + checkBackEndpoint.getAddress().getPort()
+                    + "/outbox/check-back",
+            "OUTBOX_RELAY_CHECK_BACK_AFTER", "1s",
+            "OUTBOX_RELAY_CHECK_BACK_INTERVAL", "1s",
+            "OUTBOX_RELAY_CHECK_BACK_MAX_BACKOFF", "2s",
             "SERVER_PORT", Integer.toString(port)),
         work.resolve("relay.log"));
   }

@@ -23,13 +23,14 @@ class PromtoolRulesTests {
             "check", "rules", Chart.DIRECTORY.resolveSibling("outbox-relay-alerts.yml").toString());
 
     assertThat(check.status()).as("promtool check rules: %s", check.output()).isZero();
-    assertThat(check.output()).contains("SUCCESS: 9 rules found");
+    assertThat(check.output()).contains("SUCCESS: 11 rules found");
   }
 
   @Test
   void theRulesFireForTheRightNamespaceAndStayQuietOnNoise(@TempDir Path dir) throws Exception {
     // src/test/resources/alert-rules-tests.yml: two namespaces with a release of the same name,
-    // a stalled worker restarted by liveness, a small creeping backlog, the first DEAD message
+    // a stalled worker restarted by liveness, a small creeping backlog, the first DEAD message,
+    // a PREPARED message nobody decides, check-back rounds that keep failing and a short blip
     Files.copy(Chart.DIRECTORY.resolveSibling("outbox-relay-alerts.yml"), dir.resolve("rules.yml"));
     try (var tests = getClass().getResourceAsStream("/alert-rules-tests.yml")) {
       Files.copy(tests, dir.resolve("tests.yml"));
@@ -50,6 +51,8 @@ class PromtoolRulesTests {
     values.put("alerts.pendingGrowingFor", "30m");
     values.put("alerts.publishFailuresPerSecond", 2);
     values.put("alerts.for", "2m");
+    values.put("alerts.oldestPreparedSeconds", 900);
+    values.put("alerts.checkBackFailingFor", "1h");
     values.put("relay.lanes", 64);
     PrometheusRule rule = Chart.render(values).one(PrometheusRule.class);
     Path rules = dir.resolve("rules.yml");
@@ -58,6 +61,11 @@ class PromtoolRulesTests {
     PrometheusTools.Result check = PrometheusTools.promtool("check", "rules", rules.toString());
 
     assertThat(check.status()).as("promtool check rules: %s", check.output()).isZero();
-    assertThat(Files.readString(rules)).contains("< 64").contains("> 60").contains("[30m:1m]");
+    assertThat(Files.readString(rules))
+        .contains("< 64")
+        .contains("> 60")
+        .contains("[30m:1m]")
+        .contains("> 900")
+        .contains("for: \"1h\"");
   }
 }

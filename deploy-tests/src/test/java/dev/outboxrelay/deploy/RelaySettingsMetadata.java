@@ -16,13 +16,19 @@ import java.util.Set;
  * spring-boot-configuration-processor writes into the outbox-relay jar.
  */
 final class RelaySettingsMetadata {
-  /** Settings the chart sets itself, never from {@code relay:} values. */
+  /**
+   * Settings the chart sets itself, never from {@code relay:} values: the check-back's database
+   * comes from {@code checkBack.database}, its password through a Secret.
+   */
   static final Set<String> SET_BY_THE_CHART =
       Set.of(
           "outbox.relay.enabled",
           "outbox.relay.kafka.bootstrap-servers",
           "outbox.relay.kafka.properties",
-          "outbox.relay.instance-id");
+          "outbox.relay.instance-id",
+          "outbox.relay.check-back.datasource.url",
+          "outbox.relay.check-back.datasource.username",
+          "outbox.relay.check-back.datasource.password");
 
   private static final JsonNode PROPERTIES = read();
 

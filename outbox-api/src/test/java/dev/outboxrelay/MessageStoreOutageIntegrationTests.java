@@ -49,7 +49,10 @@ class MessageStoreOutageIntegrationTests {
     fixture.close();
   }
 
-  /** A number from the message database, once its pool's connections broken by the restart are replaced. */
+  /**
+   * A number from the message database, once its pool's connections broken by the restart are
+   * replaced.
+   */
   private int messagesAfterRestart(String sql) {
     return await()
         .atMost(WAIT)
@@ -84,7 +87,11 @@ class MessageStoreOutageIntegrationTests {
     assertThat(messagesAfterRestart("SELECT COUNT(*) FROM t_msg")).isZero();
     // and the outbox works again once the message database is back (the pool's connections
     // broken by the restart fail a first call each, which writes nothing)
-    long id = await().atMost(WAIT).ignoreExceptions().until(() -> users.register(3, "Wang Wu"), i -> true);
+    long id =
+        await()
+            .atMost(WAIT)
+            .ignoreExceptions()
+            .until(() -> users.register(3, "Wang Wu"), i -> true);
     assertThat(fixture.status(id)).isEqualTo(MessageStatus.PENDING.code());
     assertThat(fixture.count("SELECT COUNT(*) FROM t_user")).isEqualTo(1);
   }

@@ -55,6 +55,7 @@ public final class OutboxRelay implements AutoCloseable {
   private final ScheduledExecutorService leaseKeeper;
   private final ScheduledExecutorService chores;
   private final ScheduledExecutorService checks;
+  private final ScheduledExecutorService checkBacks;
   private volatile boolean started;
 
   /**
@@ -134,6 +135,7 @@ public final class OutboxRelay implements AutoCloseable {
     this.leaseKeeper = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-leases"));
     this.chores = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-housekeeping"));
     this.checks = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-checks"));
+    this.checkBacks = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-check-back"));
   }
 
   private static @Nullable CheckBackSource checkBackSource(
@@ -202,7 +204,8 @@ public final class OutboxRelay implements AutoCloseable {
         settings.purge().interval().toMillis(),
         TimeUnit.MILLISECONDS);
     if (checkBack != null) {
-      chores.scheduleWithFixedDelay(
+      // a thread of its own: an endpoint slow to answer must not freeze the gauges or the purge
+      checkBacks.scheduleWithFixedDelay(
           checkBack::run,
           settings.checkBack().interval().toMillis(),
           settings.checkBack().interval().toMillis(),
@@ -286,6 +289,7 @@ public final class OutboxRelay implements AutoCloseable {
     leaseKeeper.shutdownNow();
     chores.shutdownNow();
     checks.shutdownNow();
+    checkBacks.shutdownNow();
     workers.forEach(Thread::interrupt);
     leases.abandon();
     producer.close(Duration.ZERO);
@@ -302,6 +306,7 @@ public final class OutboxRelay implements AutoCloseable {
     leaseKeeper.shutdown();
     chores.shutdown();
     checks.shutdown();
+    checkBacks.shutdown();
     boolean abandoned = false;
     for (Thread worker : workers) {
       try {

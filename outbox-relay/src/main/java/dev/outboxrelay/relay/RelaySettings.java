@@ -58,8 +58,8 @@ import org.jspecify.annotations.Nullable;
  * @param stallTimeout {@code outbox.relay.stall-timeout}: a worker busy in one round for longer, or
  *     stopped by an error, makes the relay's liveness fail, so the orchestrator restarts it; more
  *     than twice the send-timeout and above the JDBC socket timeout, up to 1 h, default 2 min
- * @param checkBack {@code outbox.relay.check-back.*}: deciding message-store mode's PREPARED
- *     messages whose service did not
+ * @param checkBack {@code outbox.relay.check-back.*}: message-store mode's compensation job, which
+ *     confirms or cancels the PREPARED messages that their service did not; none by default
  * @param instanceId {@code outbox.relay.instance-id}: this instance's name in the lease table, 1 to
  *     200 characters; default host name, process id and a random suffix
  */

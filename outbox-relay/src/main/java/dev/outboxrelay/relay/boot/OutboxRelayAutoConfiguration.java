@@ -8,6 +8,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -58,7 +59,8 @@ public class OutboxRelayAutoConfiguration {
    * default candidate, so that the relay's own {@code DataSource} stays the only one by type.
    */
   @Bean(name = CHECK_BACK_DATA_SOURCE, defaultCandidate = false)
-  @ConditionalOnProperty(prefix = "outbox.relay.check-back.datasource", name = "url")
+  // set and not blank: an empty variable in an env file means "not set", as for every setting
+  @ConditionalOnExpression("!'${outbox.relay.check-back.datasource.url:}'.isBlank()")
   @ConditionalOnMissingBean(name = CHECK_BACK_DATA_SOURCE)
   DataSource outboxCheckBackDataSource(OutboxRelayProperties properties) {
     return CheckBackDataSources.create(properties.getCheckBack().getDatasource());

@@ -70,6 +70,83 @@ class OutboxRelayAutoConfigurationTests {
   }
 
   @Test
+  void checkBackFromTheBusinessDatabaseGetsAReadOnlyPoolThatIsNotTheRelaysDataSource() {
+    DatabaseServer server = TestServers.database();
+    runner()
+        .withPropertyValues(
+            bootstrapServers(),
+            "outbox.relay.enabled=true",
+            "outbox.relay.check-back.source=database",
+            "outbox.relay.check-back.datasource.url=" + database.jdbcUrl(),
+            "outbox.relay.check-back.datasource.username=" + server.username(),
+            "outbox.relay.check-back.datasource.password=" + server.password())
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed().hasSingleBean(OutboxRelay.class);
+              // one DataSource by type (the relay's), the check-back's only by its name
+              assertThat(context.getBeanNamesForType(javax.sql.DataSource.class)).hasSize(2);
+              assertThat(context.getBean(javax.sql.DataSource.class))
+                  .isNotSameAs(
+                      context.getBean(OutboxRelayAutoConfiguration.CHECK_BACK_DATA_SOURCE));
+              try (java.sql.Connection connection =
+                  context
+                      .getBean(
+                          OutboxRelayAutoConfiguration.CHECK_BACK_DATA_SOURCE,
+                          javax.sql.DataSource.class)
+                      .getConnection()) {
+                assertThat(connection.isReadOnly()).isTrue();
+              }
+            });
+  }
+
+  @Test
+  void checkBackSettingsThatCannotWorkStopStartUpNamingTheProperty() {
+    // source database without the business database (an empty value is no value)
+    runner()
+        .withPropertyValues(
+            bootstrapServers(),
+            "outbox.relay.enabled=true",
+            "outbox.relay.check-back.source=database",
+            "outbox.relay.check-back.datasource.url=")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .isInstanceOf(InvalidSettingException.class)
+                    .hasMessageStartingWith("outbox.relay.check-back.datasource.url must be set"));
+    // an empty URL without the check-back is no problem
+    runner()
+        .withPropertyValues(
+            bootstrapServers(),
+            "outbox.relay.enabled=true",
+            "outbox.relay.check-back.datasource.url=")
+        .run(context -> assertThat(context).hasNotFailed().hasSingleBean(OutboxRelay.class));
+    for (String[] bad :
+        new String[][] {
+          {"outbox.relay.check-back.source=http", "outbox.relay.check-back.url must be set"},
+          {
+            "outbox.relay.check-back.datasource.url=postgres://db/orders",
+            "outbox.relay.check-back.datasource.url must be a Connector/J URL"
+          },
+          {
+            "outbox.relay.check-back.transaction-timeout=10s",
+            "outbox.relay.check-back.transaction-timeout (10s) must not be below"
+          }
+        }) {
+      runner()
+          .withPropertyValues(bootstrapServers(), "outbox.relay.enabled=true", bad[0])
+          .run(
+              context ->
+                  assertThat(context)
+                      .getFailure()
+                      .rootCause()
+                      .isInstanceOf(InvalidSettingException.class)
+                      .hasMessageStartingWith(bad[1]));
+    }
+  }
+
+  @Test
   void offUnlessEnabled() {
     runner()
         .withPropertyValues(bootstrapServers())

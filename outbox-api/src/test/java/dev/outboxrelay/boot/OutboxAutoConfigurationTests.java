@@ -47,6 +47,88 @@ class OutboxAutoConfigurationTests {
   }
 
   @Test
+  void messageStoreModeBuildsTheMessageDatabasesPoolBesideTheApplicationsOwnDataSource() {
+    try (TestDatabase business = TestServers.database().createDatabase("boot_business");
+        TestDatabase messages = TestServers.database().createDatabase("boot_messages")) {
+      business.runScript(dev.outboxrelay.internal.OutboxSchema.mysqlScripts());
+      messages.runScript(dev.outboxrelay.internal.OutboxSchema.mysqlScripts());
+      // as in an application: Boot's DataSource, JdbcTemplate and transaction manager
+      new ApplicationContextRunner()
+          .withConfiguration(
+              AutoConfigurations.of(
+                  org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration.class,
+                  org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration.class,
+                  org.springframework.boot.jdbc.autoconfigure
+                      .DataSourceTransactionManagerAutoConfiguration.class,
+                  OutboxAutoConfiguration.class))
+          .withPropertyValues(
+              "spring.datasource.url=" + business.jdbcUrl(),
+              "spring.datasource.username=" + business.username(),
+              "spring.datasource.password=" + business.password(),
+              "outbox.mode=message-store",
+              "outbox.message-store.datasource.url=" + messages.jdbcUrl(),
+              "outbox.message-store.datasource.username=" + messages.username(),
+              "outbox.message-store.datasource.password=" + messages.password(),
+              "outbox.message-store.datasource.maximum-pool-size=3")
+          .run(
+              context -> {
+                assertThat(context).hasNotFailed().hasSingleBean(Outbox.class);
+                // the message database does not take the business one's place: injection by
+                // type, JdbcTemplate and the transaction manager still get the business database
+                assertThat(context)
+                    .hasSingleBean(org.springframework.jdbc.core.JdbcTemplate.class)
+                    .hasSingleBean(PlatformTransactionManager.class);
+                DataSource messagePool =
+                    context.getBean(
+                        dev.outboxrelay.OutboxConfiguration.MESSAGE_DATA_SOURCE, DataSource.class);
+                assertThat(context.getBean(DataSource.class)).isNotSameAs(messagePool);
+                assertThat(((com.zaxxer.hikari.HikariDataSource) messagePool).getMaximumPoolSize())
+                    .isEqualTo(3);
+                long id =
+                    context
+                        .getBean(Outbox.class)
+                        .send(
+                            dev.outboxrelay.OutboxMessage.builder("orders")
+                                .payload("p")
+                                .reference(1, "boot-1")
+                                .build());
+                assertThat(
+                        new org.springframework.jdbc.core.JdbcTemplate(messages.dataSource())
+                            .queryForObject(
+                                "SELECT COUNT(*) FROM t_msg WHERE id = ?", Integer.class, id))
+                    .isEqualTo(1);
+                assertThat(
+                        context
+                            .getBean(org.springframework.jdbc.core.JdbcTemplate.class)
+                            .queryForObject(
+                                "SELECT COUNT(*) FROM t_msg_order WHERE ref_id = 'boot-1'",
+                                Integer.class))
+                    .isEqualTo(1);
+              });
+    }
+  }
+
+  @Test
+  void messageStoreModeWithoutAMessageDatabaseStopsStartUpSayingWhatToSet() {
+    for (String url : new String[] {null, "postgres://db/messages"}) {
+      ApplicationContextRunner runner = runner().withPropertyValues("outbox.mode=message-store");
+      if (url != null) {
+        runner = runner.withPropertyValues("outbox.message-store.datasource.url=" + url);
+      }
+      runner.run(
+          context ->
+              assertThat(context)
+                  .getFailure()
+                  .rootCause()
+                  .hasMessageContaining(
+                      url == null
+                          ? "outbox.mode=message-store needs the message database: set"
+                              + " outbox.message-store.datasource.url"
+                          : "outbox.message-store.datasource.url must be a JDBC URL"));
+    }
+  }
+
+  @Test
   void bindsOutboxPropertiesIntoValidatedSettings() {
     runner()
         .withPropertyValues(

@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -34,7 +33,6 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 final class KafkaFastPath implements FastPath {
   private static final Logger log = LoggerFactory.getLogger(KafkaFastPath.class);
-  private static final long WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
   private static final int MAX_BATCH = 500;
   private static final int DEFAULT_MAX_BLOCK_MS = 2_000;
 
@@ -46,7 +44,7 @@ final class KafkaFastPath implements FastPath {
   private final List<Thread> threads;
   private volatile boolean closed;
   private final Duration ackTimeout;
-  private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
+  private final OutageLog outages = new OutageLog(log);
 
   KafkaFastPath(
       DataSource dataSource,
@@ -123,7 +121,8 @@ final class KafkaFastPath implements FastPath {
       return;
     }
     if (closed || !queue.offer(ids)) {
-      warn("fast path queue is full or closed: " + ids.size() + " message(s) left to the relay");
+      outages.warn(
+          "fast path queue is full or closed: " + ids.size() + " message(s) left to the relay");
     }
   }
 
@@ -160,7 +159,7 @@ final class KafkaFastPath implements FastPath {
       PublishRound.Result result = round.run(() -> store.claimFresh(ids), true);
       List<BatchPublisher.Failure> failed = result.outcome().failed();
       if (!failed.isEmpty()) {
-        warn(
+        outages.warn(
             "fast path: "
                 + failed.size()
                 + " message(s) not acknowledged, left to the relay (first: id="
@@ -171,18 +170,7 @@ final class KafkaFastPath implements FastPath {
       }
     } catch (RuntimeException e) {
       listener.roundFailed(PublishPath.FAST_PATH, e);
-      warn("fast path failed, " + ids.size() + " message(s) left to the relay: " + e);
-    }
-  }
-
-  /** One warning a minute at most: an outage must not flood the log; the rest go to debug. */
-  private void warn(String message) {
-    long now = System.nanoTime();
-    long last = lastWarning.get();
-    if (now - last >= WARN_INTERVAL_NANOS && lastWarning.compareAndSet(last, now)) {
-      log.warn("{} (more within a minute are logged at debug)", message);
-    } else {
-      log.debug(message);
+      outages.warn("fast path failed, " + ids.size() + " message(s) left to the relay: " + e);
     }
   }
 

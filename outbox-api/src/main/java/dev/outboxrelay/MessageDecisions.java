@@ -6,8 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionSynchronization;
@@ -20,7 +18,6 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 final class MessageDecisions {
   private static final Logger log = LoggerFactory.getLogger(MessageDecisions.class);
-  private static final long WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   private final OutboxStore business;
   private final OutboxStore messages;
@@ -28,7 +25,7 @@ final class MessageDecisions {
   private final TransactionTemplate messageTransaction;
   private final FastPath fastPath;
   private final Duration relayDelay;
-  private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
+  private final OutageLog outages = new OutageLog(log);
 
   MessageDecisions(
       OutboxStore business,
@@ -100,21 +97,13 @@ final class MessageDecisions {
     }
   }
 
-  /** One warning a minute at most: an outage of the message store must not flood the log. */
   private void warn(String what, int messages, RuntimeException e) {
-    String line =
+    outages.warn(
         what
             + " "
             + messages
             + " message(s): they stay PREPARED until the relay's check-back decides them ("
             + e
-            + ")";
-    long now = System.nanoTime();
-    long last = lastWarning.get();
-    if (now - last >= WARN_INTERVAL_NANOS && lastWarning.compareAndSet(last, now)) {
-      log.warn("{} (more within a minute are logged at debug)", line);
-    } else {
-      log.debug(line);
-    }
+            + ")");
   }
 }

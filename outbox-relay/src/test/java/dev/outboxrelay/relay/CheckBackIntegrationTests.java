@@ -31,22 +31,12 @@ class CheckBackIntegrationTests {
     return new JdbcTemplate(fixture.businessDatabase().dataSource());
   }
 
-  /** What a committed business transaction leaves when its service dies before confirming. */
   private void recordCommitted(PreparedMessage message) {
-    business()
-        .update(
-            "INSERT INTO t_msg_order (ref_type, ref_id, bus_msg_id, created_at)"
-                + " VALUES (?, ?, ?, UTC_TIMESTAMP(3))",
-            message.refType(),
-            message.refId(),
-            message.busMsgId());
+    fixture.recordCommitted(message);
   }
 
   private void age(PreparedMessage message, Duration by) {
-    fixture.jdbc.update(
-        "UPDATE t_msg SET created_at = DATE_SUB(created_at, INTERVAL ? SECOND) WHERE id = ?",
-        by.toSeconds(),
-        message.messageId());
+    fixture.age(message.messageId(), by);
   }
 
   private static void quickCheckBack(RelaySettings.Builder settings) {

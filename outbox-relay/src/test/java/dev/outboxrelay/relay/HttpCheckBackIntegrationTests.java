@@ -26,7 +26,6 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
-import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * The HTTP check-back: the relay asks the business service's endpoint, here the ready-made {@link
@@ -87,20 +86,11 @@ class HttpCheckBackIntegrationTests {
   }
 
   private void recordCommitted(PreparedMessage message) {
-    new JdbcTemplate(fixture.businessDatabase().dataSource())
-        .update(
-            "INSERT INTO t_msg_order (ref_type, ref_id, bus_msg_id, created_at)"
-                + " VALUES (?, ?, ?, UTC_TIMESTAMP(3))",
-            message.refType(),
-            message.refId(),
-            message.busMsgId());
+    fixture.recordCommitted(message);
   }
 
   private void age(PreparedMessage message, Duration by) {
-    fixture.jdbc.update(
-        "UPDATE t_msg SET created_at = DATE_SUB(created_at, INTERVAL ? SECOND) WHERE id = ?",
-        by.toSeconds(),
-        message.messageId());
+    fixture.age(message.messageId(), by);
   }
 
   @Test

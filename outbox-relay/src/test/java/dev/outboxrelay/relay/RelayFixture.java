@@ -136,38 +136,59 @@ final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
    * #businessDatabase()}, {@code t_msg} in {@link #database}.
    */
   Writer messageStoreWriter(boolean fastPath) {
-    OutboxSettings.Builder settings =
-        OutboxSettings.builder().mode(OutboxSettings.Mode.MESSAGE_STORE);
-    if (fastPath) {
-      settings.kafkaBootstrapServers(TestServers.kafka().bootstrapServers());
-    }
-    AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
-    context.registerBean(DataSource.class, businessDatabase()::dataSource);
-    context.registerBean(
-        dev.outboxrelay.OutboxConfiguration.MESSAGE_DATA_SOURCE,
-        DataSource.class,
-        database::dataSource,
-        definition ->
-            ((org.springframework.beans.factory.support.AbstractBeanDefinition) definition)
-                .setDefaultCandidate(false));
-    context.registerBean(OutboxSettings.class, settings::build);
-    context.register(WriterConfiguration.class);
-    context.refresh();
-    closeables.add(context);
-    return new Writer(
-        context.getBean(Outbox.class),
-        new TransactionTemplate(context.getBean(PlatformTransactionManager.class)),
-        topic);
+    return writer(fastPath, OutboxSettings.Mode.MESSAGE_STORE, businessDatabase()::dataSource);
+  }
+
+  /**
+   * What a committed business transaction leaves in message-store mode when its service dies before
+   * confirming: the {@code t_msg_order} row with the message's business message id.
+   */
+  void recordCommitted(dev.outboxrelay.PreparedMessage message) {
+    new JdbcTemplate(businessDatabase().dataSource())
+        .update(
+            "INSERT INTO t_msg_order (ref_type, ref_id, bus_msg_id, created_at)"
+                + " VALUES (?, ?, ?, UTC_TIMESTAMP(3))",
+            message.refType(),
+            message.refId(),
+            message.busMsgId());
+  }
+
+  /** Makes a message older by {@code by}, as the database's clock sees it. */
+  void age(long messageId, Duration by) {
+    jdbc.update(
+        "UPDATE t_msg SET created_at = DATE_SUB(created_at, INTERVAL ? SECOND) WHERE id = ?",
+        by.toSeconds(),
+        messageId);
   }
 
   /** The write path of outbox-api, with or without its fast path. */
   Writer writer(boolean fastPath) {
-    OutboxSettings.Builder settings = OutboxSettings.builder();
+    return writer(fastPath, OutboxSettings.Mode.SAME_DATABASE, database::dataSource);
+  }
+
+  /**
+   * @param business the business database; in message-store mode {@link #database} is then the
+   *     message database
+   */
+  private Writer writer(
+      boolean fastPath,
+      OutboxSettings.Mode mode,
+      java.util.function.Supplier<DataSource> business) {
+    OutboxSettings.Builder settings = OutboxSettings.builder().mode(mode);
     if (fastPath) {
       settings.kafkaBootstrapServers(TestServers.kafka().bootstrapServers());
     }
     AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
-    context.registerBean(DataSource.class, database::dataSource);
+    context.registerBean(DataSource.class, business);
+    if (mode == OutboxSettings.Mode.MESSAGE_STORE) {
+      context.registerBean(
+          dev.outboxrelay.OutboxConfiguration.MESSAGE_DATA_SOURCE,
+          DataSource.class,
+          database::dataSource,
+          definition ->
+              ((org.springframework.beans.factory.support.AbstractBeanDefinition) definition)
+                  .setDefaultCandidate(false));
+    }
     context.registerBean(OutboxSettings.class, settings::build);
     context.register(WriterConfiguration.class);
     context.refresh();

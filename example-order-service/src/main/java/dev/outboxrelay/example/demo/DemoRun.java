@@ -231,8 +231,8 @@ final class DemoRun implements AutoCloseable {
     kafkaDownAt = faults.kafkaDownAt();
 
     out.printf(
-        "Settling: until nothing is PENDING and every record is consumed (at most %d s) ...%n",
-        options.settleTimeout().toSeconds());
+        "Settling: until nothing is PENDING%s and every record is consumed (at most %d s) ...%n",
+        outbox.messageStore() ? " or PREPARED" : "", options.settleTimeout().toSeconds());
     long settleStart = System.nanoTime();
     boolean settled;
     Duration settleTime;

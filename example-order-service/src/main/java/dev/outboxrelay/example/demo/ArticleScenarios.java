@@ -18,7 +18,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * The article's three registration scenarios on the outbox stack's order service, each message read
  * back from Kafka: register commits (delivered); registerFail rolls back (never delivered); an
  * outer transaction that sends a message, registers a user in a {@code REQUIRES_NEW} transaction
- * and then fails (only the inner user's message is delivered).
+ * and then fails (only the inner user's message is delivered). In message-store mode (approach 4)
+ * each message's fate is also read from the message database: the delivered ones confirmed and
+ * SENT, the rolled-back ones CANCELLED.
  */
 final class ArticleScenarios {
   /** How long the demo keeps reading after the expected messages arrived. */
@@ -44,23 +46,42 @@ final class ArticleScenarios {
             Set.of(UserRegistration.refId(1), UserRegistration.refId(3)),
             DELIVERY_TIMEOUT,
             LINGER);
-    JdbcTemplate jdbc = stack.orders;
+    Outcomes outcomes =
+        stack.messageStore()
+            ? new MessageStoreOutcomes(stack.messages)
+            : new OutboxRows(stack.orders);
     boolean ok = failed2 && failed3;
-    out.println("Part 1: the article's three scenarios (outbox, topic " + topic + ")");
-    ok &= line(out, "1 register(1, Tom)", "committed", delivered, jdbc, "user-1", true);
+    out.println(
+        stack.messageStore()
+            ? "Part 1: the article's three scenarios (message store, approach 4: t_msg in "
+                + stack.messageDatabase.name()
+                + ", topic "
+                + topic
+                + ")"
+            : "Part 1: the article's three scenarios (outbox, topic " + topic + ")");
+    ok &= line(out, "1 register(1, Tom)", "committed", delivered, outcomes, "user-1", true);
     ok &=
-        line(out, "2 registerFail(2, Zhang San)", "rolled back", delivered, jdbc, "user-2", false);
-    ok &= line(out, "3 nested: outer message", "rolled back", delivered, jdbc, "outer-1", false);
+        line(
+            out,
+            "2 registerFail(2, Zhang San)",
+            "rolled back",
+            delivered,
+            outcomes,
+            "user-2",
+            false);
+    ok &=
+        line(out, "3 nested: outer message", "rolled back", delivered, outcomes, "outer-1", false);
     ok &=
         line(
             out,
             "  registerRequiresNew(3, Zhang San)",
             "committed (own txn)",
             delivered,
-            jdbc,
+            outcomes,
             "user-3",
             true);
-    ok &= line(out, "  registerFail(4, Li Si)", "rolled back", delivered, jdbc, "user-4", false);
+    ok &=
+        line(out, "  registerFail(4, Li Si)", "rolled back", delivered, outcomes, "user-4", false);
     out.println(ok ? "  as the article says." : "  NOT as the article says.");
     out.println();
     return ok;
@@ -71,20 +92,74 @@ final class ArticleScenarios {
       String call,
       String transaction,
       Set<String> delivered,
-      JdbcTemplate jdbc,
+      Outcomes outcomes,
       String refId,
       boolean expected) {
-    boolean arrived = delivered.contains(refId);
-    int rows =
-        jdbc.queryForObject("SELECT COUNT(*) FROM t_msg WHERE ref_id = ?", Integer.class, refId);
-    String outcome =
-        arrived
-            ? "delivered: " + refId + " read back from Kafka"
-            : rows == 0
-                ? "not delivered: no outbox row for " + refId + ", none on the topic"
-                : "NOT delivered, though its outbox row exists";
-    out.printf("  %-36s %-20s %s%n", call, transaction, outcome);
-    return arrived == expected && (rows == 1) == expected;
+    Outcome outcome = outcomes.of(refId, delivered.contains(refId), expected);
+    out.printf("  %-36s %-20s %s%n", call, transaction, outcome.text());
+    return outcome.asExpected();
+  }
+
+  /** What became of one scenario's message: the line to print, and whether the article says so. */
+  private record Outcome(String text, boolean asExpected) {}
+
+  /** How a mode tells what became of a message. */
+  private interface Outcomes {
+    /**
+     * @param arrived whether the message was read back from the topic
+     * @param expected whether the article says it is delivered
+     */
+    Outcome of(String refId, boolean arrived, boolean expected);
+  }
+
+  /** Approach 3: the message's row exists if and only if its transaction committed. */
+  private record OutboxRows(JdbcTemplate orders) implements Outcomes {
+    @Override
+    public Outcome of(String refId, boolean arrived, boolean expected) {
+      int rows =
+          orders.queryForObject(
+              "SELECT COUNT(*) FROM t_msg WHERE ref_id = ?", Integer.class, refId);
+      String text =
+          arrived
+              ? "delivered: " + refId + " read back from Kafka"
+              : rows == 0
+                  ? "not delivered: no outbox row for " + refId + ", none on the topic"
+                  : "NOT delivered, though its outbox row exists";
+      return new Outcome(text, arrived == expected && (rows == 1) == expected);
+    }
+  }
+
+  /**
+   * Approach 4: every message has a row in the message database, written PREPARED before its
+   * transaction ended; committed → confirmed, then SENT; rolled back → CANCELLED.
+   */
+  private record MessageStoreOutcomes(JdbcTemplate messages) implements Outcomes {
+    private static final int SENT = 1;
+    private static final int CANCELLED = 2;
+
+    @Override
+    public Outcome of(String refId, boolean arrived, boolean expected) {
+      List<Integer> statuses =
+          messages.queryForList("SELECT status FROM t_msg WHERE ref_id = ?", Integer.class, refId);
+      Integer status = statuses.size() == 1 ? statuses.get(0) : null;
+      String text;
+      if (arrived && status != null && status == SENT) {
+        text = "delivered: confirmed, " + refId + " read back from Kafka (t_msg SENT)";
+      } else if (!arrived && status != null && status == CANCELLED) {
+        text = "cancelled: t_msg status 2 in the message database, none on the topic";
+      } else {
+        text =
+            (arrived ? "delivered" : "NOT delivered")
+                + ", t_msg status "
+                + (statuses.size() == 1 ? status : statuses.size() + " rows")
+                + " in the message database";
+      }
+      boolean asExpected =
+          expected
+              ? arrived && status != null && status == SENT
+              : !arrived && status != null && status == CANCELLED;
+      return new Outcome(text, asExpected);
+    }
   }
 
   private static boolean fails(Runnable call) {

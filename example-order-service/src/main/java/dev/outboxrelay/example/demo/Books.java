@@ -41,6 +41,8 @@ import java.util.Set;
  * @param latencyP99Ms commit to credit, 99th percentile, in ms
  * @param steadyP50Ms commit to credit of the orders committed before the Kafka outage, median
  * @param steadyP99Ms the same, 99th percentile
+ * @param cancelledEvents message-store mode: the events of the topic CANCELLED in the message
+ *     database, those of the orders whose transaction rolled back; null in the other modes
  */
 record Books(
     Publishing publishing,
@@ -63,7 +65,8 @@ record Books(
     Double latencyP50Ms,
     Double latencyP99Ms,
     Double steadyP50Ms,
-    Double steadyP99Ms) {
+    Double steadyP99Ms,
+    Long cancelledEvents) {
 
   /** Every committed order credited once, nothing else credited, every point accounted for. */
   boolean balanced() {
@@ -132,6 +135,13 @@ record Books(
     long recordsOnTopic = topics.records(stack.topic);
     Collections.sort(latencies);
     Collections.sort(steady);
+    Long cancelledEvents =
+        stack.messageStore()
+            ? stack.messages.queryForObject(
+                "SELECT COUNT(*) FROM t_msg WHERE topic = ? AND status = 2",
+                Long.class,
+                stack.topic)
+            : null;
     return new Books(
         stack.publishing,
         sent,
@@ -153,7 +163,8 @@ record Books(
         percentile(latencies, 0.50),
         percentile(latencies, 0.99),
         percentile(steady, 0.50),
-        percentile(steady, 0.99));
+        percentile(steady, 0.99),
+        cancelledEvents);
   }
 
   /** Nearest-rank percentile of sorted values; null when there are none. */

@@ -1,5 +1,6 @@
 package dev.outboxrelay.example.demo;
 
+import dev.outboxrelay.OutboxSettings;
 import java.time.Duration;
 
 /**
@@ -10,6 +11,9 @@ import java.time.Duration;
  * @param rate orders per second per stack, more than 0
  * @param outage how long Kafka is down, starting at 30 % of the load
  * @param compare whether to run approaches 1 and 2 beside the outbox
+ * @param mode where the outbox stack writes its messages: {@code same-database} (approach 3, the
+ *     default) or {@code message-store} (approach 4: a message database of its own, and the relays'
+ *     check-back on the order service's endpoint)
  * @param seed the order script's seed
  * @param settleTimeout longest wait, after the load, for the last events to be credited
  * @param progress whether to show a progress bar
@@ -20,6 +24,7 @@ record DemoOptions(
     double rate,
     Duration outage,
     boolean compare,
+    OutboxSettings.Mode mode,
     long seed,
     Duration settleTimeout,
     boolean progress) {
@@ -35,10 +40,35 @@ record DemoOptions(
       throw new IllegalArgumentException(
           "--rate must be more than 0 and at most 2000, was " + rate);
     }
+    if (mode == null) {
+      throw new IllegalArgumentException("--mode must be same-database or message-store");
+    }
     if (outage.isNegative() || outage.compareTo(Duration.ofMinutes(5)) > 0) {
       throw new IllegalArgumentException(
           "--outage-seconds must be 0 to 300, was " + outage.toSeconds());
     }
+  }
+
+  /**
+   * The outbox mode of {@code --mode}, spelled as {@code outbox.mode} is: {@code same-database} or
+   * {@code message-store}.
+   *
+   * @throws IllegalArgumentException naming the option and the values it takes
+   */
+  static OutboxSettings.Mode parseMode(String value) {
+    if ("same-database".equals(value)) {
+      return OutboxSettings.Mode.SAME_DATABASE;
+    }
+    if ("message-store".equals(value)) {
+      return OutboxSettings.Mode.MESSAGE_STORE;
+    }
+    throw new IllegalArgumentException(
+        "--mode must be same-database or message-store, was '" + value + "'");
+  }
+
+  /** Whether the outbox stack runs in message-store mode. */
+  boolean messageStore() {
+    return mode == OutboxSettings.Mode.MESSAGE_STORE;
   }
 
   /** How long placing the orders takes at {@link #rate}. */

@@ -1,5 +1,6 @@
 package dev.outboxrelay.example.demo;
 
+import dev.outboxrelay.OutboxSettings;
 import dev.outboxrelay.example.orders.Publishing;
 import dev.outboxrelay.testsupport.DatabaseServer;
 import dev.outboxrelay.testsupport.KafkaBroker;
@@ -32,9 +33,27 @@ final class DemoRun implements AutoCloseable {
           "OUTBOX_RELAY_BACKOFF_MAX", "5s",
           "OUTBOX_RELAY_SHUTDOWN_TIMEOUT", "5s");
 
+  /**
+   * Message-store mode: the relays' check-back asks the order service's endpoint about messages
+   * still PREPARED 5 s after they were written, and cancels those whose order's transaction did not
+   * record them within 30 s (the demo's transactions take milliseconds).
+   */
+  private static final Map<String, String> CHECK_BACK_SETTINGS =
+      Map.of(
+          "OUTBOX_RELAY_CHECK_BACK_SOURCE", "http",
+          "OUTBOX_RELAY_CHECK_BACK_AFTER", "5s",
+          "OUTBOX_RELAY_CHECK_BACK_TRANSACTION_TIMEOUT", "30s",
+          "OUTBOX_RELAY_CHECK_BACK_INTERVAL", "2s");
+
   private static final Duration RELAY_RESTART_AFTER_OUTAGE = Duration.ofSeconds(2);
 
   private final DemoOptions options;
+
+  /** This run's topics: {@link #ORDER_TOPIC} and {@link #USER_TOPIC} with the run's suffix. */
+  private final String orderTopic;
+
+  private final String userTopic;
+
   private final PrintStream out;
   private final Path logDir;
   private final DatabaseServer database;
@@ -51,6 +70,7 @@ final class DemoRun implements AutoCloseable {
 
   /** The outcome of {@link #play()}. */
   record Result(
+      OutboxSettings.Mode mode,
       boolean scenariosAsTheArticleSays,
       boolean settled,
       Duration settleTime,
@@ -70,20 +90,42 @@ final class DemoRun implements AutoCloseable {
 
   /** Starts the servers, the services and the relay. */
   DemoRun(DemoOptions options, Path logDir, PrintStream out) {
+    this(options, logDir, out, "");
+  }
+
+  /**
+   * As the demo runs, with {@code topicSuffix} after the topics' names: a test that runs the demo
+   * twice in one JVM (one Kafka broker) gives each run topics of its own.
+   */
+  DemoRun(DemoOptions options, Path logDir, PrintStream out, String topicSuffix) {
     this.options = options;
+    this.orderTopic = ORDER_TOPIC + topicSuffix;
+    this.userTopic = USER_TOPIC + topicSuffix;
     this.out = out;
     this.logDir = logDir;
     out.println("Starting MariaDB 11.4 and a Kafka broker (KRaft) from Maven artifacts ...");
     database = TestServers.database();
     kafka = TestServers.kafka();
-    kafka.createTopic(USER_TOPIC, 1);
+    kafka.createTopic(userTopic, 1);
     // The relays are processes of their own: whatever ends this JVM ends them too.
     Runtime.getRuntime().addShutdownHook(stopRelaysOnExit);
     try {
+      String outboxStack = options.messageStore() ? "outbox in message-store mode" : "outbox";
       out.printf(
           "Starting the order and points services (%s) and two relay replicas ...%n",
-          options.compare() ? "outbox, approach 1, approach 2" : "outbox");
-      outbox = ServiceStack.start(Publishing.OUTBOX, database, kafka, ORDER_TOPIC, logDir);
+          options.compare() ? outboxStack + ", approach 1, approach 2" : outboxStack);
+      outbox =
+          ServiceStack.start(
+              Publishing.OUTBOX, options.mode(), database, kafka, orderTopic, userTopic, logDir);
+      if (options.messageStore()) {
+        out.println(
+            "Message-store mode: the order service writes t_msg to its message database "
+                + outbox.messageDatabase.name()
+                + " (PREPARED, then confirmed or cancelled after the order's transaction); the"
+                + " relays run on that database and ask "
+                + outbox.checkBackUrl()
+                + " about messages left PREPARED.");
+      }
       stacks.add(outbox);
       // The relays need the outbox tables, which the order service created at start-up.
       for (int i = 0; i < relays.length; i++) {
@@ -93,13 +135,21 @@ final class DemoRun implements AutoCloseable {
         stacks.add(
             ServiceStack.start(
                 Publishing.IN_TRANSACTION,
+                OutboxSettings.Mode.SAME_DATABASE,
                 database,
                 kafka,
-                ORDER_TOPIC + "-in-transaction",
+                orderTopic + "-in-transaction",
+                userTopic,
                 logDir));
         stacks.add(
             ServiceStack.start(
-                Publishing.AFTER_COMMIT, database, kafka, ORDER_TOPIC + "-after-commit", logDir));
+                Publishing.AFTER_COMMIT,
+                OutboxSettings.Mode.SAME_DATABASE,
+                database,
+                kafka,
+                orderTopic + "-after-commit",
+                userTopic,
+                logDir));
       }
       for (RelayProcess relay : relays) {
         relay.awaitReady();
@@ -118,8 +168,13 @@ final class DemoRun implements AutoCloseable {
     relayStarts++;
     Map<String, String> settings = new java.util.HashMap<>(RELAY_SETTINGS);
     settings.put("OUTBOX_RELAY_INSTANCE_ID", "relay-" + replica + "-start-" + relayStarts);
+    if (outbox.messageStore()) {
+      // On the message database, which holds t_msg and shedlock; stragglers through the endpoint.
+      settings.putAll(CHECK_BACK_SETTINGS);
+      settings.put("OUTBOX_RELAY_CHECK_BACK_URL", outbox.checkBackUrl());
+    }
     return RelayProcess.start(
-        outbox.ordersDatabase.jdbcUrl(),
+        outbox.messagesJdbcUrl(),
         database.username(),
         database.password(),
         kafka.bootstrapServers(),
@@ -135,7 +190,7 @@ final class DemoRun implements AutoCloseable {
   }
 
   Result play() {
-    boolean scenarios = ArticleScenarios.run(outbox, kafka.bootstrapServers(), USER_TOPIC, out);
+    boolean scenarios = ArticleScenarios.run(outbox, kafka.bootstrapServers(), userTopic, out);
 
     List<ScriptedOrder> script = ScriptedOrder.script(options.orders(), options.seed());
     out.printf(
@@ -176,8 +231,8 @@ final class DemoRun implements AutoCloseable {
     kafkaDownAt = faults.kafkaDownAt();
 
     out.printf(
-        "Settling: until nothing is PENDING and every record is consumed (at most %d s) ...%n",
-        options.settleTimeout().toSeconds());
+        "Settling: until nothing is PENDING%s and every record is consumed (at most %d s) ...%n",
+        outbox.messageStore() ? " or PREPARED" : "", options.settleTimeout().toSeconds());
     long settleStart = System.nanoTime();
     boolean settled;
     Duration settleTime;
@@ -189,7 +244,8 @@ final class DemoRun implements AutoCloseable {
         books.add(Books.of(stack, script.size(), answers.get(stack), kafkaDownAt, topics));
       }
     }
-    return new Result(scenarios, settled, settleTime, kafkaDownAt != null, timeline, books);
+    return new Result(
+        options.mode(), scenarios, settled, settleTime, kafkaDownAt != null, timeline, books);
   }
 
   private void stopIfStopping() {
@@ -210,7 +266,10 @@ final class DemoRun implements AutoCloseable {
     return thirty.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : thirty;
   }
 
-  /** Waits until the outbox has nothing PENDING and each points service consumed every record. */
+  /**
+   * Waits until the outbox has nothing PENDING (nor PREPARED, in message-store mode: each message
+   * confirmed or cancelled) and each points service consumed every record.
+   */
   private boolean settle(KafkaTopics topics) {
     long deadline = System.nanoTime() + options.settleTimeout().toNanos();
     while (System.nanoTime() < deadline) {
@@ -224,8 +283,10 @@ final class DemoRun implements AutoCloseable {
   }
 
   private boolean settled(KafkaTopics topics) {
+    // 0 PENDING, 4 PREPARED (only ever in message-store mode)
     Integer pending =
-        outbox.orders.queryForObject("SELECT COUNT(*) FROM t_msg WHERE status = 0", Integer.class);
+        outbox.messages.queryForObject(
+            "SELECT COUNT(*) FROM t_msg WHERE status IN (0, 4)", Integer.class);
     if (pending != 0) {
       return false;
     }
@@ -257,7 +318,11 @@ final class DemoRun implements AutoCloseable {
             + (database.password() == null || database.password().isEmpty()
                 ? ", no password)"
                 : ")"));
-    out.println("  Kafka           " + kafka.bootstrapServers() + " (topic " + ORDER_TOPIC + ")");
+    if (outbox.messageStore()) {
+      out.println("  message store   " + outbox.messageDatabase.jdbcUrl() + " (t_msg)");
+      out.println("  check-back      POST " + outbox.checkBackUrl());
+    }
+    out.println("  Kafka           " + kafka.bootstrapServers() + " (topic " + orderTopic + ")");
     out.println("  logs            " + logDir);
     out.println("Try:");
     out.println(

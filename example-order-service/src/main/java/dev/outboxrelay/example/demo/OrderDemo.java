@@ -61,6 +61,18 @@ public final class OrderDemo implements Callable<Integer> {
   boolean noCompare;
 
   @Option(
+      names = "--mode",
+      defaultValue = "same-database",
+      paramLabel = "MODE",
+      description =
+          "Where the outbox stack writes its messages: same-database (the article's approach 3:"
+              + " t_msg in the order's transaction) or message-store (approach 4: t_msg in a"
+              + " message database of its own, PREPARED, then confirmed after the order commits or"
+              + " cancelled after it rolls back; the relays run on that database and ask the order"
+              + " service's check-back endpoint about stragglers) (default: ${DEFAULT-VALUE}).")
+  String mode;
+
+  @Option(
       names = "--seed",
       defaultValue = "42",
       description = "Seed of the order script (default: ${DEFAULT-VALUE}).")
@@ -129,6 +141,7 @@ public final class OrderDemo implements Callable<Integer> {
               rate,
               Duration.ofSeconds(outageSeconds),
               !noCompare,
+              DemoOptions.parseMode(mode),
               seed,
               Duration.ofSeconds(120),
               true);

@@ -1,9 +1,11 @@
 package dev.outboxrelay.example.demo;
 
+import dev.outboxrelay.OutboxSettings;
 import dev.outboxrelay.example.orders.OrderServiceApplication;
 import dev.outboxrelay.example.orders.Publishing;
 import dev.outboxrelay.example.points.OrderEventsConsumer;
 import dev.outboxrelay.example.points.PointsServiceApplication;
+import dev.outboxrelay.internal.OutboxSchema;
 import dev.outboxrelay.testsupport.DatabaseServer;
 import dev.outboxrelay.testsupport.KafkaBroker;
 import dev.outboxrelay.testsupport.TestDatabase;
@@ -19,44 +21,70 @@ import org.springframework.jdbc.core.JdbcTemplate;
 /**
  * One order service and its points service, each a Spring Boot application with a database of its
  * own on the demo's MariaDB, joined by one topic: the outbox stack, or one of the article's
- * approaches 1 and 2 for comparison.
+ * approaches 1 and 2 for comparison. In message-store mode the outbox stack's order service writes
+ * {@code t_msg} to a third database, its message database, and serves the check-back endpoint.
  */
 final class ServiceStack implements AutoCloseable {
+  /** The path of the order service's check-back endpoint (message-store mode). */
+  static final String CHECK_BACK_PATH = "/outbox/check-back";
+
   final Publishing publishing;
+  final OutboxSettings.Mode mode;
   final String topic;
   final TestDatabase ordersDatabase;
   final TestDatabase pointsDatabase;
+
+  /** The message database (message-store mode); null in same-database mode. */
+  final TestDatabase messageDatabase;
+
   final ConfigurableApplicationContext orderService;
   final ConfigurableApplicationContext pointsService;
   final JdbcTemplate orders;
   final JdbcTemplate points;
 
+  /** The database that holds {@code t_msg}: the message database, else the orders database. */
+  final JdbcTemplate messages;
+
   private ServiceStack(
       Publishing publishing,
+      OutboxSettings.Mode mode,
       String topic,
       TestDatabase ordersDatabase,
       TestDatabase pointsDatabase,
+      TestDatabase messageDatabase,
       ConfigurableApplicationContext orderService,
       ConfigurableApplicationContext pointsService) {
     this.publishing = publishing;
+    this.mode = mode;
     this.topic = topic;
     this.ordersDatabase = ordersDatabase;
     this.pointsDatabase = pointsDatabase;
+    this.messageDatabase = messageDatabase;
     this.orderService = orderService;
     this.pointsService = pointsService;
     this.orders = new JdbcTemplate(ordersDatabase.dataSource());
     this.points = new JdbcTemplate(pointsDatabase.dataSource());
+    this.messages =
+        messageDatabase == null ? orders : new JdbcTemplate(messageDatabase.dataSource());
   }
 
   /**
-   * Creates the two databases and the topic and starts both services on free ports. The outbox
-   * stack's order service publishes through the fast path; the relay is started separately.
+   * Creates the databases and the topic and starts both services on free ports. The outbox stack's
+   * order service publishes through the fast path; the relay is started separately. With {@code
+   * mode} message-store (outbox stack only) the order service runs in message-store mode on a
+   * message database of its own, created here with the outbox scripts, and serves the check-back
+   * endpoint at {@value #CHECK_BACK_PATH}.
+   *
+   * @param userTopic the topic of the article's registration scenarios ({@code
+   *     outbox.default-topic})
    */
   static ServiceStack start(
       Publishing publishing,
+      OutboxSettings.Mode mode,
       DatabaseServer database,
       KafkaBroker kafka,
       String topic,
+      String userTopic,
       Path workDir) {
     List<AutoCloseable> started = new ArrayList<>();
     try {
@@ -67,14 +95,35 @@ final class ServiceStack implements AutoCloseable {
       started.add(ordersDatabase);
       TestDatabase pointsDatabase = database.createDatabase("points_" + databaseSuffix);
       started.add(pointsDatabase);
+      boolean messageStore =
+          publishing == Publishing.OUTBOX && mode == OutboxSettings.Mode.MESSAGE_STORE;
+      TestDatabase messageDatabase = null;
+      if (messageStore) {
+        messageDatabase = database.createDatabase("messages_" + databaseSuffix);
+        started.add(messageDatabase);
+        // The order service creates only its own schema: the message database's outbox tables
+        // are a migration, as in production (sql/mysql/V1..V3).
+        messageDatabase.runScript(OutboxSchema.mysqlScripts());
+      }
 
       Map<String, Object> orderProperties = datasource(database, ordersDatabase, "orders-" + name);
       orderProperties.put("server.port", 0);
       orderProperties.put("server.tomcat.basedir", workDir.resolve("tomcat-orders-" + name));
       orderProperties.put("orders.topic", topic);
+      // the article's registration scenarios (MsgSender's topic)
+      orderProperties.put("outbox.default-topic", userTopic);
       orderProperties.put("orders.publishing", publishing.name());
       if (publishing == Publishing.OUTBOX) {
         orderProperties.put("outbox.kafka.bootstrap-servers", kafka.bootstrapServers());
+        if (messageStore) {
+          orderProperties.put("outbox.mode", "message-store");
+          orderProperties.put("outbox.message-store.datasource.url", messageDatabase.jdbcUrl());
+          orderProperties.put("outbox.message-store.datasource.username", database.username());
+          orderProperties.put("outbox.message-store.datasource.password", database.password());
+          orderProperties.put("outbox.message-store.datasource.maximum-pool-size", 12);
+          orderProperties.put("outbox.check-back-endpoint.enabled", true);
+          orderProperties.put("outbox.check-back-endpoint.path", CHECK_BACK_PATH);
+        }
       } else {
         orderProperties.put("orders.direct-kafka-bootstrap-servers", kafka.bootstrapServers());
       }
@@ -95,7 +144,14 @@ final class ServiceStack implements AutoCloseable {
       ConfigurableApplicationContext pointsService =
           run(PointsServiceApplication.application(), pointsProperties);
       return new ServiceStack(
-          publishing, topic, ordersDatabase, pointsDatabase, orderService, pointsService);
+          publishing,
+          messageStore ? OutboxSettings.Mode.MESSAGE_STORE : OutboxSettings.Mode.SAME_DATABASE,
+          topic,
+          ordersDatabase,
+          pointsDatabase,
+          messageDatabase,
+          orderService,
+          pointsService);
     } catch (RuntimeException e) {
       for (int i = started.size() - 1; i >= 0; i--) {
         try {
@@ -134,6 +190,21 @@ final class ServiceStack implements AutoCloseable {
     return "http://127.0.0.1:" + port(orderService);
   }
 
+  /** Whether the order service runs in message-store mode. */
+  boolean messageStore() {
+    return mode == OutboxSettings.Mode.MESSAGE_STORE;
+  }
+
+  /** The JDBC URL of the database that holds {@code t_msg}, which the relays run on. */
+  String messagesJdbcUrl() {
+    return messageDatabase == null ? ordersDatabase.jdbcUrl() : messageDatabase.jdbcUrl();
+  }
+
+  /** The order service's check-back endpoint (message-store mode). */
+  String checkBackUrl() {
+    return orderUrl() + CHECK_BACK_PATH;
+  }
+
   /** The points service's base URL. */
   String pointsUrl() {
     return "http://127.0.0.1:" + port(pointsService);
@@ -151,6 +222,9 @@ final class ServiceStack implements AutoCloseable {
   public void close() {
     pointsService.close();
     orderService.close();
+    if (messageDatabase != null) {
+      messageDatabase.close();
+    }
     pointsDatabase.close();
     ordersDatabase.close();
   }

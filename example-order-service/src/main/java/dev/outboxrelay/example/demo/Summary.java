@@ -1,5 +1,6 @@
 package dev.outboxrelay.example.demo;
 
+import dev.outboxrelay.OutboxSettings;
 import dev.outboxrelay.example.orders.Publishing;
 import java.io.PrintStream;
 import java.util.List;
@@ -21,15 +22,23 @@ final class Summary {
     out.println();
 
     List<Books> books = result.books();
+    boolean messageStore = result.mode() == OutboxSettings.Mode.MESSAGE_STORE;
     StringBuilder header = new StringBuilder(String.format("%-44s", ""));
     for (Books b : books) {
-      header.append(String.format("%22s", title(b.publishing())));
+      header.append(String.format("%22s", title(b.publishing(), messageStore)));
     }
     out.println(header);
     row(out, books, "orders sent", b -> count(b.sent()));
     row(out, books, "  committed (rows in t_order)", b -> count(b.committed()));
     row(out, books, "  not committed", b -> count(b.sent() - b.committed()));
     row(out, books, "    of which refused: Kafka down (503)", b -> count(b.kafkaDown()));
+    if (messageStore) {
+      row(
+          out,
+          books,
+          "    their events CANCELLED (message store)",
+          b -> b.cancelledEvents() == null ? "-" : count(b.cancelledEvents()));
+    }
     row(out, books, "  injected failures answered 500", b -> count(b.failedOnPurpose()));
     row(out, books, "  other errors", b -> count(b.otherErrors()));
     row(out, books, "records on the topic", b -> count(b.recordsOnTopic()));
@@ -71,15 +80,27 @@ final class Summary {
           "Approach 2 sends after the commit: Kafka down after the commit, or a crash between"
               + " commit and send (fail=after-commit), loses the event of a committed order.");
     }
-    out.println(
-        "The outbox writes the event in the order's transaction: it exists if and only if the"
-            + " order committed, and the fast path or a relay publishes it"
-            + (result.kafkaOutage() ? ", through the Kafka outage and the relay crash." : "."));
+    String through = result.kafkaOutage() ? ", through the Kafka outage and the relay crash." : ".";
+    if (messageStore) {
+      out.println(
+          "The message store (approach 4) writes the event PREPARED in a message database of its"
+              + " own, then confirms it after the order's transaction commits and cancels it after"
+              + " a rollback (fail=after-send, fail=at-commit): the fast path or a relay publishes"
+              + " only confirmed events"
+              + through
+              + " An event left PREPARED (the service died before deciding it) is decided by the"
+              + " relays' check-back against the order service's endpoint.");
+    } else {
+      out.println(
+          "The outbox writes the event in the order's transaction: it exists if and only if the"
+              + " order committed, and the fast path or a relay publishes it"
+              + through);
+    }
   }
 
-  private static String title(Publishing publishing) {
+  private static String title(Publishing publishing, boolean messageStore) {
     return switch (publishing) {
-      case OUTBOX -> "outbox";
+      case OUTBOX -> messageStore ? "outbox: message store" : "outbox";
       case IN_TRANSACTION -> "1: send in txn";
       case AFTER_COMMIT -> "2: send after commit";
     };

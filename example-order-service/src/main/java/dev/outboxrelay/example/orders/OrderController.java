@@ -74,7 +74,8 @@ class OrderController {
 
   /**
    * @param messageId the outbox message of the order's event; {@code null} without the outbox
-   * @param delivery PENDING, SENT or DEAD (the outbox's status of the event), or UNTRACKED
+   * @param delivery PENDING, SENT or DEAD (the outbox's status of the event; in message-store mode
+   *     also PREPARED or CANCELLED), or UNTRACKED
    */
   record OrderResponse(
       long orderId,

@@ -2,6 +2,7 @@ package dev.outboxrelay.example.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outboxrelay.OutboxSettings;
 import dev.outboxrelay.example.orders.Fault;
 import dev.outboxrelay.example.orders.Publishing;
 import dev.outboxrelay.testsupport.TestServers;
@@ -36,15 +37,7 @@ class DemoScenarioIntegrationTests {
   @Test
   void theOutboxsBooksBalanceThroughAnOutageAndARelayCrash() {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
-    DemoOptions options =
-        new DemoOptions(
-            ORDERS, 4, 100, Duration.ofSeconds(2), true, SEED, Duration.ofSeconds(90), false);
-    DemoRun.Result result;
-    try (PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8);
-        DemoRun demo = new DemoRun(options, logs, out)) {
-      result = demo.play();
-      Summary.print(result, out);
-    }
+    DemoRun.Result result = run(OutboxSettings.Mode.SAME_DATABASE, true, printed);
     String report = printed.toString(StandardCharsets.UTF_8);
 
     assertThat(result.scenariosAsTheArticleSays()).as(report).isTrue();
@@ -87,5 +80,73 @@ class DemoScenarioIntegrationTests {
     assertThat(sendAfterCommit.ghosts()).as(report).isZero();
 
     assertThat(report).contains("LOST", "GHOSTS", "books balance");
+    assertThat(outbox.cancelledEvents()).isNull();
+  }
+
+  /**
+   * {@code --mode=message-store}, the outbox stack alone: the article's approach-4 outcomes (the
+   * rolled-back scenarios' messages CANCELLED in the message database), and the books balance
+   * through the injected failures, the Kafka outage and the relay crash, with the relays on the
+   * message database and their check-back on the order service's endpoint.
+   */
+  @Test
+  void messageStoreModeCancelsTheRolledBackAndItsBooksBalance() {
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    DemoRun.Result result = run(OutboxSettings.Mode.MESSAGE_STORE, false, printed);
+    String report = printed.toString(StandardCharsets.UTF_8);
+
+    assertThat(result.mode()).isEqualTo(OutboxSettings.Mode.MESSAGE_STORE);
+    assertThat(result.scenariosAsTheArticleSays()).as(report).isTrue();
+    assertThat(report)
+        .contains("message store, approach 4")
+        .contains("registerFail(2, Zhang San)")
+        .contains("cancelled: t_msg status 2 in the message database, none on the topic")
+        .contains("delivered: confirmed, user-3 read back from Kafka (t_msg SENT)");
+    assertThat(result.settled()).as(report).isTrue();
+    assertThat(result.timeline())
+        .as(report)
+        .anyMatch(event -> event.contains("Kafka broker stopped"))
+        .anyMatch(event -> event.contains("killed (SIGKILL)"));
+
+    List<ScriptedOrder> script = ScriptedOrder.script(ORDERS, SEED);
+    long rolledBack =
+        script.stream()
+            .filter(o -> o.fault() == Fault.AFTER_SEND || o.fault() == Fault.AT_COMMIT)
+            .count();
+    assertThat(result.books()).hasSize(1);
+    Books outbox = result.outbox();
+    assertThat(outbox.committed()).as(report).isEqualTo(ORDERS - rolledBack);
+    assertThat(outbox.cancelledEvents()).as(report).isEqualTo(rolledBack);
+    assertThat(outbox.creditedOrders()).as(report).isEqualTo(outbox.committed());
+    assertThat(outbox.lost()).as(report).isZero();
+    assertThat(outbox.ghosts()).as(report).isZero();
+    assertThat(outbox.doubleCredits()).as(report).isZero();
+    assertThat(outbox.points()).as(report).isEqualTo(outbox.expectedPoints());
+    assertThat(result.balanced()).as(report).isTrue();
+    assertThat(report).contains("outbox: message store", "their events CANCELLED");
+  }
+
+  private DemoRun.Result run(
+      OutboxSettings.Mode mode, boolean compare, ByteArrayOutputStream printed) {
+    DemoOptions options =
+        new DemoOptions(
+            ORDERS,
+            4,
+            100,
+            Duration.ofSeconds(2),
+            compare,
+            mode,
+            SEED,
+            Duration.ofSeconds(90),
+            false);
+    DemoRun.Result result;
+    try (PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8);
+        // topics of its own: both tests' runs share the JVM's broker
+        DemoRun demo =
+            new DemoRun(options, logs, out, "-" + mode.name().toLowerCase().replace('_', '-'))) {
+      result = demo.play();
+      Summary.print(result, out);
+    }
+    return result;
   }
 }

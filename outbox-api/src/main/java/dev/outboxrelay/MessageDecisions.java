@@ -65,22 +65,40 @@ final class MessageDecisions {
     List<Long> confirmed = new ArrayList<>();
     List<Long> absent = new ArrayList<>();
     busMsgIds.forEach((id, busMsgId) -> (recorded.contains(busMsgId) ? confirmed : absent).add(id));
-    confirm(confirmed);
+    confirm(confirmed, true);
     if (status == TransactionSynchronization.STATUS_COMMITTED) {
       cancel(absent);
     }
   }
 
-  /** Makes PREPARED messages PENDING and hands them to the fast path. */
-  void confirm(java.util.Collection<Long> ids) {
+  /**
+   * Makes PREPARED messages PENDING and hands them to the fast path. With {@code committed}, their
+   * business transaction is known to have committed: one cancelled meanwhile (by the check-back,
+   * after a transaction longer than its transaction timeout) is made PENDING again and published
+   * late, rather than lost.
+   */
+  void confirm(java.util.Collection<Long> ids, boolean committed) {
     if (ids.isEmpty()) {
       return;
     }
+    int revived;
     try {
-      messageTransaction.executeWithoutResult(tx -> messages.confirm(ids, relayDelay));
+      revived =
+          messageTransaction.execute(
+              tx -> {
+                int confirmed = messages.confirm(ids, relayDelay);
+                return committed && confirmed < ids.size() ? messages.revive(ids) : 0;
+              });
     } catch (RuntimeException e) {
       warn("could not confirm", ids.size(), e);
       return;
+    }
+    if (revived > 0) {
+      log.warn(
+          "{} message(s) of a committed business transaction had been cancelled (its transaction"
+              + " outlasted outbox.relay.check-back.transaction-timeout?): published now, possibly"
+              + " after later messages of their keys",
+          revived);
     }
     fastPath.publishAfterCommit(List.copyOf(ids));
   }

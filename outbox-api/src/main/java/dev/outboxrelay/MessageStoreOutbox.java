@@ -123,23 +123,45 @@ final class MessageStoreOutbox implements Outbox, AutoCloseable {
         businessTransaction.executeWithoutResult(
             status -> recordOrder(message.refType(), message.refId(), message.busMsgId()));
       } catch (RuntimeException e) {
-        decisions.cancel(List.of(message.messageId())); // nothing was recorded
+        cancelUnlessRecorded(message);
         throw e;
       }
-      decisions.confirm(List.of(message.messageId()));
+      decisions.confirm(List.of(message.messageId()), true);
       return message.messageId();
     }
     CallerTransaction.requireManages(businessDataSource);
     try {
       recordOrder(message.refType(), message.refId(), message.busMsgId());
     } catch (DuplicateMessageReferenceException e) {
-      decisions.cancel(List.of(message.messageId()));
+      cancelUnlessRecorded(message);
       throw e;
     } catch (RuntimeException e) {
       throw CallerTransaction.gone(businessDataSource, "enlist failed", e);
     }
     ConfirmAfterCompletion.register(decisions, message.messageId(), message.busMsgId());
     return message.messageId();
+  }
+
+  /**
+   * After a failed enlist: cancels the message at once unless a {@code t_msg_order} row records it
+   * after all (this very message enlisted before, here or by a transaction that committed or is
+   * still open; or a commit whose outcome was lost): that one decides it. When even that cannot be
+   * asked, the message stays PREPARED for the check-back.
+   */
+  private void cancelUnlessRecorded(PreparedMessage message) {
+    boolean recorded;
+    try {
+      recorded =
+          CallerTransaction.active()
+              ? business.isRecordedNow(message.busMsgId())
+              : Boolean.TRUE.equals(
+                  businessTransaction.execute(tx -> business.isRecordedNow(message.busMsgId())));
+    } catch (RuntimeException e) {
+      return;
+    }
+    if (!recorded) {
+      decisions.cancel(List.of(message.messageId()));
+    }
   }
 
   /**

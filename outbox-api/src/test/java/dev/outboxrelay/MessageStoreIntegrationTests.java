@@ -205,6 +205,38 @@ class MessageStoreIntegrationTests {
         .isZero();
   }
 
+  @Test
+  void aMessageEnlistedTwiceIsRefusedTheSecondTimeAndStillPublishedOnce() {
+    PreparedMessage sameTransaction = outbox.prepare(message("twice-in-one"));
+    transaction.executeWithoutResult(
+        tx -> {
+          outbox.enlist(sameTransaction);
+          assertThatThrownBy(() -> outbox.enlist(sameTransaction))
+              .isInstanceOf(DuplicateMessageReferenceException.class);
+        });
+    PreparedMessage laterTransaction = outbox.prepare(message("twice-in-two"));
+    transaction.executeWithoutResult(tx -> outbox.enlist(laterTransaction));
+    assertThatThrownBy(
+            () -> transaction.executeWithoutResult(tx -> outbox.enlist(laterTransaction)))
+        .isInstanceOf(DuplicateMessageReferenceException.class);
+
+    // the refusal did not cancel what the first enlist's transaction committed
+    for (PreparedMessage message : List.of(sameTransaction, laterTransaction)) {
+      await()
+          .atMost(DELIVERY)
+          .until(() -> status(message.messageId()) == MessageStatus.SENT.code());
+    }
+    List<Received> received =
+        reader.awaitUntil(
+            all ->
+                all.stream()
+                    .map(Received::refId)
+                    .toList()
+                    .containsAll(List.of("twice-in-one", "twice-in-two")),
+            DELIVERY);
+    assertThat(received).extracting(Received::refId).doesNotHaveDuplicates();
+  }
+
   private OutboxMessage message(String refId) {
     return OutboxMessage.builder(fixture.topic).payload(refId).reference(5, refId).build();
   }

@@ -46,7 +46,8 @@ public final class OutboxStore {
   // Message-store mode: a PREPARED message becomes PENDING once its business transaction is known
   // to have committed (the service after commit, or the relay's check-back), or CANCELLED once it
   // is known to have rolled back. Both only from PREPARED, so the service and the check-back can
-  // race and the first one wins; a decided message is never decided again.
+  // race and the first one wins; only a committed transaction's cancelled message comes back
+  // (REVIVE).
   private static final String CONFIRM =
       sql(
           """
@@ -54,6 +55,17 @@ public final class OutboxStore {
           SET status = {PENDING}, attempts = 0, last_error = NULL,
               next_attempt_at = DATE_ADD(UTC_TIMESTAMP(3), INTERVAL :delayMicros MICROSECOND)
           WHERE id IN (:ids) AND status = {PREPARED}""");
+
+  // A message cancelled although its business transaction committed after all: the check-back
+  // gave up on it (a transaction longer than check-back.transaction-timeout), or a concurrent
+  // enlist of it was refused. Its transaction recorded it, so it must be published, late.
+  private static final String REVIVE =
+      sql(
+          """
+          UPDATE t_msg
+          SET status = {PENDING}, attempts = 0, last_error = NULL, sent_at = NULL,
+              next_attempt_at = UTC_TIMESTAMP(3)
+          WHERE id IN (:ids) AND status = {CANCELLED}""");
 
   private static final String CANCEL =
       sql(
@@ -66,6 +78,12 @@ public final class OutboxStore {
   private static final String RECORDED_BUS_MSG_IDS =
       """
       SELECT bus_msg_id FROM t_msg_order WHERE bus_msg_id IN (:ids)""";
+
+  // The same for one id, as a locking read: it sees the newest committed row and waits for a
+  // transaction that inserted the id and has not ended. LOCK IN SHARE MODE: MariaDB and MySQL 8.
+  private static final String RECORDED_BUS_MSG_ID_NOW =
+      """
+      SELECT COUNT(*) FROM t_msg_order WHERE bus_msg_id = ? LOCK IN SHARE MODE""";
 
   // PREPARED rows older than the check-back's threshold, oldest first, one idx_msg_claim range per
   // lane (lane, PREPARED): there are few of them, the in-flight messages, so the sort is small.
@@ -354,6 +372,27 @@ public final class OutboxStore {
     return named.update(
         CONFIRM,
         new MapSqlParameterSource("ids", ids).addValue("delayMicros", relayDelay.toNanos() / 1000));
+  }
+
+  /**
+   * Message-store mode: makes those of {@code ids} that are CANCELLED PENDING again, due now: their
+   * business transaction is known to have committed after they were cancelled. Returns how many.
+   */
+  public int revive(Collection<Long> ids) {
+    if (ids.isEmpty()) {
+      return 0;
+    }
+    return named.update(REVIVE, new MapSqlParameterSource("ids", ids));
+  }
+
+  /**
+   * Whether a {@code t_msg_order} row carries {@code busMsgId}, by a locking read in the current
+   * transaction: a row committed meanwhile counts, and a row another transaction inserted is waited
+   * for.
+   */
+  public boolean isRecordedNow(String busMsgId) {
+    Integer rows = jdbc.queryForObject(RECORDED_BUS_MSG_ID_NOW, Integer.class, busMsgId);
+    return rows != null && rows > 0;
   }
 
   /** Message-store mode: makes those of {@code ids} that are still PREPARED CANCELLED. */

@@ -215,4 +215,35 @@ class CheckBackIntegrationTests {
       assertThat(fixture.status(afterPoison)).isEqualTo(MessageStatus.SENT.code());
     }
   }
+
+  @Test
+  void aMessageCancelledWhileItsOverlongTransactionRanIsPublishedWhenItCommitsAfterAll() {
+    RelayFixture.Writer writer = fixture.messageStoreWriter(false);
+    OutboxRelay relay = fixture.checkBackRelay(CheckBackIntegrationTests::quickCheckBack);
+    relay.start();
+    PreparedMessage late = writer.outbox().prepare(writer.message("k", "late"));
+    try (TopicReader reader =
+        TopicReader.fromNow(TestServers.kafka().bootstrapServers(), fixture.topic)) {
+      writer
+          .transaction()
+          .executeWithoutResult(
+              tx -> {
+                writer.outbox().enlist(late);
+                // the transaction outlasts the check-back's transaction timeout (30 s)
+                age(late, Duration.ofMinutes(1));
+                await()
+                    .atMost(DELIVERY)
+                    .until(
+                        () -> fixture.status(late.messageId()) == MessageStatus.CANCELLED.code());
+              });
+
+      // it committed: its message goes out after all, late, instead of being lost
+      assertThat(reader.awaitRefId(late.refId(), DELIVERY))
+          .filteredOn(r -> late.refId().equals(r.refId()))
+          .hasSize(1);
+      await()
+          .atMost(DELIVERY)
+          .until(() -> fixture.status(late.messageId()) == MessageStatus.SENT.code());
+    }
+  }
 }

@@ -401,7 +401,8 @@ public final class OutboxBench {
       }
     }
     ratios(report, relayRate, naive0, naive5, limits, relayOnly, fastPath, send, pollMillis);
-    if (options.whatIf()) {
+    // with --phases none of them runs (no tag names them): not even their headers then
+    if (options.whatIf() && selected("W")) {
       whatIfs(bench);
     }
     out.println();

@@ -3,6 +3,7 @@ package dev.outboxrelay.bench;
 import dev.outboxrelay.OutboxSettings;
 import dev.outboxrelay.PreparedMessage;
 import dev.outboxrelay.internal.MessageStatus;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -38,6 +39,10 @@ final class SendCost {
 
   private static final int PREPARED = MessageStatus.PREPARED.code();
   private static final int CANCELLED = MessageStatus.CANCELLED.code();
+
+  private static final String[] VARIANT_NAMES = {
+    "without", "fast path", "no fast p.", "key-order insert", "approach 4", "approach 5"
+  };
 
   private SendCost() {}
 
@@ -77,20 +82,26 @@ final class SendCost {
       for (int i = 0; i < measured.length; i++) {
         measured[i] = new Latencies();
       }
+      // every variant's pools count the statements the calling thread sends, alike
+      Map<String, String> counted = StatementCounter.DRIVER_PROPERTIES;
+      long[][] statements = new long[6][2]; // per variant: business database, message database
       Cpu.Snapshot cpuBefore;
       long[] seq = new long[1];
-      try (Service withFastPath = new Service(db.pool("service-fast", 4), fastPathSettings);
-          Service withoutFastPath = new Service(db.pool("service-plain", 4), relayOnlySettings);
-          Service insertOrder = new Service(db.pool("service-insert", 4), insertOrderSettings);
+      try (Service withFastPath =
+              new Service(db.pool("service-fast", 4, counted), fastPathSettings);
+          Service withoutFastPath =
+              new Service(db.pool("service-plain", 4, counted), relayOnlySettings);
+          Service insertOrder =
+              new Service(db.pool("service-insert", 4, counted), insertOrderSettings);
           Service approach4 =
               new Service(
-                  db.pool("service-ms4", 4),
-                  messageDb.pool("service-ms4-messages", 4),
+                  db.pool("service-ms4", 4, counted),
+                  messageDb.pool("service-ms4-messages", 4, counted),
                   messageStoreSettings);
           Service approach5 =
               new Service(
-                  db.pool("service-ms5", 4),
-                  messageDb.pool("service-ms5-messages", 4),
+                  db.pool("service-ms5", 4, counted),
+                  messageDb.pool("service-ms5-messages", 4, counted),
                   messageStoreSettings)) {
         Variant[] variants = {
           () -> order(withFastPath, null, topic, seq[0]++, "customer-"),
@@ -115,9 +126,12 @@ final class SendCost {
             "no relay runs in this phase; the fast path publishes its variant's messages, the"
                 + " others stay PENDING");
         cpuBefore = bench.cpu.snapshot();
+        StatementCounter.count(Thread.currentThread());
         for (int round = 0; round < WARM_UP_BLOCKS + MEASURED_BLOCKS; round++) {
           for (int k = 0; k < variants.length; k++) {
             int variant = (round + k) % variants.length;
+            long businessBefore = StatementCounter.statements(db.name());
+            long messagesBefore = StatementCounter.statements(messageDb.name());
             for (int i = 0; i < BLOCK; i++) {
               long started = System.nanoTime();
               variants[variant].run();
@@ -126,8 +140,14 @@ final class SendCost {
                 measured[variant].recordNanos(elapsed);
               }
             }
+            if (round >= WARM_UP_BLOCKS) {
+              statements[variant][0] += StatementCounter.statements(db.name()) - businessBefore;
+              statements[variant][1] +=
+                  StatementCounter.statements(messageDb.name()) - messagesBefore;
+            }
           }
         }
+        StatementCounter.count(null);
       }
       String cpu = bench.cpu.snapshot().coresSince(cpuBefore);
       long perVariant = (long) (WARM_UP_BLOCKS + MEASURED_BLOCKS) * BLOCK;
@@ -142,6 +162,19 @@ final class SendCost {
       bench.line(
           "message store, approach 5: prepare, then INSERT t_order + enlist (no fast p.): %s",
           measured[5].summary());
+      long calls = (long) MEASURED_BLOCKS * BLOCK;
+      StringBuilder perCall = new StringBuilder();
+      for (int v = 0; v < statements.length; v++) {
+        perCall.append(v == 0 ? "" : ", ").append(VARIANT_NAMES[v]);
+        perCall.append(String.format(" %.1f", (double) statements[v][0] / calls));
+        if (statements[v][1] > 0) {
+          perCall.append(String.format(" + %.1f", (double) statements[v][1] / calls));
+        }
+      }
+      bench.line(
+          "statements the calling thread sends per call (each a round trip, COMMIT and SET"
+              + " autocommit included), business database + message database: %s",
+          perCall);
       bench.line(
           "CPU: %s; PENDING rows at the end: %d (expected %d: those of the fast-path-off variants)",
           cpu, pending, 2 * perVariant);

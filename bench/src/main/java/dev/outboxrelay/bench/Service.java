@@ -2,9 +2,11 @@ package dev.outboxrelay.bench;
 
 import dev.outboxrelay.EnableOutbox;
 import dev.outboxrelay.Outbox;
+import dev.outboxrelay.OutboxConfiguration;
 import dev.outboxrelay.OutboxMessage;
 import dev.outboxrelay.OutboxSettings;
 import javax.sql.DataSource;
+import org.springframework.beans.factory.support.AbstractBeanDefinition;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -17,7 +19,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * A service as a user wires it: a plain Spring context with {@link EnableOutbox}, a {@code
  * DataSourceTransactionManager} and the given {@link OutboxSettings} (with or without the fast
- * path); business code runs in {@link #transaction}.
+ * path; same-database or message-store mode); business code runs in {@link #transaction}.
  */
 final class Service implements AutoCloseable {
   private final AnnotationConfigApplicationContext context;
@@ -26,10 +28,27 @@ final class Service implements AutoCloseable {
   final JdbcTemplate jdbc;
 
   Service(DataSource pool, OutboxSettings settings) {
+    this(pool, null, settings);
+  }
+
+  /**
+   * @param messagePool message-store mode's message database, registered as {@value
+   *     OutboxConfiguration#MESSAGE_DATA_SOURCE} (not a default candidate, so that {@code
+   *     DataSource} by type stays the business one); null in same-database mode
+   */
+  Service(DataSource pool, DataSource messagePool, OutboxSettings settings) {
     // Not the pool itself: the context would close it, and the benchmark closes its pools itself.
     DataSource dataSource = new DelegatingDataSource(pool);
     context = new AnnotationConfigApplicationContext();
     context.registerBean(DataSource.class, () -> dataSource);
+    if (messagePool != null) {
+      DataSource messageDataSource = new DelegatingDataSource(messagePool);
+      context.registerBean(
+          OutboxConfiguration.MESSAGE_DATA_SOURCE,
+          DataSource.class,
+          () -> messageDataSource,
+          definition -> ((AbstractBeanDefinition) definition).setDefaultCandidate(false));
+    }
     context.registerBean(OutboxSettings.class, () -> settings);
     context.register(ServiceConfiguration.class);
     context.refresh();

@@ -41,7 +41,14 @@ final class SendCost {
   private static final int CANCELLED = MessageStatus.CANCELLED.code();
 
   private static final String[] VARIANT_NAMES = {
-    "without", "fast path", "no fast p.", "key-order insert", "approach 4", "approach 5"
+    "without",
+    "fast path",
+    "no fast p.",
+    "key-order insert",
+    "approach 4",
+    "approach 5",
+    "without (2nd)",
+    "no fast p. (2nd)"
   };
 
   private SendCost() {}
@@ -51,6 +58,8 @@ final class SendCost {
       Latencies withFastPath,
       Latencies withoutFastPath,
       Latencies withoutFastPathInsertOrder,
+      Latencies withoutBesideMessageStore,
+      Latencies sameDatabaseBesideMessageStore,
       Latencies messageStoreSend,
       Latencies messageStorePrepareEnlist) {}
 
@@ -78,13 +87,15 @@ final class SendCost {
               .lanes(Bench.LANES)
               .mode(OutboxSettings.Mode.MESSAGE_STORE)
               .build();
-      Latencies[] measured = new Latencies[6];
+      // 0-3 same database, 4-5 message store, 6-7 no outbox and same database (no fast path)
+      // again, beside the message store
+      Latencies[] measured = new Latencies[8];
       for (int i = 0; i < measured.length; i++) {
         measured[i] = new Latencies();
       }
       // every variant's pools count the statements the calling thread sends, alike
       Map<String, String> counted = StatementCounter.DRIVER_PROPERTIES;
-      long[][] statements = new long[6][2]; // per variant: business database, message database
+      long[][] statements = new long[8][2]; // per variant: business database, message database
       Cpu.Snapshot cpuBefore;
       long[] seq = new long[1];
       try (Service withFastPath =
@@ -111,11 +122,17 @@ final class SendCost {
           () -> order(withoutFastPath, withoutFastPath, topic, seq[0]++, "no-fast-path-"),
           () -> order(insertOrder, insertOrder, topic, seq[0]++, "no-fast-path-insert-"),
           () -> order(approach4, approach4, topic, seq[0]++, "message-store-4-"),
-          () -> prepareThenOrder(approach5, topic, seq[0]++, "message-store-5-")
+          () -> prepareThenOrder(approach5, topic, seq[0]++, "message-store-5-"),
+          () -> order(withFastPath, null, topic, seq[0]++, "customer-"),
+          () -> order(withoutFastPath, withoutFastPath, topic, seq[0]++, "no-fast-path-")
         };
         bench.line(
             "single thread; blocks of %d per variant in rotating order; %d warm-up blocks,"
-                + " then %d measured blocks per variant (%,d transactions each)",
+                + " then %d measured blocks per variant (%,d transactions each); two rotations,"
+                + " one after the other: the same-database variants (as before message-store mode,"
+                + " so that their figures stay comparable: the fast path's latency depends on what"
+                + " runs between its blocks), then no outbox, same database without fast path and"
+                + " the two message-store variants",
             BLOCK, WARM_UP_BLOCKS, MEASURED_BLOCKS, MEASURED_BLOCKS * BLOCK);
         bench.line("with send: %s", fastPathSettings);
         bench.line(
@@ -127,26 +144,8 @@ final class SendCost {
                 + " others stay PENDING");
         cpuBefore = bench.cpu.snapshot();
         StatementCounter.count(Thread.currentThread());
-        for (int round = 0; round < WARM_UP_BLOCKS + MEASURED_BLOCKS; round++) {
-          for (int k = 0; k < variants.length; k++) {
-            int variant = (round + k) % variants.length;
-            long businessBefore = StatementCounter.statements(db.name());
-            long messagesBefore = StatementCounter.statements(messageDb.name());
-            for (int i = 0; i < BLOCK; i++) {
-              long started = System.nanoTime();
-              variants[variant].run();
-              long elapsed = System.nanoTime() - started;
-              if (round >= WARM_UP_BLOCKS) {
-                measured[variant].recordNanos(elapsed);
-              }
-            }
-            if (round >= WARM_UP_BLOCKS) {
-              statements[variant][0] += StatementCounter.statements(db.name()) - businessBefore;
-              statements[variant][1] +=
-                  StatementCounter.statements(messageDb.name()) - messagesBefore;
-            }
-          }
-        }
+        rotate(variants, new int[] {0, 1, 2, 3}, measured, statements, db, messageDb);
+        rotate(variants, new int[] {6, 7, 4, 5}, measured, statements, db, messageDb);
         StatementCounter.count(null);
       }
       String cpu = bench.cpu.snapshot().coresSince(cpuBefore);
@@ -162,6 +161,8 @@ final class SendCost {
       bench.line(
           "message store, approach 5: prepare, then INSERT t_order + enlist (no fast p.): %s",
           measured[5].summary());
+      bench.line("beside them, INSERT t_order only:  %s", measured[6].summary());
+      bench.line("beside them, + send (no fast p.):  %s", measured[7].summary());
       long calls = (long) MEASURED_BLOCKS * BLOCK;
       StringBuilder perCall = new StringBuilder();
       for (int v = 0; v < statements.length; v++) {
@@ -177,7 +178,7 @@ final class SendCost {
           perCall);
       bench.line(
           "CPU: %s; PENDING rows at the end: %d (expected %d: those of the fast-path-off variants)",
-          cpu, pending, 2 * perVariant);
+          cpu, pending, 3 * perVariant);
       bench.line(
           "message database at the end: PENDING %d (expected %d: every message-store call"
               + " confirmed), PREPARED %d, CANCELLED %d (expected 0)",
@@ -186,7 +187,46 @@ final class SendCost {
           messageDb.count("SELECT COUNT(*) FROM t_msg WHERE status = ?", PREPARED),
           messageDb.count("SELECT COUNT(*) FROM t_msg WHERE status = ?", CANCELLED));
       return new Result(
-          measured[0], measured[1], measured[2], measured[3], measured[4], measured[5]);
+          measured[0],
+          measured[1],
+          measured[2],
+          measured[3],
+          measured[6],
+          measured[7],
+          measured[4],
+          measured[5]);
+    }
+  }
+
+  /**
+   * Runs {@code which} of {@code variants} in blocks of {@value #BLOCK}, in rotating order,
+   * recording the measured blocks' latencies and statements per database.
+   */
+  private static void rotate(
+      Variant[] variants,
+      int[] which,
+      Latencies[] measured,
+      long[][] statements,
+      BenchDatabase db,
+      BenchDatabase messageDb) {
+    for (int round = 0; round < WARM_UP_BLOCKS + MEASURED_BLOCKS; round++) {
+      for (int k = 0; k < which.length; k++) {
+        int variant = which[(round + k) % which.length];
+        long businessBefore = StatementCounter.statements(db.name());
+        long messagesBefore = StatementCounter.statements(messageDb.name());
+        for (int i = 0; i < BLOCK; i++) {
+          long started = System.nanoTime();
+          variants[variant].run();
+          long elapsed = System.nanoTime() - started;
+          if (round >= WARM_UP_BLOCKS) {
+            measured[variant].recordNanos(elapsed);
+          }
+        }
+        if (round >= WARM_UP_BLOCKS) {
+          statements[variant][0] += StatementCounter.statements(db.name()) - businessBefore;
+          statements[variant][1] += StatementCounter.statements(messageDb.name()) - messagesBefore;
+        }
+      }
     }
   }
 

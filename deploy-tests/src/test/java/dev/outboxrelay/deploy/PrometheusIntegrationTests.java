@@ -152,18 +152,7 @@ class PrometheusIntegrationTests {
       insert(TOPIC, "customer-" + (i % 5));
     }
 
-    await()
-        .atMost(BOUND)
-        .untilAsserted(
-            () ->
-                assertThat(
-                        value(
-                            "sum(outbox_messages_published_total{job=\""
-                                + JOB
-                                + "\",topic=\""
-                                + TOPIC
-                                + "\"})"))
-                    .isEqualTo(25.0));
+    await().atMost(BOUND).untilAsserted(() -> assertThat(publishedTo(TOPIC)).isEqualTo(25.0));
   }
 
   @Test
@@ -261,16 +250,7 @@ class PrometheusIntegrationTests {
     await().atMost(BOUND).until(() -> !firing("OutboxPreparedTooOld"));
     await()
         .atMost(BOUND)
-        .untilAsserted(
-            () ->
-                assertThat(
-                        value(
-                            "sum(outbox_messages_published_total{job=\""
-                                + JOB
-                                + "\",topic=\""
-                                + CONFIRMED_TOPIC
-                                + "\"})"))
-                    .isEqualTo(1.0));
+        .untilAsserted(() -> assertThat(publishedTo(CONFIRMED_TOPIC)).isEqualTo(1.0));
     assertThat(value("max(outbox_prepared_messages{job=\"" + JOB + "\"})")).isZero();
     // the decided message's age, in seconds: about three minutes
     assertThat(
@@ -428,5 +408,11 @@ class PrometheusIntegrationTests {
             "OUTBOX_RELAY_CHECK_BACK_MAX_BACKOFF", "2s",
             "SERVER_PORT", Integer.toString(port)),
         work.resolve("relay.log"));
+  }
+
+  /** What Prometheus counts as published to {@code topic} by this test's relay. */
+  private static double publishedTo(String topic) throws Exception {
+    return value(
+        "sum(outbox_messages_published_total{job=\"" + JOB + "\",topic=\"" + topic + "\"})");
   }
 }

@@ -27,22 +27,35 @@ final class CallerTransaction {
 
   /**
    * A transaction is active, but is it one on {@code dataSource}? If not, rows written there would
-   * commit on their own, even when the business transaction rolls back: refuse instead.
+   * commit on their own, even when the business transaction rolls back: refuse instead. A
+   * transaction manager of {@code dataSource} binds its connection when the transaction begins,
+   * with auto-commit off; without one, Spring would bind a connection only now, on first use, in
+   * auto-commit mode (each statement committing alone).
    *
    * @throws IllegalStateException if the active transaction does not manage {@code dataSource}
    */
   static void requireManages(DataSource dataSource) {
+    if (!(TransactionSynchronizationManager.getResource(dataSource) instanceof ConnectionHolder)) {
+      throw notManaged();
+    }
     Connection connection = DataSourceUtils.getConnection(dataSource);
     try {
-      if (!DataSourceUtils.isConnectionTransactional(connection, dataSource)) {
-        throw new IllegalStateException(
-            "the active transaction does not manage the outbox's DataSource, so the message would"
-                + " commit independently of it: use a transaction manager for that DataSource"
-                + " (e.g. DataSourceTransactionManager)");
+      if (connection.getAutoCommit()) {
+        throw notManaged();
       }
+    } catch (java.sql.SQLException e) {
+      throw new org.springframework.jdbc.CannotGetJdbcConnectionException(
+          "cannot read the transaction's connection", e);
     } finally {
       DataSourceUtils.releaseConnection(connection, dataSource);
     }
+  }
+
+  private static IllegalStateException notManaged() {
+    return new IllegalStateException(
+        "the active transaction does not manage the outbox's DataSource, so the message would"
+            + " commit independently of it: use a transaction manager for that DataSource"
+            + " (e.g. DataSourceTransactionManager)");
   }
 
   /**

@@ -2,7 +2,6 @@ package dev.outboxrelay;
 
 import dev.outboxrelay.internal.OutboxStore;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,7 +20,6 @@ final class MessageDecisions {
 
   private final OutboxStore business;
   private final OutboxStore messages;
-  private final TransactionTemplate businessTransaction;
   private final TransactionTemplate messageTransaction;
   private final FastPath fastPath;
   private final Duration relayDelay;
@@ -30,13 +28,11 @@ final class MessageDecisions {
   MessageDecisions(
       OutboxStore business,
       OutboxStore messages,
-      TransactionTemplate businessTransaction,
       TransactionTemplate messageTransaction,
       FastPath fastPath,
       Duration relayDelay) {
     this.business = business;
     this.messages = messages;
-    this.businessTransaction = businessTransaction;
     this.messageTransaction = messageTransaction;
     this.fastPath = fastPath;
     this.relayDelay = relayDelay;
@@ -52,19 +48,25 @@ final class MessageDecisions {
    */
   void decide(int status, Map<Long, String> busMsgIds) {
     if (status == TransactionSynchronization.STATUS_ROLLED_BACK) {
-      cancel(busMsgIds.keySet());
+      cancel(busMsgIds);
       return;
     }
     Set<String> recorded;
     try {
-      recorded = businessTransaction.execute(tx -> business.recordedBusMsgIds(busMsgIds.values()));
+      // On the business transaction's own connection, still bound while afterCompletion runs
+      // (Spring releases it after the callbacks): no second connection from the business pool,
+      // which under load would wait for one that its own holders cannot give back. After the
+      // commit, the read starts a new snapshot there and sees what was committed; no commit
+      // follows, and none is needed for a read.
+      recorded = business.recordedBusMsgIds(busMsgIds.values());
     } catch (RuntimeException e) {
       warn("could not read t_msg_order after the business transaction", busMsgIds.size(), e);
       return;
     }
-    List<Long> confirmed = new ArrayList<>();
-    List<Long> absent = new ArrayList<>();
-    busMsgIds.forEach((id, busMsgId) -> (recorded.contains(busMsgId) ? confirmed : absent).add(id));
+    Map<Long, String> confirmed = new java.util.HashMap<>();
+    Map<Long, String> absent = new java.util.HashMap<>();
+    busMsgIds.forEach(
+        (id, busMsgId) -> (recorded.contains(busMsgId) ? confirmed : absent).put(id, busMsgId));
     confirm(confirmed, true);
     if (status == TransactionSynchronization.STATUS_COMMITTED) {
       cancel(absent);
@@ -72,12 +74,12 @@ final class MessageDecisions {
   }
 
   /**
-   * Makes PREPARED messages PENDING and hands them to the fast path. With {@code committed}, their
-   * business transaction is known to have committed: one cancelled meanwhile (by the check-back,
-   * after a transaction longer than its transaction timeout) is made PENDING again and published
-   * late, rather than lost.
+   * Makes PREPARED messages ({@code ids}: message id → business message id) PENDING and hands them
+   * to the fast path. With {@code committed}, their business transaction is known to have
+   * committed: one cancelled meanwhile (by the check-back, after a transaction longer than its
+   * transaction timeout) is made PENDING again and published late, rather than lost.
    */
-  void confirm(java.util.Collection<Long> ids, boolean committed) {
+  void confirm(Map<Long, String> ids, boolean committed) {
     if (ids.isEmpty()) {
       return;
     }
@@ -100,11 +102,11 @@ final class MessageDecisions {
               + " after later messages of their keys",
           revived);
     }
-    fastPath.publishAfterCommit(List.copyOf(ids));
+    fastPath.publishAfterCommit(List.copyOf(ids.keySet()));
   }
 
-  /** Makes PREPARED messages CANCELLED. */
-  void cancel(java.util.Collection<Long> ids) {
+  /** Makes PREPARED messages (message id → business message id) CANCELLED. */
+  void cancel(Map<Long, String> ids) {
     if (ids.isEmpty()) {
       return;
     }

@@ -4,7 +4,7 @@ import dev.outboxrelay.internal.OutboxSchema;
 import dev.outboxrelay.internal.OutboxStore;
 import dev.outboxrelay.internal.SupportedDatabase;
 import java.time.Duration;
-import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -43,7 +43,7 @@ final class MessageStoreOutbox implements Outbox, AutoCloseable {
       OutboxSettings settings,
       FastPath fastPath) {
     SupportedDatabase.check(businessDataSource);
-    OutboxSchema.check(businessDataSource);
+    OutboxSchema.checkBusinessTables(businessDataSource);
     SupportedDatabase.check(messageDataSource);
     OutboxSchema.check(messageDataSource);
     this.businessDataSource = businessDataSource;
@@ -60,8 +60,7 @@ final class MessageStoreOutbox implements Outbox, AutoCloseable {
     Duration relayDelay =
         fastPath == FastPath.NONE ? Duration.ZERO : settings.fastPath().relayDelay();
     this.decisions =
-        new MessageDecisions(
-            business, messages, businessTransaction, messageTransaction, fastPath, relayDelay);
+        new MessageDecisions(business, messages, messageTransaction, fastPath, relayDelay);
   }
 
   private static TransactionTemplate requiresNew(PlatformTransactionManager transactions) {
@@ -126,7 +125,7 @@ final class MessageStoreOutbox implements Outbox, AutoCloseable {
         cancelUnlessRecorded(message);
         throw e;
       }
-      decisions.confirm(List.of(message.messageId()), true);
+      decisions.confirm(Map.of(message.messageId(), message.busMsgId()), true);
       return message.messageId();
     }
     CallerTransaction.requireManages(businessDataSource);
@@ -160,7 +159,7 @@ final class MessageStoreOutbox implements Outbox, AutoCloseable {
       return;
     }
     if (!recorded) {
-      decisions.cancel(List.of(message.messageId()));
+      decisions.cancel(Map.of(message.messageId(), message.busMsgId()));
     }
   }
 

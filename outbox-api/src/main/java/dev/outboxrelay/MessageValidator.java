@@ -49,19 +49,7 @@ final class MessageValidator {
     }
     String headersJson = checkHeaders(message.headers());
     String refId = message.refId();
-    if (refId == null || refId.isBlank()) {
-      throw new IllegalArgumentException(
-          "refId must not be blank: it names the business action that emits the message");
-    }
-    if (refId.length() > MAX_REF_ID_LENGTH) {
-      throw new IllegalArgumentException(
-          "refId is "
-              + refId.length()
-              + " characters long; at most "
-              + MAX_REF_ID_LENGTH
-              + " are allowed");
-    }
-    checkNoTrailingSpace("refId", refId);
+    checkRefId(refId);
     int recordBytes =
         KafkaRecords.sizeUpperBound(message.key(), message.payload(), message.headers(), refId);
     if (recordBytes > maxRecordBytes) {
@@ -83,6 +71,25 @@ final class MessageValidator {
    * apart: a value ending in a space would collide with another reference, or share the ordering of
    * another key, without anyone saying so. Refused instead, before anything is written.
    */
+  /**
+   * @throws IllegalArgumentException if {@code refId} is blank, too long or ends with a space
+   */
+  static void checkRefId(String refId) {
+    if (refId == null || refId.isBlank()) {
+      throw new IllegalArgumentException(
+          "refId must not be blank: it names the business action that emits the message");
+    }
+    if (refId.length() > MAX_REF_ID_LENGTH) {
+      throw new IllegalArgumentException(
+          "refId is "
+              + refId.length()
+              + " characters long; at most "
+              + MAX_REF_ID_LENGTH
+              + " are allowed");
+    }
+    checkNoTrailingSpace("refId", refId);
+  }
+
   private static void checkNoTrailingSpace(String field, String value) {
     if (!value.isEmpty() && value.charAt(value.length() - 1) == ' ') {
       throw new IllegalArgumentException(

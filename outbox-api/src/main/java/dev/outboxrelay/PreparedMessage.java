@@ -17,9 +17,16 @@ public record PreparedMessage(long messageId, String busMsgId, int refType, Stri
 
   /**
    * @throws NullPointerException if {@code busMsgId} or {@code refId} is null
+   * @throws IllegalArgumentException if {@code busMsgId} is blank or longer than 64 characters, or
+   *     {@code refId} is not one {@code send} accepts (blank, over 128 characters, or ending with a
+   *     space)
    */
   public PreparedMessage {
     Objects.requireNonNull(busMsgId, "busMsgId");
     Objects.requireNonNull(refId, "refId");
+    if (busMsgId.isBlank() || busMsgId.length() > 64) {
+      throw new IllegalArgumentException("busMsgId must have 1 to 64 characters, not blank");
+    }
+    MessageValidator.checkRefId(refId);
   }
 }

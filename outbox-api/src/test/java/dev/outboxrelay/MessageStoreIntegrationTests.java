@@ -237,6 +237,36 @@ class MessageStoreIntegrationTests {
         .hasSize(1);
   }
 
+  @Test
+  void aPreparedMessageNamingAnotherMessagesIdDecidesNothingForIt() {
+    PreparedMessage victim = outbox.prepare(message("victim"));
+    PreparedMessage forged =
+        new PreparedMessage(
+            victim.messageId(), java.util.UUID.randomUUID().toString(), 5, "forged");
+
+    // its transaction rolls back: were ids enough, the victim would be cancelled
+    assertThatThrownBy(
+            () ->
+                transaction.executeWithoutResult(
+                    tx -> {
+                      outbox.enlist(forged);
+                      tx.setRollbackOnly();
+                      throw new IllegalStateException("rolled back");
+                    }))
+        .hasMessage("rolled back");
+    assertThat(status(victim.messageId())).isEqualTo(MessageStatus.PREPARED.code());
+    // its transaction commits: were ids enough, the victim would be confirmed
+    transaction.executeWithoutResult(tx -> outbox.enlist(forged));
+    assertThat(status(victim.messageId())).isEqualTo(MessageStatus.PREPARED.code());
+
+    assertThatThrownBy(() -> new PreparedMessage(1, " ", 5, "x"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("busMsgId");
+    assertThatThrownBy(() -> new PreparedMessage(1, "b", 5, "trailing "))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("refId");
+  }
+
   private OutboxMessage message(String refId) {
     return OutboxMessage.builder(fixture.topic).payload(refId).reference(5, refId).build();
   }

@@ -17,7 +17,8 @@ final class MessageStoreDataSource {
    * A Hikari pool named {@code outbox-message-store}. It starts even while the database is away:
    * the business calls then fail in {@code send}, and recover with the database.
    *
-   * @throws InvalidSettingException if the URL is not a JDBC URL or the pool size is out of range
+   * @throws InvalidSettingException if the URL is not a JDBC URL, or the pool size or a timeout is
+   *     out of range
    */
   static HikariDataSource create(OutboxProperties.DataSourceProperties properties) {
     String url = SettingChecks.blankToNull(properties.getUrl());
@@ -26,6 +27,18 @@ final class MessageStoreDataSource {
           PREFIX + ".url", "must be a JDBC URL such as jdbc:mysql://host:3306/messages");
     }
     SettingChecks.range(PREFIX + ".maximum-pool-size", properties.getMaximumPoolSize(), 1, 1000);
+    java.time.Duration connectionTimeout =
+        SettingChecks.range(
+            PREFIX + ".connection-timeout",
+            properties.getConnectionTimeout(),
+            java.time.Duration.ofMillis(250),
+            java.time.Duration.ofMinutes(5));
+    java.time.Duration socketTimeout =
+        SettingChecks.range(
+            PREFIX + ".socket-timeout",
+            properties.getSocketTimeout(),
+            java.time.Duration.ofMillis(100),
+            java.time.Duration.ofMinutes(5));
     HikariConfig config = new HikariConfig();
     config.setPoolName("outbox-message-store");
     config.setJdbcUrl(url);
@@ -33,6 +46,11 @@ final class MessageStoreDataSource {
     config.setPassword(properties.getPassword());
     config.setMaximumPoolSize(properties.getMaximumPoolSize());
     config.setInitializationFailTimeout(-1);
+    // Every business call of message-store mode waits on this database: bounded waits, so that a
+    // database away or hung fails the call instead of holding it (and its business locks).
+    config.setConnectionTimeout(connectionTimeout.toMillis());
+    config.addDataSourceProperty("connectTimeout", Long.toString(connectionTimeout.toMillis()));
+    config.addDataSourceProperty("socketTimeout", Long.toString(socketTimeout.toMillis()));
     return new HikariDataSource(config);
   }
 }

@@ -232,6 +232,34 @@ public class OutboxProperties {
     /** Connections of the message database's pool (1 to 1000). */
     private int maximumPoolSize = 10;
 
+    /**
+     * Longest wait for a connection of the message database (pool and network connect): with the
+     * database away the business call fails after it (250ms to 5m).
+     */
+    private Duration connectionTimeout = Duration.ofSeconds(5);
+
+    /**
+     * Longest wait for the message database's answer to a statement: with the database hung, the
+     * business call fails after it (100ms to 5m).
+     */
+    private Duration socketTimeout = Duration.ofSeconds(10);
+
+    public Duration getConnectionTimeout() {
+      return connectionTimeout;
+    }
+
+    public void setConnectionTimeout(Duration connectionTimeout) {
+      this.connectionTimeout = connectionTimeout;
+    }
+
+    public Duration getSocketTimeout() {
+      return socketTimeout;
+    }
+
+    public void setSocketTimeout(Duration socketTimeout) {
+      this.socketTimeout = socketTimeout;
+    }
+
     public String getUrl() {
       return url;
     }

@@ -82,8 +82,14 @@ class OutboxAutoConfigurationTests {
                     context.getBean(
                         dev.outboxrelay.OutboxConfiguration.MESSAGE_DATA_SOURCE, DataSource.class);
                 assertThat(context.getBean(DataSource.class)).isNotSameAs(messagePool);
-                assertThat(((com.zaxxer.hikari.HikariDataSource) messagePool).getMaximumPoolSize())
-                    .isEqualTo(3);
+                com.zaxxer.hikari.HikariDataSource hikari =
+                    (com.zaxxer.hikari.HikariDataSource) messagePool;
+                assertThat(hikari.getMaximumPoolSize()).isEqualTo(3);
+                // a message database that hangs fails the business call after these, never holds it
+                assertThat(hikari.getConnectionTimeout()).isEqualTo(5_000);
+                assertThat(hikari.getDataSourceProperties())
+                    .containsEntry("connectTimeout", "5000")
+                    .containsEntry("socketTimeout", "10000");
                 long id =
                     context
                         .getBean(Outbox.class)

@@ -42,9 +42,24 @@ public final class OutboxSchema {
    * @throws IllegalStateException naming the script to apply
    */
   public static void check(DataSource dataSource) {
+    check(dataSource, false);
+  }
+
+  /**
+   * Message-store mode's business database: checks only {@code t_msg_order} at version 3 (with
+   * {@code bus_msg_id}), all that the write path and the check-back use there; a user that may read
+   * nothing but {@code t_msg_order} passes. As {@link #check} otherwise.
+   *
+   * @throws IllegalStateException naming the script to apply
+   */
+  public static void checkBusinessTables(DataSource dataSource) {
+    check(dataSource, true);
+  }
+
+  private static void check(DataSource dataSource, boolean ordersOnly) {
     String problem;
     try (Connection connection = dataSource.getConnection()) {
-      problem = problem(connection);
+      problem = ordersOnly ? ordersProblem(connection) : problem(connection);
     } catch (SQLException e) {
       log.warn("could not check the outbox schema at start-up: {}", e.toString());
       return;
@@ -52,6 +67,22 @@ public final class OutboxSchema {
     if (problem != null) {
       throw new IllegalStateException(problem);
     }
+  }
+
+  private static String ordersProblem(Connection connection) throws SQLException {
+    if (count(connection, COUNT_TABLE, "t_msg_order") == 0) {
+      return "no table t_msg_order in business database "
+          + connection.getCatalog()
+          + " (or no right to read it): create it with the scripts of sql/mysql/ (V1__outbox.sql"
+          + " to V3__message_store.sql; also in the jar under META-INF/outbox/sql/mysql/)";
+    }
+    if (count(connection, COUNT_COLUMN, "t_msg_order", "bus_msg_id") == 0) {
+      return "t_msg_order of database "
+          + connection.getCatalog()
+          + " has no bus_msg_id: apply sql/mysql/V3__message_store.sql (also in the jar under"
+          + " META-INF/outbox/sql/mysql/) before starting this version (README, \"Upgrading\")";
+    }
+    return null;
   }
 
   private static String problem(Connection connection) throws SQLException {

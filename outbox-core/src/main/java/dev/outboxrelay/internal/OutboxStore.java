@@ -54,7 +54,7 @@ public final class OutboxStore {
           UPDATE t_msg
           SET status = {PENDING}, attempts = 0, last_error = NULL,
               next_attempt_at = DATE_ADD(UTC_TIMESTAMP(3), INTERVAL :delayMicros MICROSECOND)
-          WHERE id IN (:ids) AND status = {PREPARED}""");
+          WHERE id IN (:ids) AND bus_msg_id IN (:busMsgIds) AND status = {PREPARED}""");
 
   // A message cancelled although its business transaction committed after all: the check-back
   // gave up on it (a transaction longer than check-back.transaction-timeout), or a concurrent
@@ -65,13 +65,13 @@ public final class OutboxStore {
           UPDATE t_msg
           SET status = {PENDING}, attempts = 0, last_error = NULL, sent_at = NULL,
               next_attempt_at = UTC_TIMESTAMP(3)
-          WHERE id IN (:ids) AND status = {CANCELLED}""");
+          WHERE id IN (:ids) AND bus_msg_id IN (:busMsgIds) AND status = {CANCELLED}""");
 
   private static final String CANCEL =
       sql(
           """
           UPDATE t_msg SET status = {CANCELLED}, sent_at = UTC_TIMESTAMP(3)
-          WHERE id IN (:ids) AND status = {PREPARED}""");
+          WHERE id IN (:ids) AND bus_msg_id IN (:busMsgIds) AND status = {PREPARED}""");
 
   // The check-back's question to the business database: which of these ids did a committed
   // transaction record? uk_msg_order_bus serves it.
@@ -362,27 +362,33 @@ public final class OutboxStore {
   }
 
   /**
-   * Message-store mode: makes those of {@code ids} that are still PREPARED PENDING, due after
-   * {@code relayDelay} (the fast path's head start); returns how many.
+   * Message-store mode: makes those of {@code messages} (id → business message id; a row whose
+   * business message id differs is left alone) that are still PREPARED PENDING, due after {@code
+   * relayDelay} (the fast path's head start); returns how many.
    */
-  public int confirm(Collection<Long> ids, java.time.Duration relayDelay) {
-    if (ids.isEmpty()) {
+  public int confirm(Map<Long, String> messages, java.time.Duration relayDelay) {
+    if (messages.isEmpty()) {
       return 0;
     }
     return named.update(
-        CONFIRM,
-        new MapSqlParameterSource("ids", ids).addValue("delayMicros", relayDelay.toNanos() / 1000));
+        CONFIRM, byBusMsgId(messages).addValue("delayMicros", relayDelay.toNanos() / 1000));
+  }
+
+  private static MapSqlParameterSource byBusMsgId(Map<Long, String> messages) {
+    return new MapSqlParameterSource("ids", messages.keySet())
+        .addValue("busMsgIds", Set.copyOf(messages.values()));
   }
 
   /**
-   * Message-store mode: makes those of {@code ids} that are CANCELLED PENDING again, due now: their
-   * business transaction is known to have committed after they were cancelled. Returns how many.
+   * Message-store mode: makes those of {@code messages} (id → business message id) that are
+   * CANCELLED PENDING again, due now: their business transaction is known to have committed after
+   * they were cancelled. Returns how many.
    */
-  public int revive(Collection<Long> ids) {
-    if (ids.isEmpty()) {
+  public int revive(Map<Long, String> messages) {
+    if (messages.isEmpty()) {
       return 0;
     }
-    return named.update(REVIVE, new MapSqlParameterSource("ids", ids));
+    return named.update(REVIVE, byBusMsgId(messages));
   }
 
   /**
@@ -395,12 +401,15 @@ public final class OutboxStore {
     return rows != null && rows > 0;
   }
 
-  /** Message-store mode: makes those of {@code ids} that are still PREPARED CANCELLED. */
-  public int cancel(Collection<Long> ids) {
-    if (ids.isEmpty()) {
+  /**
+   * Message-store mode: makes those of {@code messages} (id → business message id) that are still
+   * PREPARED CANCELLED.
+   */
+  public int cancel(Map<Long, String> messages) {
+    if (messages.isEmpty()) {
       return 0;
     }
-    return named.update(CANCEL, new MapSqlParameterSource("ids", ids));
+    return named.update(CANCEL, byBusMsgId(messages));
   }
 
   /**

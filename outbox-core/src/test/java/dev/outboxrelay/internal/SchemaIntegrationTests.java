@@ -152,6 +152,28 @@ class SchemaIntegrationTests {
   }
 
   @Test
+  void aMessageStoreBusinessDatabaseNeedsOnlyTMsgOrderAtVersion3() {
+    try (TestDatabase business = TestServers.database().createDatabase("schema_business")) {
+      assertThatThrownBy(() -> OutboxSchema.checkBusinessTables(business.dataSource()))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageStartingWith("no table t_msg_order in business database schema_business");
+      business.runScript(OutboxSchema.MYSQL_SCRIPTS.get(0));
+      JdbcTemplate jdbc = new JdbcTemplate(business.dataSource());
+      jdbc.execute("DROP TABLE t_msg");
+      jdbc.execute("DROP TABLE shedlock");
+      assertThatThrownBy(() -> OutboxSchema.checkBusinessTables(business.dataSource()))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("has no bus_msg_id: apply sql/mysql/V3__message_store.sql");
+      jdbc.execute("ALTER TABLE t_msg_order ADD COLUMN bus_msg_id VARCHAR(64) NULL");
+
+      OutboxSchema.checkBusinessTables(business.dataSource()); // t_msg_order alone is enough
+      assertThatThrownBy(() -> OutboxSchema.check(business.dataSource()))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageStartingWith("no outbox table t_msg");
+    }
+  }
+
+  @Test
   void aDatabaseWithoutTheOutboxTablesIsRefusedNamingTheScripts() {
     try (TestDatabase empty = TestServers.database().createDatabase("schema_none")) {
       assertThatThrownBy(() -> OutboxSchema.check(empty.dataSource()))

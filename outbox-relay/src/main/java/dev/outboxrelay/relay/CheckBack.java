@@ -114,8 +114,8 @@ final class CheckBack {
       Duration pause = backoff(failedRuns);
       resumeAt = System.nanoTime() + pause.toNanos();
       log.warn(
-          "check-back got no answer from {}, PREPARED messages stay as they are; next try in {}:"
-              + " {}",
+          "check-back round failed (asking {}, or reading the message database), PREPARED"
+              + " messages stay as they are; next try in {}: {}",
           source.describe(),
           dev.outboxrelay.config.SettingChecks.format(pause),
           e.toString());
@@ -205,7 +205,9 @@ final class CheckBack {
     }
   }
 
-  private static List<Long> ids(List<OutboxStore.PreparedRow> rows) {
-    return rows.stream().map(OutboxStore.PreparedRow::id).toList();
+  private static java.util.Map<Long, String> ids(List<OutboxStore.PreparedRow> rows) {
+    java.util.Map<Long, String> ids = new java.util.HashMap<>();
+    rows.forEach(row -> ids.put(row.id(), row.busMsgId()));
+    return ids;
   }
 }

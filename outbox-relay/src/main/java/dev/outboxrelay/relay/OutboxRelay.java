@@ -148,7 +148,7 @@ public final class OutboxRelay implements AutoCloseable {
               "must be set with outbox.relay.check-back.source=database: the business database"
                   + " that holds t_msg_order");
         }
-        OutboxSchema.check(checkBackDataSource);
+        OutboxSchema.checkBusinessTables(checkBackDataSource);
         return new DatabaseCheckBack(checkBackDataSource);
       case HTTP:
         return new HttpCheckBack(

@@ -322,10 +322,11 @@ public record RelaySettings(
               "outbox.relay.check-back.url",
               "must be an http or https URL with a host, e.g. http://orders:8080/outbox/check-back");
         }
-        if (url.getRawUserInfo() != null) {
+        if (url.getRawUserInfo() != null || url.getRawQuery() != null) {
           throw new InvalidSettingException(
               "outbox.relay.check-back.url",
-              "must not carry credentials (user:password@): the relay logs its settings");
+              "must carry neither credentials (user:password@) nor a query (?...): the relay logs"
+                  + " its settings and the URL");
         }
       }
       range("outbox.relay.check-back.after", after, Duration.ofSeconds(1), Duration.ofDays(1));

@@ -246,4 +246,41 @@ class CheckBackIntegrationTests {
           .until(() -> fixture.status(late.messageId()) == MessageStatus.SENT.code());
     }
   }
+
+  @Test
+  void aBusinessDatabaseUserThatMayOnlyReadTMsgOrderIsEnough() {
+    RelayFixture.Writer writer = fixture.messageStoreWriter(false);
+    PreparedMessage committed = writer.outbox().prepare(writer.message("k", "committed"));
+    recordCommitted(committed);
+    age(committed, Duration.ofSeconds(5));
+    String database = fixture.businessDatabase().name();
+    String user = "check_back_" + database;
+    JdbcTemplate admin = business();
+    admin.execute("CREATE USER '" + user + "'@'%' IDENTIFIED BY 'Ch3ck-b4ck'");
+    try {
+      admin.execute("GRANT SELECT ON `" + database + "`.t_msg_order TO '" + user + "'@'%'");
+      com.zaxxer.hikari.HikariConfig config = new com.zaxxer.hikari.HikariConfig();
+      config.setJdbcUrl(fixture.businessDatabase().jdbcUrl());
+      config.setUsername(user);
+      config.setPassword("Ch3ck-b4ck");
+      config.setReadOnly(true);
+      try (com.zaxxer.hikari.HikariDataSource readOnly =
+          new com.zaxxer.hikari.HikariDataSource(config)) {
+        OutboxRelay relay =
+            new OutboxRelay(
+                fixture.database.dataSource(),
+                fixture.settings(CheckBackIntegrationTests::quickCheckBack),
+                fixture.meters,
+                readOnly);
+        try {
+          relay.checkBack().run();
+        } finally {
+          relay.close();
+        }
+      }
+      assertThat(fixture.status(committed.messageId())).isEqualTo(MessageStatus.PENDING.code());
+    } finally {
+      admin.execute("DROP USER '" + user + "'@'%'");
+    }
+  }
 }

@@ -165,6 +165,57 @@ class HttpCheckBackIntegrationTests {
     assertThat(fixture.meters.get(CheckBack.FAILURES).counter().count()).isEqualTo(1);
   }
 
+  @Test
+  void anAnswerThatTricklesOrNeverEndsIsNoAnswerWithinTheRequestTimeout() throws Exception {
+    RelayFixture.Writer writer = fixture.messageStoreWriter(false);
+    PreparedMessage old = writer.outbox().prepare(writer.message("k", "old"));
+    age(old, Duration.ofMinutes(5));
+    // an endpoint that answers 200 and then sends its body a byte a second, or 2 MiB of it
+    com.sun.net.httpserver.HttpServer endpoint =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    endpoint.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+    endpoint.createContext(
+        "/slow",
+        exchange -> {
+          exchange.sendResponseHeaders(200, 0);
+          try (var body = exchange.getResponseBody()) {
+            for (int i = 0; i < 60; i++) {
+              body.write('{');
+              body.flush();
+              Thread.sleep(1000);
+            }
+          } catch (InterruptedException | java.io.IOException e) {
+            // the relay hung up
+          }
+        });
+    endpoint.createContext(
+        "/huge",
+        exchange -> {
+          exchange.sendResponseHeaders(200, 0);
+          try (var body = exchange.getResponseBody()) {
+            body.write(("{\"found\":[\"" + "x".repeat(2 * 1024 * 1024) + "\"]}").getBytes());
+          } catch (java.io.IOException e) {
+            // the relay hung up
+          }
+        });
+    endpoint.start();
+    try {
+      for (String path : List.of("/slow", "/huge")) {
+        URI url = URI.create("http://127.0.0.1:" + endpoint.getAddress().getPort() + path);
+        OutboxRelay relay = fixture.checkBackRelay(settings -> settings.checkBack(http(url)));
+        long started = System.nanoTime();
+        relay.checkBack().run();
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+        assertThat(took).as(path).isLessThan(Duration.ofSeconds(10)); // request timeout 2 s
+        assertThat(fixture.status(old.messageId())).isEqualTo(MessageStatus.PREPARED.code());
+      }
+      assertThat(fixture.meters.get(CheckBack.FAILURES).counter().count()).isEqualTo(2);
+    } finally {
+      endpoint.stop(0);
+    }
+  }
+
   private static HttpResponse<String> post(HttpClient client, URI endpoint, String body)
       throws Exception {
     return client.send(

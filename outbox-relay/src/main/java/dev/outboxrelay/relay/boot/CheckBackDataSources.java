@@ -12,12 +12,14 @@ final class CheckBackDataSources {
   private CheckBackDataSources() {}
 
   /**
-   * A Hikari pool of at most 2 read-only connections named {@code outbox-check-back}; it starts
-   * even while the business database is away (the check-back then backs off).
+   * A Hikari pool of at most 2 read-only connections named {@code outbox-check-back}, its waits
+   * (connection, connect, statement) bounded by {@code check-back.request-timeout}; it starts even
+   * while the business database is away (the check-back then backs off).
    *
    * @throws InvalidSettingException if the URL is not a JDBC URL
    */
-  static HikariDataSource create(OutboxRelayProperties.CheckBackDataSource properties) {
+  static HikariDataSource create(OutboxRelayProperties.CheckBack checkBack) {
+    OutboxRelayProperties.CheckBackDataSource properties = checkBack.getDatasource();
     String url = SettingChecks.blankToNull(properties.getUrl());
     if (url == null || !url.startsWith("jdbc:mysql:")) {
       throw new InvalidSettingException(
@@ -34,6 +36,11 @@ final class CheckBackDataSources {
     config.setMaximumPoolSize(2);
     config.setMinimumIdle(0);
     config.setInitializationFailTimeout(-1);
+    // A business database away or hung is no answer within the request timeout, as an endpoint's.
+    long timeout = Math.max(250, checkBack.getRequestTimeout().toMillis());
+    config.setConnectionTimeout(timeout);
+    config.addDataSourceProperty("connectTimeout", Long.toString(timeout));
+    config.addDataSourceProperty("socketTimeout", Long.toString(timeout));
     return new HikariDataSource(config);
   }
 }

@@ -13,6 +13,11 @@ final class ConfirmAfterCompletion implements TransactionSynchronization {
   private final MessageDecisions decisions;
   // message id -> business message id
   private final Map<Long, String> prepared = new LinkedHashMap<>();
+  // Spring calls beforeCompletion on every synchronization before the commit or rollback; one
+  // registered without that call was registered while the transaction completed (a send from a
+  // TransactionSynchronization's afterCommit): its rows went onto a connection that commits
+  // nothing more, so reading them back here proves nothing.
+  private boolean beforeCompletion;
 
   private ConfirmAfterCompletion(MessageDecisions decisions) {
     this.decisions = decisions;
@@ -36,7 +41,16 @@ final class ConfirmAfterCompletion implements TransactionSynchronization {
   }
 
   @Override
+  public void beforeCompletion() {
+    beforeCompletion = true;
+  }
+
+  @Override
   public void afterCompletion(int status) {
+    if (!beforeCompletion) {
+      decisions.leaveToCheckBack(Map.copyOf(prepared));
+      return;
+    }
     decisions.decide(status, Map.copyOf(prepared));
   }
 }

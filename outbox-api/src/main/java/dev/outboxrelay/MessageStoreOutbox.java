@@ -117,6 +117,7 @@ final class MessageStoreOutbox implements Outbox, AutoCloseable {
 
   @Override
   public long enlist(PreparedMessage message) {
+    java.util.Objects.requireNonNull(message, "message");
     if (!CallerTransaction.active()) {
       try {
         businessTransaction.executeWithoutResult(
@@ -142,19 +143,26 @@ final class MessageStoreOutbox implements Outbox, AutoCloseable {
   }
 
   /**
-   * After a failed enlist: cancels the message at once unless a {@code t_msg_order} row records it
-   * after all (this very message enlisted before, here or by a transaction that committed or is
-   * still open; or a commit whose outcome was lost): that one decides it. When even that cannot be
-   * asked, the message stays PREPARED for the check-back.
+   * After a failed enlist: cancels the message at once unless the {@code t_msg_order} row of its
+   * reference carries its business message id after all (this very message enlisted before, here or
+   * by a transaction that committed; or a commit whose outcome was lost): that one decides it. The
+   * row is read with a lock on it alone (it exists, or the insert would not have failed as a
+   * duplicate), so the caller's transaction holds no gap lock that would stall other writers. When
+   * even that cannot be asked, the message stays PREPARED for the check-back.
    */
   private void cancelUnlessRecorded(PreparedMessage message) {
     boolean recorded;
     try {
+      java.util.function.Supplier<Boolean> ask =
+          () ->
+              business
+                  .busMsgIdOfReference(message.refType(), message.refId())
+                  .filter(message.busMsgId()::equals)
+                  .isPresent();
       recorded =
           CallerTransaction.active()
-              ? business.isRecordedNow(message.busMsgId())
-              : Boolean.TRUE.equals(
-                  businessTransaction.execute(tx -> business.isRecordedNow(message.busMsgId())));
+              ? ask.get()
+              : Boolean.TRUE.equals(businessTransaction.execute(tx -> ask.get()));
     } catch (RuntimeException e) {
       return;
     }

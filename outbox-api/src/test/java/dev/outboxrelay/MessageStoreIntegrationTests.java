@@ -267,6 +267,34 @@ class MessageStoreIntegrationTests {
         .hasMessageContaining("refId");
   }
 
+  @Test
+  void aRefusedEnlistLeavesNoLockThatStallsOtherWriters() throws Exception {
+    fixture.jdbc.update(
+        "INSERT INTO t_msg_order (ref_type, ref_id, bus_msg_id, created_at)"
+            + " VALUES (5, 'taken', 'aaaa', UTC_TIMESTAMP(3))");
+    PreparedMessage duplicate = new PreparedMessage(1, "zzzz-1", 5, "taken");
+    // after 'taken' in uk_msg_order_ref: InnoDB itself locks the gap before a duplicate key
+    PreparedMessage other = new PreparedMessage(2, "zzzz-2", 5, "zz-other");
+    java.util.concurrent.CountDownLatch refused = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CompletableFuture<Void> otherWriter;
+    transaction.executeWithoutResult(
+        tx -> {
+          assertThatThrownBy(() -> outbox.enlist(duplicate))
+              .isInstanceOf(DuplicateMessageReferenceException.class);
+          // the caller goes on in its transaction; another writer meanwhile
+          java.util.concurrent.CompletableFuture<Void> writer =
+              java.util.concurrent.CompletableFuture.runAsync(
+                  () -> transaction.executeWithoutResult(t -> outbox.enlist(other)));
+          // a gap lock on uk_msg_order_bus after 'aaaa' (a locking read of the absent 'zzzz-1')
+          // would hold it until this transaction ends
+          assertThat(writer).succeedsWithin(Duration.ofSeconds(10));
+          refused.countDown();
+        });
+    assertThat(refused.getCount()).isZero();
+    assertThat(fixture.count("SELECT COUNT(*) FROM t_msg_order WHERE bus_msg_id = 'zzzz-2'"))
+        .isEqualTo(1);
+  }
+
   private OutboxMessage message(String refId) {
     return OutboxMessage.builder(fixture.topic).payload(refId).reference(5, refId).build();
   }

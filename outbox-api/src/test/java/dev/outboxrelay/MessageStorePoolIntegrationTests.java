@@ -10,16 +10,20 @@ import dev.outboxrelay.testsupport.TestServers;
 import java.time.Duration;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.support.AbstractBeanDefinition;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Message-store mode's decision after the commit needs no second connection from the business pool:
- * with a pool of one connection, the committed message is confirmed at once instead of waiting for
- * a connection that the business transaction itself still holds.
+ * Message-store mode with business pools of particular shapes: one connection (the decision after
+ * the commit needs no second one), and connections that start with auto-commit on or off (a message
+ * sent while its transaction completes is never confirmed for rows that did not commit).
  */
 class MessageStorePoolIntegrationTests {
   private static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(3);
@@ -28,50 +32,92 @@ class MessageStorePoolIntegrationTests {
   void theDecisionAfterTheCommitUsesTheBusinessTransactionsOwnConnection() {
     try (TestDatabase business = TestServers.database().createDatabase("pool_business");
         TestDatabase messages = TestServers.database().createDatabase("pool_messages");
-        HikariDataSource onePool = pool(business);
-        AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext()) {
-      business.runScript(OutboxFixture.SCHEMA);
-      messages.runScript(OutboxFixture.SCHEMA);
-      context.registerBean(DataSource.class, () -> onePool);
-      context.registerBean(
-          OutboxConfiguration.MESSAGE_DATA_SOURCE,
-          DataSource.class,
-          messages::dataSource,
-          definition -> ((AbstractBeanDefinition) definition).setDefaultCandidate(false));
-      context.registerBean(
-          OutboxSettings.class,
-          () -> OutboxSettings.builder().mode(OutboxSettings.Mode.MESSAGE_STORE).build());
-      context.register(OutboxFixture.Infrastructure.class);
-      context.refresh();
-      Outbox outbox = context.getBean(Outbox.class);
+        HikariDataSource onePool = pool(business, 1, true);
+        AnnotationConfigApplicationContext context = context(business, onePool, messages)) {
       TransactionTemplate transaction =
           new TransactionTemplate(context.getBean(PlatformTransactionManager.class));
 
       long started = System.nanoTime();
       long id =
-          transaction.execute(
-              tx ->
-                  outbox.send(
-                      OutboxMessage.builder("orders")
-                          .payload("p")
-                          .reference(1, "one-connection")
-                          .build()));
+          transaction.execute(tx -> context.getBean(Outbox.class).send(message("one-connection")));
       Duration took = Duration.ofNanos(System.nanoTime() - started);
 
-      assertThat(
-              new JdbcTemplate(messages.dataSource())
-                  .queryForObject("SELECT status FROM t_msg WHERE id = ?", Integer.class, id))
-          .isEqualTo(MessageStatus.PENDING.code());
+      assertThat(status(messages, id)).isEqualTo(MessageStatus.PENDING.code());
       assertThat(took).isLessThan(CONNECTION_TIMEOUT);
     }
   }
 
-  private static HikariDataSource pool(TestDatabase database) {
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void aMessageSentFromAnAfterCommitCallbackIsLeftToTheCheckBack(boolean autoCommitPool) {
+    try (TestDatabase business = TestServers.database().createDatabase("aftercommit_business");
+        TestDatabase messages = TestServers.database().createDatabase("aftercommit_messages");
+        HikariDataSource businessPool = pool(business, 4, autoCommitPool);
+        AnnotationConfigApplicationContext context = context(business, businessPool, messages)) {
+      Outbox outbox = context.getBean(Outbox.class);
+      TransactionTemplate transaction =
+          new TransactionTemplate(context.getBean(PlatformTransactionManager.class));
+      long[] id = new long[1];
+
+      transaction.executeWithoutResult(
+          tx ->
+              TransactionSynchronizationManager.registerSynchronization(
+                  new TransactionSynchronization() {
+                    @Override
+                    public void afterCommit() {
+                      id[0] = outbox.send(message("after-commit"));
+                    }
+                  }));
+
+      // Its t_msg_order row went onto a connection that commits nothing more: Spring's reset of
+      // an auto-commit pool's connection commits it, an auto-commit-off pool rolls it back. Not
+      // decided here, so never confirmed for a row that was rolled back: the check-back decides.
+      assertThat(status(messages, id[0])).isEqualTo(MessageStatus.PREPARED.code());
+      assertThat(
+              new JdbcTemplate(business.dataSource())
+                  .queryForObject("SELECT COUNT(*) FROM t_msg_order", Integer.class))
+          .isEqualTo(autoCommitPool ? 1 : 0);
+    }
+  }
+
+  private static OutboxMessage message(String refId) {
+    return OutboxMessage.builder("orders").payload("p").reference(1, refId).build();
+  }
+
+  private static int status(TestDatabase messages, long id) {
+    return new JdbcTemplate(messages.dataSource())
+        .queryForObject("SELECT status FROM t_msg WHERE id = ?", Integer.class, id);
+  }
+
+  /**
+   * Message-store mode on {@code businessPool} (a pool of {@code business}) and {@code messages}.
+   */
+  private static AnnotationConfigApplicationContext context(
+      TestDatabase business, DataSource businessPool, TestDatabase messages) {
+    business.runScript(OutboxFixture.SCHEMA);
+    messages.runScript(OutboxFixture.SCHEMA);
+    AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
+    context.registerBean(DataSource.class, () -> businessPool);
+    context.registerBean(
+        OutboxConfiguration.MESSAGE_DATA_SOURCE,
+        DataSource.class,
+        messages::dataSource,
+        definition -> ((AbstractBeanDefinition) definition).setDefaultCandidate(false));
+    context.registerBean(
+        OutboxSettings.class,
+        () -> OutboxSettings.builder().mode(OutboxSettings.Mode.MESSAGE_STORE).build());
+    context.register(OutboxFixture.Infrastructure.class);
+    context.refresh();
+    return context;
+  }
+
+  private static HikariDataSource pool(TestDatabase database, int size, boolean autoCommit) {
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(database.jdbcUrl());
     config.setUsername(database.username());
     config.setPassword(database.password());
-    config.setMaximumPoolSize(1);
+    config.setMaximumPoolSize(size);
+    config.setAutoCommit(autoCommit);
     config.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());
     return new HikariDataSource(config);
   }

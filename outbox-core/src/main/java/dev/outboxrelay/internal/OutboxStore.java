@@ -79,11 +79,12 @@ public final class OutboxStore {
       """
       SELECT bus_msg_id FROM t_msg_order WHERE bus_msg_id IN (:ids)""";
 
-  // The same for one id, as a locking read: it sees the newest committed row and waits for a
-  // transaction that inserted the id and has not ended. LOCK IN SHARE MODE: MariaDB and MySQL 8.
-  private static final String RECORDED_BUS_MSG_ID_NOW =
+  // The business message id the row of a reference carries, as a locking read of that one row:
+  // it sees the newest committed version (and waits for a transaction that changes it). The row
+  // exists (a duplicate key named it), so no gap is locked. LOCK IN SHARE MODE: MariaDB and MySQL.
+  private static final String BUS_MSG_ID_OF_REFERENCE =
       """
-      SELECT COUNT(*) FROM t_msg_order WHERE bus_msg_id = ? LOCK IN SHARE MODE""";
+      SELECT bus_msg_id FROM t_msg_order WHERE ref_type = ? AND ref_id = ? LOCK IN SHARE MODE""";
 
   // PREPARED rows older than the check-back's threshold, oldest first, one idx_msg_claim range per
   // lane (lane, PREPARED): there are few of them, the in-flight messages, so the sort is small.
@@ -392,13 +393,14 @@ public final class OutboxStore {
   }
 
   /**
-   * Whether a {@code t_msg_order} row carries {@code busMsgId}, by a locking read in the current
-   * transaction: a row committed meanwhile counts, and a row another transaction inserted is waited
-   * for.
+   * The business message id of the {@code t_msg_order} row of reference {@code (refType, refId)},
+   * by a locking read of that row in the current transaction (the newest committed version); empty
+   * when there is no such row or it carries none.
    */
-  public boolean isRecordedNow(String busMsgId) {
-    Integer rows = jdbc.queryForObject(RECORDED_BUS_MSG_ID_NOW, Integer.class, busMsgId);
-    return rows != null && rows > 0;
+  public java.util.Optional<String> busMsgIdOfReference(int refType, String refId) {
+    List<String> ids =
+        jdbc.query(BUS_MSG_ID_OF_REFERENCE, (rs, n) -> rs.getString(1), refType, refId);
+    return ids.isEmpty() ? java.util.Optional.empty() : java.util.Optional.ofNullable(ids.get(0));
   }
 
   /**

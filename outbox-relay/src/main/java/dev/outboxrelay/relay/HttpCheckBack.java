@@ -66,7 +66,7 @@ final class HttpCheckBack implements CheckBackSource {
           "check-back endpoint " + url + " did not answer within " + timeout.toMillis() + " ms");
     } catch (ExecutionException e) {
       throw new IllegalStateException(
-          "check-back endpoint " + url + " unreachable: " + e.getCause(), e.getCause());
+          "check-back endpoint " + url + " failed: " + e.getCause(), e.getCause());
     } catch (InterruptedException e) {
       exchange.cancel(true);
       Thread.currentThread().interrupt();

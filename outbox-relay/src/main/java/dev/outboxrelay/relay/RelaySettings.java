@@ -268,7 +268,8 @@ public record RelaySettings(
    * @param batchSize {@code outbox.relay.check-back.batch-size}: messages per question, 1 to 1000,
    *     default 200
    * @param requestTimeout {@code outbox.relay.check-back.request-timeout}: longest wait for the
-   *     endpoint's answer, 100 ms to 5 min, default 10 s
+   *     endpoint's whole answer (and, with source database, for a connection and a statement of the
+   *     business database), 100 ms to 5 min, default 10 s
    * @param maxBackoff {@code outbox.relay.check-back.max-backoff}: longest pause after failed
    *     rounds, which double from {@code interval}; {@code interval} to 1 d, default 5 min
    */

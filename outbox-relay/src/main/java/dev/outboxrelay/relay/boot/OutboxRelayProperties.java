@@ -252,7 +252,10 @@ public class OutboxRelayProperties {
     /** Messages per question (1 to 1000). */
     private int batchSize = 200;
 
-    /** Longest wait for the endpoint's answer (100ms to 5m). */
+    /**
+     * Longest wait for the endpoint's whole answer; with source database, for a connection and a
+     * statement of the business database (100ms to 5m).
+     */
     private Duration requestTimeout = Duration.ofSeconds(10);
 
     /** Longest pause after failed rounds, which double from the interval (interval to 1d). */

@@ -46,19 +46,11 @@ final class TransactionMessages implements TransactionSynchronization {
    * transaction's instance if needed. Needs an active synchronization.
    */
   static void add(long id, DataSource dataSource, FastPath fastPath) {
-    // A REQUIRES_NEW transaction suspends the outer one's synchronizations, so the list below
-    // holds only the current transaction's: each transaction hands over its own ids.
-    for (TransactionSynchronization synchronization :
-        TransactionSynchronizationManager.getSynchronizations()) {
-      if (synchronization instanceof TransactionMessages messages
-          && messages.dataSource == dataSource) {
-        messages.added(id);
-        return;
-      }
-    }
-    TransactionMessages messages = new TransactionMessages(dataSource, fastPath);
-    messages.added(id);
-    TransactionSynchronizationManager.registerSynchronization(messages);
+    CurrentSynchronization.of(
+            TransactionMessages.class,
+            messages -> messages.dataSource == dataSource,
+            () -> new TransactionMessages(dataSource, fastPath))
+        .added(id);
   }
 
   private void added(long id) {

@@ -112,21 +112,15 @@ class SchemaIntegrationTests {
       java.util.concurrent.atomic.AtomicInteger written =
           new java.util.concurrent.atomic.AtomicInteger();
       java.util.concurrent.CompletableFuture<Void> writer =
-          java.util.concurrent.CompletableFuture.runAsync(
-              () -> {
-                while (writing.get() || written.get() < 50) {
-                  int n = written.incrementAndGet();
-                  old.update(
-                      "INSERT INTO t_msg_order (ref_type, ref_id, created_at)"
-                          + " VALUES (1, ?, UTC_TIMESTAMP(3))",
-                      "live-" + n);
-                  old.update(
-                      """
-                      INSERT INTO t_msg (ref_type, ref_id, topic, msg_key, payload, lane, status,
-                                         next_attempt_at, created_at)
-                      VALUES (1, ?, 'orders', 'k', x'01', 3, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))""",
-                      "live-" + n);
-                }
+          writeWhile(
+              writing,
+              written,
+              n -> {
+                old.update(
+                    "INSERT INTO t_msg_order (ref_type, ref_id, created_at)"
+                        + " VALUES (1, ?, UTC_TIMESTAMP(3))",
+                    "live-" + n);
+                insertV1Row(old, "live-" + n);
               });
       org.awaitility.Awaitility.await()
           .atMost(java.time.Duration.ofSeconds(30))
@@ -167,17 +161,7 @@ class SchemaIntegrationTests {
       java.util.concurrent.atomic.AtomicInteger written =
           new java.util.concurrent.atomic.AtomicInteger();
       java.util.concurrent.CompletableFuture<Void> writer =
-          java.util.concurrent.CompletableFuture.runAsync(
-              () -> {
-                while (writing.get() || written.get() < 50) {
-                  old.update(
-                      """
-                      INSERT INTO t_msg (ref_type, ref_id, topic, msg_key, payload, lane, status,
-                                         next_attempt_at, created_at)
-                      VALUES (1, ?, 'orders', 'k', x'01', 3, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))""",
-                      "live-" + written.incrementAndGet());
-                }
-              });
+          writeWhile(writing, written, n -> insertV1Row(old, "live-" + n));
       org.awaitility.Awaitility.await()
           .atMost(java.time.Duration.ofSeconds(30))
           .until(() -> written.get() >= 20);
@@ -225,6 +209,32 @@ class SchemaIntegrationTests {
                             "SELECT msg_id FROM t_msg WHERE id = ?", String.class, fresh));
               });
     }
+  }
+
+  /**
+   * A writer of an older version: {@code write} with 1, 2, ... until {@code writing} is cleared and
+   * at least 50 were written, counting them in {@code written}.
+   */
+  private static java.util.concurrent.CompletableFuture<Void> writeWhile(
+      java.util.concurrent.atomic.AtomicBoolean writing,
+      java.util.concurrent.atomic.AtomicInteger written,
+      java.util.function.IntConsumer write) {
+    return java.util.concurrent.CompletableFuture.runAsync(
+        () -> {
+          while (writing.get() || written.get() < 50) {
+            write.accept(written.incrementAndGet());
+          }
+        });
+  }
+
+  /** A PENDING message as schema V1's writers insert it. */
+  private static void insertV1Row(JdbcTemplate jdbc, String refId) {
+    jdbc.update(
+        """
+        INSERT INTO t_msg (ref_type, ref_id, topic, msg_key, payload, lane, status,
+                           next_attempt_at, created_at)
+        VALUES (1, ?, 'orders', 'k', x'01', 3, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))""",
+        refId);
   }
 
   @Test

@@ -2,7 +2,8 @@
 
 -- The inbox: one row per event ever processed. Its primary key is the dedupe: an event delivered
 -- again (at-least-once delivery) finds its row and changes nothing. Written in the same local
--- transaction as the credit.
+-- transaction as the credit. message_id is the outbox-id header: a UUID unique across the services
+-- that publish to the topic (two order services with databases of their own never share one).
 CREATE TABLE IF NOT EXISTS t_inbox (
   topic       VARCHAR(249) NOT NULL,
   message_id  VARCHAR(64)  NOT NULL,

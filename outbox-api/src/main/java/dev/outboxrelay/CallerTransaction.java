@@ -26,6 +26,43 @@ final class CallerTransaction {
   }
 
   /**
+   * The connection of a transaction on {@code dataSource} that is completing: the caller runs in
+   * its after-completion callbacks (e.g. a {@code @TransactionalEventListener(AFTER_COMMIT)}),
+   * where Spring has ended synchronization but still holds the connection bound; null otherwise. (A
+   * transaction manager that never synchronizes is refused when the outbox starts, so an actual
+   * transaction without synchronization can only be one that completes.)
+   */
+  static ConnectionHolder completing(DataSource dataSource) {
+    if (TransactionSynchronizationManager.isSynchronizationActive()
+        || !TransactionSynchronizationManager.isActualTransactionActive()) {
+      return null;
+    }
+    return TransactionSynchronizationManager.getResource(dataSource) instanceof ConnectionHolder h
+        ? h
+        : null;
+  }
+
+  /**
+   * Refuses a transaction manager that never synchronizes: the outbox could not tell a running
+   * transaction from a completing one, nor hand committed messages to the fast path.
+   *
+   * @throws IllegalStateException if {@code transactionManager} is set to {@code
+   *     SYNCHRONIZATION_NEVER}
+   */
+  static void requireSynchronization(
+      org.springframework.transaction.PlatformTransactionManager transactionManager) {
+    if (transactionManager
+            instanceof org.springframework.transaction.support.AbstractPlatformTransactionManager tm
+        && tm.getTransactionSynchronization()
+            == org.springframework.transaction.support.AbstractPlatformTransactionManager
+                .SYNCHRONIZATION_NEVER) {
+      throw new IllegalStateException(
+          "the outbox's transaction manager never synchronizes (SYNCHRONIZATION_NEVER): the"
+              + " outbox needs transaction synchronization (the default, SYNCHRONIZATION_ALWAYS)");
+    }
+  }
+
+  /**
    * A transaction is active, but is it one on {@code dataSource}? If not, rows written there would
    * commit on their own, even when the business transaction rolls back: refuse instead. A
    * transaction manager of {@code dataSource} binds its connection when the transaction begins,

@@ -3,7 +3,6 @@ package dev.outboxrelay;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Collects the messages a business transaction prepared (message-store mode) and has them confirmed
@@ -25,19 +24,12 @@ final class ConfirmAfterCompletion implements TransactionSynchronization {
 
   /** Adds a prepared message to the current transaction's, registering the callback if needed. */
   static void register(MessageDecisions decisions, long messageId, String busMsgId) {
-    // A REQUIRES_NEW transaction suspends the outer one's synchronizations, so the list below
-    // holds only the current transaction's: each transaction decides its own messages.
-    for (TransactionSynchronization synchronization :
-        TransactionSynchronizationManager.getSynchronizations()) {
-      if (synchronization instanceof ConfirmAfterCompletion callback
-          && callback.decisions == decisions) {
-        callback.prepared.put(messageId, busMsgId);
-        return;
-      }
-    }
-    ConfirmAfterCompletion callback = new ConfirmAfterCompletion(decisions);
-    callback.prepared.put(messageId, busMsgId);
-    TransactionSynchronizationManager.registerSynchronization(callback);
+    CurrentSynchronization.of(
+            ConfirmAfterCompletion.class,
+            callback -> callback.decisions == decisions,
+            () -> new ConfirmAfterCompletion(decisions))
+        .prepared
+        .put(messageId, busMsgId);
   }
 
   @Override

@@ -7,13 +7,19 @@ import dev.outboxrelay.internal.OutboxSchema;
 import dev.outboxrelay.internal.OutboxStore;
 import dev.outboxrelay.internal.ProducerSettings;
 import dev.outboxrelay.internal.SupportedDatabase;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.datasource.ConnectionHolder;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.TransactionSystemException;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -22,6 +28,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * transaction, or in a short own one.
  */
 final class JdbcOutbox implements Outbox, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(JdbcOutbox.class);
+
+  private volatile boolean afterCompletionLogged;
   private final DataSource dataSource;
   private final OutboxStore store;
   private final TransactionTemplate ownTransaction;
@@ -37,6 +46,7 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
       FastPath fastPath) {
     SupportedDatabase.check(dataSource);
     OutboxSchema.check(dataSource);
+    CallerTransaction.requireSynchronization(transactionManager);
     this.dataSource = dataSource;
     this.store = new OutboxStore(dataSource);
     this.ownTransaction = new TransactionTemplate(transactionManager);
@@ -65,6 +75,10 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
   public long send(OutboxMessage message) {
     String headersJson =
         MessageValidator.validate(message, settings.maxPayloadBytes(), maxRecordBytes);
+    ConnectionHolder completing = CallerTransaction.completing(dataSource);
+    if (completing != null) {
+      return sendAfterCompletion(completing, message, headersJson);
+    }
     if (CallerTransaction.active()) {
       CallerTransaction.requireManages(dataSource);
       Object transaction = TransactionSynchronizationManager.getResource(dataSource);
@@ -84,18 +98,69 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
       } catch (RuntimeException e) {
         throw CallerTransaction.gone(dataSource, "send failed", e);
       }
-      AfterCommitHandoff.register(id, fastPath);
+      // also commits the rows if this runs after the commit, in an afterCommit() callback
+      TransactionMessages.add(id, dataSource, fastPath);
       return id;
     }
     // The article's "no transaction: write and deliver at once", still atomic for the two rows.
-    // Also when send runs while a transaction completes (its after-completion callbacks, e.g. a
-    // @TransactionalEventListener(AFTER_COMMIT)): that transaction's connection is still bound
-    // but will not commit again, so rows joined to it would be lost (autoCommit=false pools) or
-    // commit by accident. REQUIRES_NEW writes them in a transaction of their own.
     if (message.key() != null && settings.keyOrder() == OutboxSettings.KeyOrder.COMMIT) {
       HeldKeys.check(null, message.key()); // e.g. NOT_SUPPORTED inside a transaction that sent it
     }
     Long id = ownTransaction.execute(status -> write(message, headersJson));
+    fastPath.publishAfterCommit(List.of(id));
+    return id;
+  }
+
+  /**
+   * {@code send} while a transaction on the outbox's {@code DataSource} completes (its
+   * after-completion callbacks, e.g. a {@code @TransactionalEventListener(AFTER_COMMIT)}): that
+   * transaction's connection is still bound but will not commit again. The rows are written on it
+   * and committed there, in a transaction of their own: no second connection of the pool (with
+   * every thread holding one while it waits for another, a busy pool would run dry and the sends
+   * fail), and the rows are committed when {@code send} returns. Not atomic with the completed
+   * transaction's work: the article's approach 2.
+   */
+  private long sendAfterCompletion(
+      ConnectionHolder completing, OutboxMessage message, String headersJson) {
+    if (message.key() != null && settings.keyOrder() == OutboxSettings.KeyOrder.COMMIT) {
+      HeldKeys.check(null, message.key()); // an outer, suspended transaction that holds it
+    }
+    if (!afterCompletionLogged) {
+      afterCompletionLogged = true;
+      log.warn(
+          "send called after a transaction completed (e.g. from an AFTER_COMMIT event listener):"
+              + " the message is written in a transaction of its own, not atomically with the"
+              + " business data; send inside the transaction for that (logged once)");
+    }
+    Connection connection = completing.getConnection();
+    long id;
+    try {
+      boolean autoCommit = connection.getAutoCommit();
+      if (autoCommit) {
+        connection.setAutoCommit(false);
+      }
+      try {
+        id = write(message, headersJson);
+        connection.commit();
+      } catch (RuntimeException | SQLException e) {
+        connection.rollback();
+        throw e;
+      } finally {
+        if (autoCommit) {
+          connection.setAutoCommit(true);
+        }
+      }
+    } catch (SQLException e) {
+      throw new TransactionSystemException(
+          "send after the transaction completed failed, the message was not written: " + e, e);
+    } catch (DuplicateMessageReferenceException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new TransactionSystemException(
+          "send after the transaction completed failed, the message was not written: "
+              + e.getMessage(),
+          e);
+    }
     fastPath.publishAfterCommit(List.of(id));
     return id;
   }

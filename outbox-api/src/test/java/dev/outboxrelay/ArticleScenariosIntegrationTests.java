@@ -51,7 +51,7 @@ class ArticleScenariosIntegrationTests {
     Received message = received.get(0);
     assertThat(message.value()).isEqualTo(UserService.message(1, "Tom"));
     assertThat(message.headers())
-        .containsEntry("outbox-id", Long.toString(id))
+        .containsEntry("outbox-id", fixture.messageIdOf(id))
         .containsEntry("outbox-ref-type", "1")
         .containsEntry("outbox-ref-id", "user-1")
         .containsKey("outbox-created-at");

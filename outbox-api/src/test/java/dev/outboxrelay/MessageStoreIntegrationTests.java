@@ -69,7 +69,7 @@ class MessageStoreIntegrationTests {
         .satisfies(
             r -> {
               assertThat(r.value()).isEqualTo(UserService.message(1, "Tom"));
-              assertThat(r.headers()).containsEntry("outbox-id", Long.toString(id));
+              assertThat(r.headers()).containsEntry("outbox-id", fixture.messageIdOf(id));
             });
     await().atMost(DELIVERY).until(() -> status(id) == MessageStatus.SENT.code());
     // t_msg_order in the business database, in the business transaction, carrying the message's

@@ -112,6 +112,12 @@ final class OutboxFixture implements AutoCloseable {
         "SELECT status FROM t_msg WHERE id = ?", Integer.class, messageId);
   }
 
+  /** The global id of a message, its Kafka {@code outbox-id}: {@code t_msg.msg_id}. */
+  String messageIdOf(long messageId) {
+    return messages.queryForObject(
+        "SELECT msg_id FROM t_msg WHERE id = ?", String.class, messageId);
+  }
+
   @Override
   public void close() {
     context.close();

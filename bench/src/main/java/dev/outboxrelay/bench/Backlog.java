@@ -1,6 +1,7 @@
 package dev.outboxrelay.bench;
 
 import dev.outboxrelay.internal.Lanes;
+import dev.outboxrelay.internal.MessageIds;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -17,9 +18,9 @@ final class Backlog {
 
   private static final String INSERT =
       """
-      INSERT INTO t_msg (ref_type, ref_id, topic, msg_key, payload, headers, msg_bytes, lane, status,
-                         attempts, next_attempt_at, created_at)
-      VALUES (1, ?, ?, ?, ?, NULL, %d, ?, ?, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))"""
+      INSERT INTO t_msg (msg_id, ref_type, ref_id, topic, msg_key, payload, headers, msg_bytes, lane,
+                         status, attempts, next_attempt_at, created_at)
+      VALUES (?, 1, ?, ?, ?, ?, NULL, %d, ?, ?, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))"""
           .formatted(PAYLOAD_BYTES);
 
   private static final int BATCH = 1_000;
@@ -86,12 +87,13 @@ final class Backlog {
       try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
         for (int i = 0; i < rows; i++) {
           String key = key(i, keys);
-          insert.setString(1, "backlog-" + i);
-          insert.setString(2, topic);
-          insert.setString(3, key);
-          insert.setBytes(4, payload(i, key));
-          insert.setInt(5, Lanes.laneOf(key, lanes));
-          insert.setInt(6, pending(i, pendingEvery) ? 0 : 1);
+          insert.setString(1, MessageIds.next()); // as send writes it (schema V4)
+          insert.setString(2, "backlog-" + i);
+          insert.setString(3, topic);
+          insert.setString(4, key);
+          insert.setBytes(5, payload(i, key));
+          insert.setInt(6, Lanes.laneOf(key, lanes));
+          insert.setInt(7, pending(i, pendingEvery) ? 0 : 1);
           insert.addBatch();
           if ((i + 1) % BATCH == 0 || i + 1 == rows) {
             insert.executeBatch();

@@ -150,13 +150,20 @@ final class EndToEndLatency {
         // every committed message, counted by id: a duplicate must not end the wait early
         consumer.awaitDistinct(expected, Duration.ofSeconds(30));
 
+        // the records carry each row's global id (t_msg.msg_id), send returned the row's id
+        Map<Long, String> messageIds = new java.util.HashMap<>();
+        db.jdbc.query(
+            "SELECT id, msg_id FROM t_msg",
+            rs -> {
+              messageIds.put(rs.getLong(1), rs.getString(2));
+            });
         Latencies latencies = new Latencies();
         long missing = 0;
         for (Map.Entry<Long, Long> commit : committedNanos.entrySet()) {
           if (commit.getValue() < measureFrom) {
             continue;
           }
-          Long seen = consumer.firstSeen(commit.getKey());
+          Long seen = consumer.firstSeen(messageIds.get(commit.getKey()));
           if (seen == null) {
             missing++;
           } else {

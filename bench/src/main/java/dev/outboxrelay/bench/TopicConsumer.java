@@ -27,7 +27,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 final class TopicConsumer implements AutoCloseable {
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final Thread thread;
-  private final ConcurrentMap<Long, Long> firstSeenNanos = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, Long> firstSeenNanos = new ConcurrentHashMap<>();
   private final AtomicLong records = new AtomicLong();
   private final AtomicLong duplicates = new AtomicLong();
   private volatile boolean running = true;
@@ -66,7 +66,7 @@ final class TopicConsumer implements AutoCloseable {
           if (id == null) {
             continue;
           }
-          long outboxId = Long.parseLong(new String(id.value(), StandardCharsets.US_ASCII));
+          String outboxId = new String(id.value(), StandardCharsets.US_ASCII);
           if (firstSeenNanos.putIfAbsent(outboxId, now) != null) {
             duplicates.incrementAndGet();
           }
@@ -90,7 +90,7 @@ final class TopicConsumer implements AutoCloseable {
   }
 
   /** When the record with this outbox id first arrived, or null. */
-  Long firstSeen(long outboxId) {
+  Long firstSeen(String outboxId) {
     return firstSeenNanos.get(outboxId);
   }
 

@@ -18,7 +18,9 @@ import org.jspecify.annotations.Nullable;
  * headers = the caller's plus the {@code outbox-*} headers consumers dedupe and trace with.
  */
 public final class KafkaRecords {
-  /** The message id: consumers dedupe on it. */
+  /**
+   * The message's global id ({@link OutboxRow#messageId}, a UUID string): consumers dedupe on it.
+   */
   public static final String ID_HEADER = "outbox-id";
 
   public static final String REF_TYPE_HEADER = "outbox-ref-type";
@@ -39,8 +41,8 @@ public final class KafkaRecords {
   /** Kafka's default {@code max.request.size}, for producers that do not set it. */
   public static final int DEFAULT_MAX_REQUEST_SIZE = 1_048_576;
 
-  // The outbox headers' longest values: a long id, an int, an ISO-8601 instant with nanoseconds.
-  private static final String LONGEST_ID = Long.toString(Long.MIN_VALUE);
+  // The outbox headers' longest values: a UUID, an int, an ISO-8601 instant with nanoseconds.
+  private static final String LONGEST_ID = "00000000-0000-0000-0000-000000000000";
   private static final String LONGEST_REF_TYPE = Integer.toString(Integer.MIN_VALUE);
   private static final String LONGEST_INSTANT = "-1000000000-01-01T00:00:00.123456789Z";
   // The headers every record gets whatever the message, at their longest: built once, as send
@@ -88,7 +90,7 @@ public final class KafkaRecords {
     for (Map.Entry<String, String> header : row.headers().entrySet()) {
       headers.add(header.getKey(), utf8(header.getValue()));
     }
-    headers.add(ID_HEADER, utf8(Long.toString(row.id())));
+    headers.add(ID_HEADER, utf8(row.messageId()));
     headers.add(REF_TYPE_HEADER, utf8(Integer.toString(row.refType())));
     headers.add(REF_ID_HEADER, utf8(row.refId()));
     headers.add(CREATED_AT_HEADER, utf8(row.createdAt().toString()));

@@ -28,16 +28,17 @@ public final class OutboxSchema {
       List.of(
           "META-INF/outbox/sql/mysql/V1__outbox.sql",
           "META-INF/outbox/sql/mysql/V2__sizes_and_key_locks.sql",
-          "META-INF/outbox/sql/mysql/V3__message_store.sql");
+          "META-INF/outbox/sql/mysql/V3__message_store.sql",
+          "META-INF/outbox/sql/mysql/V4__message_ids.sql");
 
   private OutboxSchema() {}
 
   /**
    * Checks that the database behind {@code dataSource} holds the outbox tables at the version this
    * code needs (V2: {@code t_msg.msg_bytes} and {@code t_msg_key}; V3: {@code bus_msg_id} in {@code
-   * t_msg} and {@code t_msg_order}), so that a missing migration stops start-up with one line
-   * saying which script to run, instead of failing every statement. A database that cannot be
-   * reached now is not refused, only logged.
+   * t_msg} and {@code t_msg_order}; V4: {@code t_msg.msg_id}), so that a missing migration stops
+   * start-up with one line saying which script to run, instead of failing every statement. A
+   * database that cannot be reached now is not refused, only logged.
    *
    * @throws IllegalStateException naming the script to apply
    */
@@ -91,15 +92,16 @@ public final class OutboxSchema {
       return "no outbox table t_msg in database "
           + database
           + ": create it with the scripts of sql/mysql/ in order (V1__outbox.sql, then"
-          + " V2__sizes_and_key_locks.sql, then V3__message_store.sql; also in the jar under"
-          + " META-INF/outbox/sql/mysql/)";
+          + " V2__sizes_and_key_locks.sql, V3__message_store.sql, then V4__message_ids.sql; also in"
+          + " the jar under META-INF/outbox/sql/mysql/)";
     }
     if (count(connection, COUNT_COLUMN, "t_msg", "msg_bytes") == 0
         || count(connection, COUNT_TABLE, "t_msg_key") == 0) {
       return "the outbox tables of database "
           + database
           + " are at schema version 1: apply sql/mysql/V2__sizes_and_key_locks.sql, then"
-          + " V3__message_store.sql (also in the jar under META-INF/outbox/sql/mysql/) before"
+          + " V3__message_store.sql and V4__message_ids.sql (also in the jar under"
+          + " META-INF/outbox/sql/mysql/) before"
           + " starting this version (README,"
           + " \"Upgrading\")";
     }
@@ -107,7 +109,14 @@ public final class OutboxSchema {
         || count(connection, COUNT_COLUMN, "t_msg_order", "bus_msg_id") == 0) {
       return "the outbox tables of database "
           + database
-          + " are at schema version 2: apply sql/mysql/V3__message_store.sql (also in the jar"
+          + " are at schema version 2: apply sql/mysql/V3__message_store.sql, then"
+          + " V4__message_ids.sql (also in the jar under META-INF/outbox/sql/mysql/) before"
+          + " starting this version (README, \"Upgrading\")";
+    }
+    if (count(connection, COUNT_COLUMN, "t_msg", "msg_id") == 0) {
+      return "the outbox tables of database "
+          + database
+          + " are at schema version 3: apply sql/mysql/V4__message_ids.sql (also in the jar"
           + " under META-INF/outbox/sql/mysql/) before starting this version (README,"
           + " \"Upgrading\")";
     }

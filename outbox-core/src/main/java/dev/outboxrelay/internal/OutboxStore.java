@@ -3,6 +3,7 @@ package dev.outboxrelay.internal;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.Collection;
@@ -29,7 +30,7 @@ import org.springframework.jdbc.support.KeyHolder;
  */
 public final class OutboxStore {
   private static final String COLUMNS =
-      "id, ref_type, ref_id, topic, msg_key, payload, headers, lane, attempts, created_at";
+      "id, msg_id, ref_type, ref_id, topic, msg_key, payload, headers, lane, attempts, created_at";
 
   private static final String INSERT_ORDER =
       """
@@ -38,10 +39,10 @@ public final class OutboxStore {
 
   private static final String INSERT_MESSAGE =
       """
-      INSERT INTO t_msg (msg_order_id, ref_type, ref_id, topic, msg_key, payload, headers, msg_bytes,
-                         lane, bus_msg_id, status, attempts, next_attempt_at, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, DATE_ADD(UTC_TIMESTAMP(3), INTERVAL ? MICROSECOND),
-              UTC_TIMESTAMP(3))""";
+      INSERT INTO t_msg (msg_id, msg_order_id, ref_type, ref_id, topic, msg_key, payload, headers,
+                         msg_bytes, lane, bus_msg_id, status, attempts, next_attempt_at, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0,
+              DATE_ADD(UTC_TIMESTAMP(3), INTERVAL ? MICROSECOND), UTC_TIMESTAMP(3))""";
 
   // Message-store mode: a PREPARED message becomes PENDING once its business transaction is known
   // to have committed (the service after commit, or the relay's check-back), or CANCELLED once it
@@ -311,17 +312,28 @@ public final class OutboxStore {
                   ? e.getMessage()
                   : "t_msg.headers cannot be read: " + e;
         }
+        long id = rs.getLong("id");
+        int refType = rs.getInt("ref_type");
+        String refId = rs.getString("ref_id");
+        String topic = rs.getString("topic");
+        String key = rs.getString("msg_key");
+        Instant createdAt =
+            rs.getObject("created_at", LocalDateTime.class).toInstant(ZoneOffset.UTC);
+        String messageId = rs.getString("msg_id");
         return new OutboxRow(
-            rs.getLong("id"),
-            rs.getInt("ref_type"),
-            rs.getString("ref_id"),
-            rs.getString("topic"),
-            rs.getString("msg_key"),
+            id,
+            messageId != null
+                ? messageId
+                : MessageIds.legacy(id, createdAt, refType, refId, topic, key),
+            refType,
+            refId,
+            topic,
+            key,
             rs.getBytes("payload"),
             headers,
             rs.getInt("lane"),
             rs.getInt("attempts"),
-            rs.getObject("created_at", LocalDateTime.class).toInstant(ZoneOffset.UTC),
+            createdAt,
             defect);
       };
 
@@ -494,6 +506,7 @@ public final class OutboxStore {
       java.time.Duration relayDelay) {
     return insertReturningId(
         INSERT_MESSAGE,
+        MessageIds.next(),
         message.msgOrderId(),
         message.refType(),
         message.refId(),

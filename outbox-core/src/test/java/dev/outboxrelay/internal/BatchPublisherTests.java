@@ -34,7 +34,7 @@ class BatchPublisherTests {
     assertThat(outcome.failed()).isEmpty();
     assertThat(producer.history()).extracting(ProducerRecord::topic).containsExactly("t", "t");
     assertThat(new String(producer.history().get(0).headers().lastHeader("outbox-id").value()))
-        .isEqualTo("1");
+        .isEqualTo("m1");
   }
 
   @Test
@@ -72,10 +72,21 @@ class BatchPublisherTests {
         };
     OutboxRow defective =
         new OutboxRow(
-            2, 1, "r2", "t", "k", new byte[0], Map.of(), 0, 0, Instant.now(), "bad headers");
+            2, "m2", 1, "r2", "t", "k", new byte[0], Map.of(), 0, 0, Instant.now(), "bad headers");
     OutboxRow unserializable =
         new OutboxRow(
-            3, 1, "r3", "t", "k", "unserializable".getBytes(), Map.of(), 0, 0, Instant.now(), null);
+            3,
+            "m3",
+            1,
+            "r3",
+            "t",
+            "k",
+            "unserializable".getBytes(),
+            Map.of(),
+            0,
+            0,
+            Instant.now(),
+            null);
 
     BatchPublisher.Outcome outcome =
         new BatchPublisher(producer, BOUND, Duration.ZERO)
@@ -133,6 +144,17 @@ class BatchPublisherTests {
 
   private static OutboxRow row(long id, String topic) {
     return new OutboxRow(
-        id, 1, "ref-" + id, topic, "key", new byte[] {1}, Map.of(), 0, 0, Instant.now(), null);
+        id,
+        "m" + id,
+        1,
+        "ref-" + id,
+        topic,
+        "key",
+        new byte[] {1},
+        Map.of(),
+        0,
+        0,
+        Instant.now(),
+        null);
   }
 }

@@ -17,6 +17,7 @@ class KafkaRecordsTests {
   private static OutboxRow row(String key, Map<String, String> headers) {
     return new OutboxRow(
         42L,
+        "0193a5f2-7c41-7d3e-9b1a-2f4c6d8e0a1b",
         10,
         "order-7",
         "orders",
@@ -56,7 +57,8 @@ class KafkaRecordsTests {
             "outbox-ref-id",
             "outbox-created-at");
     assertThat(header(record, "tenant")).isEqualTo("ü-1");
-    assertThat(header(record, KafkaRecords.ID_HEADER)).isEqualTo("42");
+    assertThat(header(record, KafkaRecords.ID_HEADER))
+        .isEqualTo("0193a5f2-7c41-7d3e-9b1a-2f4c6d8e0a1b");
     assertThat(header(record, KafkaRecords.REF_TYPE_HEADER)).isEqualTo("10");
     assertThat(header(record, KafkaRecords.REF_ID_HEADER)).isEqualTo("order-7");
     assertThat(header(record, KafkaRecords.CREATED_AT_HEADER))

@@ -11,7 +11,7 @@ class OrderingGuardTests {
 
   private static OutboxRow row(long id, String key) {
     return new OutboxRow(
-        id, 1, "r" + id, "t", key, new byte[0], Map.of(), 0, 0, Instant.EPOCH, null);
+        id, "m" + id, 1, "r" + id, "t", key, new byte[0], Map.of(), 0, 0, Instant.EPOCH, null);
   }
 
   @Test

@@ -79,6 +79,10 @@ class SchemaIntegrationTests {
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("at schema version 2: apply sql/mysql/V3__message_store.sql");
       v1.runScript(OutboxSchema.MYSQL_SCRIPTS.get(2));
+      assertThatThrownBy(() -> OutboxSchema.check(v1.dataSource()))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("at schema version 3: apply sql/mysql/V4__message_ids.sql");
+      v1.runScript(OutboxSchema.MYSQL_SCRIPTS.get(3));
       OutboxSchema.check(v1.dataSource());
 
       assertThat(
@@ -108,21 +112,15 @@ class SchemaIntegrationTests {
       java.util.concurrent.atomic.AtomicInteger written =
           new java.util.concurrent.atomic.AtomicInteger();
       java.util.concurrent.CompletableFuture<Void> writer =
-          java.util.concurrent.CompletableFuture.runAsync(
-              () -> {
-                while (writing.get() || written.get() < 50) {
-                  int n = written.incrementAndGet();
-                  old.update(
-                      "INSERT INTO t_msg_order (ref_type, ref_id, created_at)"
-                          + " VALUES (1, ?, UTC_TIMESTAMP(3))",
-                      "live-" + n);
-                  old.update(
-                      """
-                      INSERT INTO t_msg (ref_type, ref_id, topic, msg_key, payload, lane, status,
-                                         next_attempt_at, created_at)
-                      VALUES (1, ?, 'orders', 'k', x'01', 3, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))""",
-                      "live-" + n);
-                }
+          writeWhile(
+              writing,
+              written,
+              n -> {
+                old.update(
+                    "INSERT INTO t_msg_order (ref_type, ref_id, created_at)"
+                        + " VALUES (1, ?, UTC_TIMESTAMP(3))",
+                    "live-" + n);
+                insertV1Row(old, "live-" + n);
               });
       org.awaitility.Awaitility.await()
           .atMost(java.time.Duration.ofSeconds(30))
@@ -133,6 +131,7 @@ class SchemaIntegrationTests {
       writing.set(false);
       writer.get(30, java.util.concurrent.TimeUnit.SECONDS); // no writer failed meanwhile
 
+      v2.runScript(OutboxSchema.MYSQL_SCRIPTS.get(3));
       OutboxSchema.check(v2.dataSource());
       assertThat(old.queryForObject("SELECT COUNT(*) FROM t_msg", Integer.class))
           .isEqualTo(written.get());
@@ -149,6 +148,93 @@ class SchemaIntegrationTests {
           .isInstanceOf(org.springframework.dao.DuplicateKeyException.class);
       assertThat(store.recordedBusMsgIds(List.of("bus-1", "bus-2"))).containsExactly("bus-1");
     }
+  }
+
+  @Test
+  void v4AddsTheGlobalMessageIdInPlaceWhileWritersGoOnAndOlderRowsKeepAStableId() throws Exception {
+    try (TestDatabase v3 = TestServers.database().createDatabase("schema_v3")) {
+      v3.runScript(OutboxSchema.MYSQL_SCRIPTS.subList(0, 3).toArray(String[]::new));
+      JdbcTemplate old = new JdbcTemplate(v3.dataSource());
+      // a writer of the version before: no msg_id
+      java.util.concurrent.atomic.AtomicBoolean writing =
+          new java.util.concurrent.atomic.AtomicBoolean(true);
+      java.util.concurrent.atomic.AtomicInteger written =
+          new java.util.concurrent.atomic.AtomicInteger();
+      java.util.concurrent.CompletableFuture<Void> writer =
+          writeWhile(writing, written, n -> insertV1Row(old, "live-" + n));
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(30))
+          .until(() -> written.get() >= 20);
+      assertThatThrownBy(() -> OutboxSchema.check(v3.dataSource()))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("at schema version 3: apply sql/mysql/V4__message_ids.sql");
+
+      v3.runScript(OutboxSchema.MYSQL_SCRIPTS.get(3));
+      v3.runScript(OutboxSchema.MYSQL_SCRIPTS.get(3));
+      writing.set(false);
+      writer.get(30, java.util.concurrent.TimeUnit.SECONDS); // no writer failed meanwhile
+
+      OutboxSchema.check(v3.dataSource());
+      assertThat(old.queryForObject("SELECT COUNT(*) FROM t_msg", Integer.class))
+          .isEqualTo(written.get());
+      OutboxStore store = new OutboxStore(v3.dataSource());
+      long fresh =
+          store.insertMessage(
+              new OutboxStore.NewMessage(null, 1, "fresh", "orders", "k", new byte[] {1}, null, 3),
+              MessageStatus.PENDING,
+              java.time.Duration.ZERO);
+      List<OutboxRow> claimed = store.claimLanes(List.of(3), 10_000, 100_000_000).rows();
+      List<OutboxRow> again = store.claimLanes(List.of(3), 10_000, 100_000_000).rows();
+
+      assertThat(claimed).hasSize(written.get() + 1);
+      // older rows: a name-based id of their own columns, the same at every claim, all distinct
+      assertThat(claimed).extracting(OutboxRow::messageId).doesNotHaveDuplicates();
+      assertThat(again)
+          .extracting(OutboxRow::messageId)
+          .containsExactlyElementsOf(claimed.stream().map(OutboxRow::messageId).toList());
+      assertThat(claimed)
+          .filteredOn(row -> row.id() != fresh)
+          .allSatisfy(
+              row -> assertThat(java.util.UUID.fromString(row.messageId()).version()).isEqualTo(3));
+      // a row written now: its UUIDv7, stored
+      assertThat(claimed)
+          .filteredOn(row -> row.id() == fresh)
+          .singleElement()
+          .satisfies(
+              row -> {
+                assertThat(java.util.UUID.fromString(row.messageId()).version()).isEqualTo(7);
+                assertThat(row.messageId())
+                    .isEqualTo(
+                        old.queryForObject(
+                            "SELECT msg_id FROM t_msg WHERE id = ?", String.class, fresh));
+              });
+    }
+  }
+
+  /**
+   * A writer of an older version: {@code write} with 1, 2, ... until {@code writing} is cleared and
+   * at least 50 were written, counting them in {@code written}.
+   */
+  private static java.util.concurrent.CompletableFuture<Void> writeWhile(
+      java.util.concurrent.atomic.AtomicBoolean writing,
+      java.util.concurrent.atomic.AtomicInteger written,
+      java.util.function.IntConsumer write) {
+    return java.util.concurrent.CompletableFuture.runAsync(
+        () -> {
+          while (writing.get() || written.get() < 50) {
+            write.accept(written.incrementAndGet());
+          }
+        });
+  }
+
+  /** A PENDING message as schema V1's writers insert it. */
+  private static void insertV1Row(JdbcTemplate jdbc, String refId) {
+    jdbc.update(
+        """
+        INSERT INTO t_msg (ref_type, ref_id, topic, msg_key, payload, lane, status,
+                           next_attempt_at, created_at)
+        VALUES (1, ?, 'orders', 'k', x'01', 3, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))""",
+        refId);
   }
 
   @Test
@@ -180,7 +266,8 @@ class SchemaIntegrationTests {
           .isInstanceOf(IllegalStateException.class)
           .hasMessageStartingWith("no outbox table t_msg in database schema_none")
           .hasMessageContaining(
-              "V1__outbox.sql, then V2__sizes_and_key_locks.sql, then V3__message_store.sql");
+              "V1__outbox.sql, then V2__sizes_and_key_locks.sql, V3__message_store.sql, then"
+                  + " V4__message_ids.sql");
     }
   }
 

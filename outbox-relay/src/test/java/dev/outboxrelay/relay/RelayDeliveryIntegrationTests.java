@@ -27,8 +27,9 @@ class RelayDeliveryIntegrationTests {
 
   @RegisterExtension final RelayFixture fixture = new RelayFixture(3);
 
-  private Set<Long> allIds() {
-    return new HashSet<>(fixture.jdbc.queryForList("SELECT id FROM t_msg", Long.class));
+  /** Every row's global message id, what the records carry as {@code outbox-id}. */
+  private Set<String> allIds() {
+    return new HashSet<>(fixture.jdbc.queryForList("SELECT msg_id FROM t_msg", String.class));
   }
 
   @Test
@@ -65,7 +66,7 @@ class RelayDeliveryIntegrationTests {
     for (int i = 0; i < 500; i++) {
       writer.send("key-" + (i % 17), "m" + i);
     }
-    Set<Long> written = allIds();
+    Set<String> written = allIds();
     try (TopicReader reader =
         TopicReader.fromNow(TestServers.kafka().bootstrapServers(), fixture.topic)) {
       fixture.startRelay(p -> p.onAck(RelaySettings.OnAck.DELETE));
@@ -115,12 +116,12 @@ class RelayDeliveryIntegrationTests {
       await()
           .atMost(DELIVERY)
           .until(() -> fixture.count("SELECT COUNT(*) FROM t_msg WHERE status = 1") == 900);
-      Set<Long> delivered = received.stream().map(Received::outboxId).collect(Collectors.toSet());
+      Set<String> delivered = received.stream().map(Received::outboxId).collect(Collectors.toSet());
       assertThat(delivered).isEqualTo(allIds());
       // every row marked SENT was acknowledged, i.e. is in the topic
       assertThat(delivered)
           .containsAll(
-              fixture.jdbc.queryForList("SELECT id FROM t_msg WHERE status = 1", Long.class));
+              fixture.jdbc.queryForList("SELECT msg_id FROM t_msg WHERE status = 1", String.class));
     }
   }
 
@@ -204,8 +205,16 @@ class RelayDeliveryIntegrationTests {
         fixture.jdbc.execute("KILL CONNECTION " + session);
       }
       dying.halt();
-      Set<Long> publishedByTheDead = new HashSet<>();
-      lastClaim.values().forEach(publishedByTheDead::addAll);
+      Set<String> publishedByTheDead = new HashSet<>();
+      lastClaim
+          .values()
+          .forEach(
+              rowIds ->
+                  rowIds.forEach(
+                      rowId ->
+                          publishedByTheDead.add(
+                              fixture.jdbc.queryForObject(
+                                  "SELECT msg_id FROM t_msg WHERE id = ?", String.class, rowId))));
 
       fixture.startRelay(p -> p.instanceId("survivor"));
 
@@ -219,8 +228,8 @@ class RelayDeliveryIntegrationTests {
       assertThat(received.stream().map(Received::outboxId).collect(Collectors.toSet()))
           .isEqualTo(allIds());
       // duplicates only from the batch whose ack was never committed
-      List<Long> ids = received.stream().map(Received::outboxId).toList();
-      Set<Long> duplicated =
+      List<String> ids = received.stream().map(Received::outboxId).toList();
+      Set<String> duplicated =
           ids.stream()
               .filter(id -> ids.indexOf(id) != ids.lastIndexOf(id))
               .collect(Collectors.toSet());

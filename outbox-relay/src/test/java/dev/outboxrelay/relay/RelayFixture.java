@@ -167,6 +167,14 @@ final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
   }
 
   /**
+   * The write path of another service on this fixture's topic: same-database mode on {@code
+   * dataSource}, without a fast path.
+   */
+  Writer writerOn(DataSource dataSource) {
+    return writer(false, OutboxSettings.Mode.SAME_DATABASE, () -> dataSource);
+  }
+
+  /**
    * @param business the business database; in message-store mode {@link #database} is then the
    *     message database
    */

@@ -79,10 +79,11 @@ class RelayOrderingIntegrationTests {
 
       assertThat(received.stream().map(Received::outboxId).collect(Collectors.toSet()))
           .hasSize(total)
-          .isEqualTo(new HashSet<>(fixture.jdbc.queryForList("SELECT id FROM t_msg", Long.class)));
+          .isEqualTo(
+              new HashSet<>(fixture.jdbc.queryForList("SELECT msg_id FROM t_msg", String.class)));
       // per key, first deliveries in send order (a duplicate re-delivery may repeat one later)
       Map<String, List<Integer>> firstSeenByKey = new LinkedHashMap<>();
-      Set<Long> seen = new HashSet<>();
+      Set<String> seen = new HashSet<>();
       for (Received record : received) {
         if (seen.add(record.outboxId())) {
           firstSeenByKey

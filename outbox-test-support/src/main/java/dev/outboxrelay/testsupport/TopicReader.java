@@ -93,8 +93,9 @@ public final class TopicReader implements AutoCloseable {
       return headers.get("outbox-ref-id");
     }
 
-    public long outboxId() {
-      return Long.parseLong(headers.get("outbox-id"));
+    /** The {@code outbox-id} header: the message's global id ({@code t_msg.msg_id}). */
+    public String outboxId() {
+      return headers.get("outbox-id");
     }
   }
 }

@@ -102,7 +102,7 @@ final class ServiceStack implements AutoCloseable {
         messageDatabase = database.createDatabase("messages_" + databaseSuffix);
         started.add(messageDatabase);
         // The order service creates only its own schema: the message database's outbox tables
-        // are a migration, as in production (sql/mysql/V1..V3).
+        // are a migration, as in production (sql/mysql/V1..V4).
         messageDatabase.runScript(OutboxSchema.mysqlScripts());
       }
 

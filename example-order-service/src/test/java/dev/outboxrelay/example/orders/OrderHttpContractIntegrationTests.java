@@ -107,7 +107,13 @@ class OrderHttpContractIntegrationTests {
     assertThat(order.get("orderId").asLong()).isEqualTo(orderId);
     assertThat(order.get("userId").asText()).isEqualTo("u-42");
     assertThat(order.get("amount").decimalValue()).isEqualByComparingTo("12.50");
-    assertThat(order.get("messageId").asLong()).isEqualTo(event.outboxId());
+    // the order's message row carries the global id the record was published under
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT msg_id FROM t_msg WHERE id = ?",
+                String.class,
+                order.get("messageId").asLong()))
+        .isEqualTo(event.outboxId());
   }
 
   @ParameterizedTest(name = "{0}")

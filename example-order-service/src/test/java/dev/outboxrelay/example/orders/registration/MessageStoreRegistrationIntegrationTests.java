@@ -113,7 +113,7 @@ class MessageStoreRegistrationIntegrationTests {
     long messageId = users.register(101, "Tom");
 
     List<Received> received = reader.awaitRefId("user-101", DELIVERY);
-    assertThat(received).extracting(Received::outboxId).containsExactly(messageId);
+    assertThat(received).extracting(Received::outboxId).containsExactly(msgIdOf(messageId));
     awaitStatus("user-101", SENT);
     // t_msg is in the message database only; the business transaction recorded the reference
     // with the message's business message id, which the check-back looks up
@@ -191,7 +191,9 @@ class MessageStoreRegistrationIntegrationTests {
 
     assertThat(status("user-302")).isEqualTo(CANCELLED);
     List<Received> received = reader.awaitRefId("user-301", DELIVERY);
-    assertThat(received).extracting(Received::outboxId).containsExactly(committed.messageId());
+    assertThat(received)
+        .extracting(Received::outboxId)
+        .containsExactly(msgIdOf(committed.messageId()));
     awaitStatus("user-301", SENT);
     assertThat(busMsgId("user-301")).isEqualTo(committed.busMsgId());
   }
@@ -244,6 +246,11 @@ class MessageStoreRegistrationIntegrationTests {
         .payload("{\"userId\":" + userId + ",\"event\":\"registered\"}")
         .reference(UserRegistration.USER_REGISTERED, UserRegistration.refId(userId))
         .build();
+  }
+
+  /** The global id ({@code outbox-id}) of the message row {@code id} of the message database. */
+  private static String msgIdOf(long id) {
+    return messages.queryForObject("SELECT msg_id FROM t_msg WHERE id = ?", String.class, id);
   }
 
   private static int status(String refId) {

@@ -64,7 +64,8 @@ public final class OutboxRelay implements AutoCloseable {
    * @param dataSource the business database that holds {@code t_msg} and {@code shedlock}; the
    *     relay takes one connection per worker plus a few (lease keeper, housekeeping)
    * @param meterRegistry where the meters go ({@code path="relay"}); null for none
-   * @throws IllegalStateException if the database is neither MySQL 8.0+ nor MariaDB 10.6+
+   * @throws IllegalStateException if the database is neither MySQL 8.0+ nor MariaDB 10.6+, or is a
+   *     node of a multi-primary cluster (Galera, multi-primary Group Replication)
    * @throws dev.outboxrelay.config.InvalidSettingException if Kafka's producer refuses the Kafka
    *     settings
    */

@@ -106,8 +106,8 @@ public final class OutboxRelay implements AutoCloseable {
                 .build());
     this.leases = new LaneLeases(locks, store, settings);
     this.producer = ProducerSettings.createProducer("outbox.relay.kafka", producerConfig(settings));
-    this.kafka = new KafkaProbe(settings, Duration.ofSeconds(2));
     MeterRegistry meters = meterRegistry == null ? new SimpleMeterRegistry() : meterRegistry;
+    this.kafka = new KafkaProbe(settings, Duration.ofSeconds(2), meters);
     TransactionTemplate transaction =
         new TransactionTemplate(new DataSourceTransactionManager(dataSource));
     // READ COMMITTED: no gap locks, so business INSERTs never wait for the relay's commit.

@@ -136,6 +136,7 @@ class HelmChartTests {
             "OutboxLanesNotOwned",
             "OutboxPreparedTooOld",
             "OutboxCheckBackFailing",
+            "OutboxTopicDurabilityRisk",
             "OutboxRelayReplicaNotReady");
     assertThat(rules)
         .filteredOn(rule -> rule.getExpr().getStrVal().contains("outbox_"))

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
 import dev.outboxrelay.testsupport.TestServers;
+import java.sql.Connection;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -40,10 +42,48 @@ class SupportedDatabaseTests {
   }
 
   @Test
+  void aMultiPrimaryClusterNodeIsRefusedNamingTheVariable() {
+    assertThat(SupportedDatabase.multiPrimaryProblem(Map.of("wsrep_on", "ON")))
+        .startsWith("the database is a Galera cluster node (wsrep_on=ON): the outbox needs a")
+        .contains("single-writer database")
+        .doesNotContain("\n");
+    assertThat(
+            SupportedDatabase.multiPrimaryProblem(
+                Map.of("wsrep_on", "OFF", "group_replication_single_primary_mode", "OFF")))
+        .startsWith(
+            "the database is a Group Replication member in multi-primary mode"
+                + " (group_replication_single_primary_mode=OFF): the outbox needs a")
+        .doesNotContain("\n");
+  }
+
+  @Test
+  void singleWriterServersPass() {
+    assertThat(SupportedDatabase.multiPrimaryProblem(Map.of())).isNull(); // MySQL without plugins
+    assertThat(SupportedDatabase.multiPrimaryProblem(Map.of("wsrep_on", "OFF"))).isNull();
+    assertThat(
+            SupportedDatabase.multiPrimaryProblem(
+                Map.of("group_replication_single_primary_mode", "ON")))
+        .isNull();
+  }
+
+  @Test
   void theTestServerPassesTheCheck() {
     try (var database = TestServers.database().createDatabase("supported")) {
       assertThatCode(() -> SupportedDatabase.check(database.dataSource()))
           .doesNotThrowAnyException();
+    }
+  }
+
+  @Test
+  void theClusterVariablesAreReadFromTheRealServer() throws Exception {
+    try (var database = TestServers.database().createDatabase("cluster");
+        Connection connection = database.dataSource().getConnection()) {
+      Map<String, String> variables = SupportedDatabase.clusterVariables(connection);
+      if (connection.getMetaData().getDatabaseProductVersion().contains("MariaDB")) {
+        // every MariaDB has it, OFF without Galera: the check does see it
+        assertThat(variables).containsEntry("wsrep_on", "OFF");
+      }
+      assertThat(SupportedDatabase.multiPrimaryProblem(variables)).isNull();
     }
   }
 

@@ -3,6 +3,7 @@ package dev.outboxrelay.relay;
 import dev.outboxrelay.internal.OutboxStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,6 +16,7 @@ import net.javacrumbs.shedlock.core.DefaultLockingTaskExecutor;
 import net.javacrumbs.shedlock.core.LockConfiguration;
 import net.javacrumbs.shedlock.core.LockProvider;
 import net.javacrumbs.shedlock.core.LockingTaskExecutor;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -27,11 +29,14 @@ import org.springframework.transaction.support.TransactionTemplate;
  * t_msg_order} → confirmed (PENDING: the relay publishes it); not recorded and older than {@code
  * check-back.transaction-timeout} → cancelled; not recorded and younger → left, its transaction may
  * still commit. When the source does not answer, nothing is decided and the next run waits,
- * doubling from the interval up to {@code check-back.max-backoff}.
+ * doubling from the interval up to {@code check-back.max-backoff}. When the source cannot show that
+ * it has seen every commit (a replica, a read-only server), nothing is cancelled on its word: the
+ * found messages are confirmed, the others stay PREPARED, and a WARN says why.
  *
  * <p>Meters: {@value #DECISIONS} (counter, {@code outcome=confirmed|cancelled}), {@value
- * #DECIDED_AGE} (the decided messages' age, seconds, by outcome) and {@value #FAILURES} (rounds
- * without an answer).
+ * #DECIDED_AGE} (the decided messages' age, seconds, by outcome), {@value #FAILURES} (rounds
+ * without an answer) and {@value #CANNOT_CANCEL} (1 while the last answer's source could not be
+ * shown to have seen every commit, else 0).
  */
 final class CheckBack {
   private static final Logger log = LoggerFactory.getLogger(CheckBack.class);
@@ -39,6 +44,7 @@ final class CheckBack {
   static final String DECISIONS = "outbox.check.back.decisions";
   static final String DECIDED_AGE = "outbox.check.back.decided.age";
   static final String FAILURES = "outbox.check.back.failures";
+  static final String CANNOT_CANCEL = "outbox.check.back.cannot.cancel";
   private static final int MAX_PAGES_PER_RUN = 50;
 
   private final OutboxStore messages;
@@ -54,6 +60,7 @@ final class CheckBack {
   private final Counter failures;
   private long resumeAt = System.nanoTime();
   private int failedRuns;
+  private volatile @Nullable String cannotCancel;
 
   CheckBack(
       OutboxStore messages,
@@ -77,6 +84,11 @@ final class CheckBack {
         Counter.builder(FAILURES)
             .description("Check-back rounds that got no answer; their messages stay PREPARED")
             .register(meters);
+    Gauge.builder(CANNOT_CANCEL, this, checkBack -> checkBack.cannotCancel == null ? 0 : 1)
+        .description(
+            "1 while the check-back's source cannot be shown to have seen every commit (a replica,"
+                + " a read-only server): it confirms, but cancels nothing")
+        .register(meters);
   }
 
   private static Counter decisions(MeterRegistry meters, String outcome) {
@@ -159,7 +171,12 @@ final class CheckBack {
   private int decide(List<OutboxStore.PreparedRow> rows) {
     List<String> asked =
         rows.stream().map(OutboxStore.PreparedRow::busMsgId).filter(Objects::nonNull).toList();
-    Set<String> committed = asked.isEmpty() ? Set.of() : source.committed(asked);
+    if (asked.isEmpty()) {
+      return 0;
+    }
+    CheckBackSource.Answer answer = source.ask(asked);
+    Set<String> committed = answer.committed();
+    noteWhetherItCanCancel(answer.absenceUnproven());
     List<OutboxStore.PreparedRow> confirm = new ArrayList<>();
     List<OutboxStore.PreparedRow> cancel = new ArrayList<>();
     double timeout = settings.transactionTimeout().toMillis() / 1000.0;
@@ -169,7 +186,7 @@ final class CheckBack {
       }
       if (committed.contains(row.busMsgId())) {
         confirm.add(row);
-      } else if (row.ageSeconds() >= timeout) {
+      } else if (row.ageSeconds() >= timeout && answer.absenceUnproven() == null) {
         cancel.add(row);
       }
     }
@@ -193,6 +210,26 @@ final class CheckBack {
           source.describe());
     }
     return counts[0] + counts[1];
+  }
+
+  /** Why the last answer's source could not prove an absence; null when it could. */
+  @Nullable String cannotCancel() {
+    return cannotCancel;
+  }
+
+  /** Logs once when the source stops or starts being able to prove an absence. */
+  private void noteWhetherItCanCancel(@Nullable String unproven) {
+    String before = cannotCancel;
+    cannotCancel = unproven;
+    if (unproven != null && !unproven.equals(before)) {
+      log.warn(
+          "check-back cancels nothing: {} is not shown to have seen every commit ({}); messages"
+              + " it does not find stay PREPARED, those it finds are confirmed",
+          source.describe(),
+          unproven);
+    } else if (unproven == null && before != null) {
+      log.info("check-back cancels again: {} is shown to be the primary", source.describe());
+    }
   }
 
   private static void record(

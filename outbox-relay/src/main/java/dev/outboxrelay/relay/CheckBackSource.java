@@ -2,19 +2,30 @@ package dev.outboxrelay.relay;
 
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /** Where the check-back learns which business transactions committed. */
 interface CheckBackSource {
 
   /**
-   * Those of {@code busMsgIds} that a committed business transaction recorded in {@code
-   * t_msg_order}.
+   * Which of {@code busMsgIds} a committed business transaction recorded in {@code t_msg_order},
+   * and whether the others' absence is conclusive.
    *
    * @throws RuntimeException when there is no answer (unreachable, timed out, malformed): the
    *     messages stay PREPARED and are asked about again later
    */
-  Set<String> committed(List<String> busMsgIds);
+  Answer ask(List<String> busMsgIds);
 
-  /** What the logs call it: {@code database} or the endpoint's URL. */
+  /** What the logs call it: {@code the business database} or the endpoint's URL. */
   String describe();
+
+  /**
+   * A source's answer.
+   *
+   * @param committed the ids that were found: their transactions committed
+   * @param absenceUnproven null when the source has seen every commit, so that an id it did not
+   *     find was not committed (yet); else why it may not have (a replica, a read-only server, a
+   *     server whose role could not be read), and then no message may be cancelled on its word
+   */
+  record Answer(Set<String> committed, @Nullable String absenceUnproven) {}
 }

@@ -42,8 +42,13 @@ final class HttpCheckBack implements CheckBackSource {
     this.client = HttpClient.newBuilder().connectTimeout(timeout).build();
   }
 
+  // The service answers from the database it writes its business transactions to.
   @Override
-  public Set<String> committed(List<String> busMsgIds) {
+  public Answer ask(List<String> busMsgIds) {
+    return new Answer(committed(busMsgIds), null);
+  }
+
+  private Set<String> committed(List<String> busMsgIds) {
     HttpRequest request =
         HttpRequest.newBuilder(url)
             .timeout(timeout)

@@ -1,6 +1,7 @@
 package dev.outboxrelay.relay;
 
 import dev.outboxrelay.internal.BatchPublisher;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -21,6 +22,8 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 /**
  * Is the Kafka cluster reachable at all? Tells an outage (nothing can be sent: back off, count no
  * attempts) from messages that cannot be sent (count attempts, dead-letter), and feeds readiness.
+ * The topics it sees exist are handed to {@link TopicDurability}, which reads their configuration
+ * on the checks thread ({@link #refresh}).
  */
 final class KafkaProbe implements AutoCloseable {
   private final Admin admin;
@@ -29,8 +32,9 @@ final class KafkaProbe implements AutoCloseable {
   private static final long KNOWN_TOPIC_TTL_SECONDS = 60;
   private final Map<String, Long> knownUntil = new ConcurrentHashMap<>();
   private final int topicCheckTimeoutMillis;
+  private final TopicDurability durability;
 
-  KafkaProbe(RelaySettings settings, Duration timeout) {
+  KafkaProbe(RelaySettings settings, Duration timeout, MeterRegistry meters) {
     Map<String, Object> config = new HashMap<>();
     // Only what an admin client understands from the producer settings: the connection.
     settings
@@ -53,6 +57,7 @@ final class KafkaProbe implements AutoCloseable {
     config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMillis);
     config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMillis);
     this.admin = Admin.create(config);
+    this.durability = new TopicDurability(admin, meters, timeoutMillis);
   }
 
   /**
@@ -63,7 +68,10 @@ final class KafkaProbe implements AutoCloseable {
     return reachable;
   }
 
-  /** Asks the cluster, waiting at most the timeout; never call it while holding row locks. */
+  /**
+   * Asks the cluster, waiting at most the timeout, and then the configuration of topics seen since
+   * the last call; never call it while holding row locks.
+   */
   boolean refresh() {
     boolean result;
     try {
@@ -79,6 +87,9 @@ final class KafkaProbe implements AutoCloseable {
       result = false;
     }
     reachable = result;
+    if (result) {
+      durability.checkNew();
+    }
     return result;
   }
 
@@ -104,10 +115,16 @@ final class KafkaProbe implements AutoCloseable {
     long deadline = now + TimeUnit.MILLISECONDS.toNanos(topicCheckTimeoutMillis);
     for (String topic : unknown) {
       try {
-        described
-            .get(topic)
-            .get(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
+        TopicDescription description =
+            described
+                .get(topic)
+                .get(
+                    Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
         knownUntil.put(topic, expires);
+        description.partitions().stream()
+            .mapToInt(partition -> partition.replicas().size())
+            .min()
+            .ifPresent(replicas -> durability.seen(topic, replicas));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return unusable;

@@ -64,7 +64,8 @@ public final class OutboxRelay implements AutoCloseable {
    * @param dataSource the business database that holds {@code t_msg} and {@code shedlock}; the
    *     relay takes one connection per worker plus a few (lease keeper, housekeeping)
    * @param meterRegistry where the meters go ({@code path="relay"}); null for none
-   * @throws IllegalStateException if the database is neither MySQL 8.0+ nor MariaDB 10.6+
+   * @throws IllegalStateException if the database is neither MySQL 8.0+ nor MariaDB 10.6+, or is a
+   *     node of a multi-primary cluster (Galera, multi-primary Group Replication)
    * @throws dev.outboxrelay.config.InvalidSettingException if Kafka's producer refuses the Kafka
    *     settings
    */
@@ -105,8 +106,8 @@ public final class OutboxRelay implements AutoCloseable {
                 .build());
     this.leases = new LaneLeases(locks, store, settings);
     this.producer = ProducerSettings.createProducer("outbox.relay.kafka", producerConfig(settings));
-    this.kafka = new KafkaProbe(settings, Duration.ofSeconds(2));
     MeterRegistry meters = meterRegistry == null ? new SimpleMeterRegistry() : meterRegistry;
+    this.kafka = new KafkaProbe(settings, Duration.ofSeconds(2), meters);
     TransactionTemplate transaction =
         new TransactionTemplate(new DataSourceTransactionManager(dataSource));
     // READ COMMITTED: no gap locks, so business INSERTs never wait for the relay's commit.

@@ -248,7 +248,7 @@ class CheckBackIntegrationTests {
   }
 
   @Test
-  void aBusinessDatabaseUserThatMayOnlyReadTMsgOrderIsEnough() {
+  void aBusinessDatabaseUserThatMayOnlyReadTMsgOrderIsEnoughToConfirm() {
     RelayFixture.Writer writer = fixture.messageStoreWriter(false);
     PreparedMessage committed = writer.outbox().prepare(writer.message("k", "committed"));
     recordCommitted(committed);

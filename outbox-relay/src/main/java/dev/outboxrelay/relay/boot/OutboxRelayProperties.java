@@ -339,10 +339,16 @@ public class OutboxRelayProperties {
 
   /** The business database for check-back.source=database, opened read-only. */
   public static class CheckBackDataSource {
-    /** JDBC URL of the business database, which holds t_msg_order. */
+    /**
+     * JDBC URL of the business database's primary, which holds t_msg_order: jdbc:mysql:// with one
+     * server (a replica may not have seen a commit, and its message would be cancelled).
+     */
     private String url;
 
-    /** User of the business database; read access to t_msg_order is enough. */
+    /**
+     * User of the business database: SELECT on t_msg_order, and REPLICATION CLIENT (MySQL) or SLAVE
+     * MONITOR (MariaDB) for the check-back to tell a primary from a replica and cancel.
+     */
     private String username;
 
     /** Password of the business database. */

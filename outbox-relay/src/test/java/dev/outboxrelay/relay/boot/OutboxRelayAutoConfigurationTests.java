@@ -129,6 +129,24 @@ class OutboxRelayAutoConfigurationTests {
             "outbox.relay.check-back.datasource.url=postgres://db/orders",
             "outbox.relay.check-back.datasource.url must be a Connector/J URL"
           },
+          // a replica may not have seen a commit: the check-back would cancel its message
+          {
+            "outbox.relay.check-back.datasource.url=jdbc:mysql:replication://primary,replica/orders",
+            "outbox.relay.check-back.datasource.url must name one server, the business database's"
+                + " primary"
+          },
+          {
+            "outbox.relay.check-back.datasource.url=jdbc:mysql:loadbalance://db1,db2/orders",
+            "outbox.relay.check-back.datasource.url must name one server"
+          },
+          {
+            "outbox.relay.check-back.datasource.url=jdbc:mysql://primary:3306,replica:3306/orders",
+            "outbox.relay.check-back.datasource.url must name one server"
+          },
+          {
+            "outbox.relay.check-back.datasource.url=jdbc:mysql://[primary,replica]/orders",
+            "outbox.relay.check-back.datasource.url must name one server"
+          },
           {
             "outbox.relay.check-back.transaction-timeout=10s",
             "outbox.relay.check-back.transaction-timeout (10s) must not be below"

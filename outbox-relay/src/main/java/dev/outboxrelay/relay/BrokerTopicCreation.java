@@ -80,7 +80,14 @@ final class BrokerTopicCreation {
     } catch (ExecutionException e) {
       if (e.getCause() instanceof AuthorizationException
           || e.getCause() instanceof UnsupportedVersionException) {
-        decide(true, CONFIG + " unreadable: " + e.getCause());
+        // As a producer would: the broker decides at the first send. The cost, where the brokers
+        // do not create topics, is one metadata wait of max-block per missing topic and round.
+        decide(
+            true,
+            CONFIG
+                + " unreadable, "
+                + e.getCause()
+                + "; grant DescribeConfigs on the cluster to fail missing topics without a wait");
         nextRead = now + TimeUnit.MINUTES.toNanos(REREAD_MINUTES);
       }
     } catch (InterruptedException e) {

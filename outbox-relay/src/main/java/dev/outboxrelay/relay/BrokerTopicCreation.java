@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  */
 final class BrokerTopicCreation {
   private static final Logger log = LoggerFactory.getLogger(BrokerTopicCreation.class);
-  static final String CONFIG = "auto.create.topics.enable";
+  private static final String CONFIG = "auto.create.topics.enable";
   private static final long REREAD_MINUTES = 10;
 
   private final Admin admin;

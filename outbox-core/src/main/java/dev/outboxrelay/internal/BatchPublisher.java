@@ -29,9 +29,10 @@ public final class BatchPublisher {
   private final TopicCheck topicCheck;
 
   /**
-   * Tells, before a publish sends anything, which of its topics cannot take records (missing, not
-   * authorized), in one request for all of them: their rows then fail at once instead of each topic
-   * costing a metadata wait of up to {@code max.block.ms} under the round's row locks.
+   * Tells, before a publish sends anything, which of its topics cannot take records (missing where
+   * the brokers would not create them at the first send, not authorized), in one request for all of
+   * them: their rows then fail at once instead of each topic costing a metadata wait of up to
+   * {@code max.block.ms} under the round's row locks.
    */
   @FunctionalInterface
   public interface TopicCheck {

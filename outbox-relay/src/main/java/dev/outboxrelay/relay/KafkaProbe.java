@@ -3,6 +3,7 @@ package dev.outboxrelay.relay;
 import dev.outboxrelay.internal.BatchPublisher;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,14 +17,16 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Is the Kafka cluster reachable at all? Tells an outage (nothing can be sent: back off, count no
  * attempts) from messages that cannot be sent (count attempts, dead-letter), and feeds readiness.
- * The topics it sees exist are handed to {@link TopicDurability}, which reads their configuration
- * on the checks thread ({@link #refresh}).
+ * Also the rounds' topic check, and whether the brokers create missing topics ({@link
+ * BrokerTopicCreation}). The topics it sees exist are handed to {@link TopicDurability}, which
+ * reads their configuration on the checks thread ({@link #refresh}).
  */
 final class KafkaProbe implements AutoCloseable {
   private final Admin admin;
@@ -33,6 +36,7 @@ final class KafkaProbe implements AutoCloseable {
   private final Map<String, Long> knownUntil = new ConcurrentHashMap<>();
   private final int topicCheckTimeoutMillis;
   private final TopicDurability durability;
+  private final BrokerTopicCreation topicCreation;
 
   KafkaProbe(RelaySettings settings, Duration timeout, MeterRegistry meters) {
     Map<String, Object> config = new HashMap<>();
@@ -58,6 +62,7 @@ final class KafkaProbe implements AutoCloseable {
     config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMillis);
     this.admin = Admin.create(config);
     this.durability = new TopicDurability(admin, meters, timeoutMillis);
+    this.topicCreation = new BrokerTopicCreation(admin, timeoutMillis);
   }
 
   /**
@@ -69,35 +74,39 @@ final class KafkaProbe implements AutoCloseable {
   }
 
   /**
-   * Asks the cluster, waiting at most the timeout, and then the configuration of topics seen since
-   * the last call; never call it while holding row locks.
+   * Asks the cluster, waiting at most the timeout; then, when due, the brokers' {@code
+   * auto.create.topics.enable} (as long again) and the configuration of topics seen since the last
+   * call; never call it while holding row locks.
    */
   boolean refresh() {
-    boolean result;
+    Collection<Node> nodes;
     try {
-      admin
-          .describeCluster(new DescribeClusterOptions().timeoutMs(timeoutMillis))
-          .nodes()
-          .get(timeoutMillis + 500L, TimeUnit.MILLISECONDS);
-      result = true;
+      nodes =
+          admin
+              .describeCluster(new DescribeClusterOptions().timeoutMs(timeoutMillis))
+              .nodes()
+              .get(timeoutMillis + 500L, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      result = false;
+      nodes = null;
     } catch (Exception e) {
-      result = false;
+      nodes = null;
     }
-    reachable = result;
-    if (result) {
+    reachable = nodes != null;
+    if (nodes != null) {
+      topicCreation.refreshIfDue(nodes);
       durability.checkNew();
     }
-    return result;
+    return nodes != null;
   }
 
   /**
    * {@link BatchPublisher.TopicCheck} through the admin client: one {@code describeTopics} for the
    * topics not seen to exist in the last {@value #KNOWN_TOPIC_TTL_SECONDS} s, waiting at most the
    * half of {@code max-block}. A missing topic or one this client may not describe (so not write
-   * either) is unusable; a topic without an answer in time is left to the producer.
+   * either) is unusable; a topic without an answer in time is left to the producer, and so is a
+   * missing topic when the brokers create topics on demand: the first send creates it, as any
+   * producer's would (the admin's metadata requests never create one).
    */
   Map<String, Exception> unusableTopics(Set<String> topics) {
     long now = System.nanoTime();
@@ -129,7 +138,8 @@ final class KafkaProbe implements AutoCloseable {
         Thread.currentThread().interrupt();
         return unusable;
       } catch (ExecutionException e) {
-        if (e.getCause() instanceof UnknownTopicOrPartitionException
+        boolean missing = e.getCause() instanceof UnknownTopicOrPartitionException;
+        if ((missing && !topicCreation.creates())
             || e.getCause() instanceof TopicAuthorizationException) {
           unusable.put(topic, (Exception) e.getCause());
         }

@@ -15,9 +15,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 8, kinds 4 and 9, on the real servers (the test broker does not create topics on demand, as
- * production brokers don't): a failure of the messages' environment — here, topics that do not
- * exist — uses up no attempt, holds up no other topic, keeps a round within its send-timeout, and
- * heals by itself once the topic exists.
+ * many production brokers don't; {@link AutoCreatedTopicIntegrationTests} covers those that do): a
+ * failure of the messages' environment — here, topics that do not exist — uses up no attempt, holds
+ * up no other topic, keeps a round within its send-timeout, and heals by itself once the topic
+ * exists.
  */
 class EnvironmentFailureIntegrationTests {
   private static final Duration BOUND = Duration.ofSeconds(60);

@@ -4,6 +4,7 @@ import dev.outboxrelay.EnableOutbox;
 import dev.outboxrelay.Outbox;
 import dev.outboxrelay.OutboxMessage;
 import dev.outboxrelay.OutboxSettings;
+import dev.outboxrelay.testsupport.KafkaBroker;
 import dev.outboxrelay.testsupport.TestDatabase;
 import dev.outboxrelay.testsupport.TestServers;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -136,7 +138,8 @@ final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
    * #businessDatabase()}, {@code t_msg} in {@link #database}.
    */
   Writer messageStoreWriter(boolean fastPath) {
-    return writer(fastPath, OutboxSettings.Mode.MESSAGE_STORE, businessDatabase()::dataSource);
+    return writer(
+        fastPath(fastPath), OutboxSettings.Mode.MESSAGE_STORE, businessDatabase()::dataSource);
   }
 
   /**
@@ -163,7 +166,18 @@ final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
 
   /** The write path of outbox-api, with or without its fast path. */
   Writer writer(boolean fastPath) {
-    return writer(fastPath, OutboxSettings.Mode.SAME_DATABASE, database::dataSource);
+    return writer(fastPath(fastPath), OutboxSettings.Mode.SAME_DATABASE, database::dataSource);
+  }
+
+  /** The write path of outbox-api with its fast path to {@code kafka}, writing to {@code topic}. */
+  Writer fastPathWriter(KafkaBroker kafka, String topic) {
+    Writer writer =
+        writer(kafka.bootstrapServers(), OutboxSettings.Mode.SAME_DATABASE, database::dataSource);
+    return new Writer(writer.outbox(), writer.transaction(), topic);
+  }
+
+  private static @Nullable String fastPath(boolean on) {
+    return on ? TestServers.kafka().bootstrapServers() : null;
   }
 
   /**
@@ -171,20 +185,21 @@ final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
    * dataSource}, without a fast path.
    */
   Writer writerOn(DataSource dataSource) {
-    return writer(false, OutboxSettings.Mode.SAME_DATABASE, () -> dataSource);
+    return writer(null, OutboxSettings.Mode.SAME_DATABASE, () -> dataSource);
   }
 
   /**
+   * @param fastPath the fast path's bootstrap servers; null for none
    * @param business the business database; in message-store mode {@link #database} is then the
    *     message database
    */
   private Writer writer(
-      boolean fastPath,
+      @Nullable String fastPath,
       OutboxSettings.Mode mode,
       java.util.function.Supplier<DataSource> business) {
     OutboxSettings.Builder settings = OutboxSettings.builder().mode(mode);
-    if (fastPath) {
-      settings.kafkaBootstrapServers(TestServers.kafka().bootstrapServers());
+    if (fastPath != null) {
+      settings.kafkaBootstrapServers(fastPath);
     }
     AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
     context.registerBean(DataSource.class, business);

@@ -35,9 +35,12 @@ final class ContainerServers {
     return server;
   }
 
-  static KafkaBroker startKafka() {
+  /**
+   * @param autoCreateTopics the broker's {@code auto.create.topics.enable}, as for the embedded one
+   */
+  static KafkaBroker startKafka(boolean autoCreateTopics) {
     long startNanos = System.nanoTime();
-    KafkaContainerBroker broker = new KafkaContainerBroker();
+    KafkaContainerBroker broker = new KafkaContainerBroker(autoCreateTopics);
     broker.container.start();
     Runtime.getRuntime()
         .addShutdownHook(
@@ -116,8 +119,15 @@ final class ContainerServers {
 
     private static final Duration RESUME_TIMEOUT = Duration.ofSeconds(60);
 
-    private final KafkaContainer container = new KafkaContainer(DockerImageName.parse(KAFKA_IMAGE));
+    private final KafkaContainer container;
     private boolean paused;
+
+    KafkaContainerBroker(boolean autoCreateTopics) {
+      // The image's default is on; the shared broker runs it off, as the embedded one does.
+      container =
+          new KafkaContainer(DockerImageName.parse(KAFKA_IMAGE))
+              .withEnv("KAFKA_AUTO_CREATE_TOPICS_ENABLE", String.valueOf(autoCreateTopics));
+    }
 
     @Override
     public String bootstrapServers() {

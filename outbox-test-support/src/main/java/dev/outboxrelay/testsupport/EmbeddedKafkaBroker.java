@@ -32,23 +32,34 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
   private final int port;
   private final int controllerPort;
   private final String classpath;
+  private final boolean autoCreateTopics;
   private volatile Process process;
 
   /** The broker process while it starts, before it is ready: the shutdown hook stops it too. */
   private volatile Process starting;
 
-  private EmbeddedKafkaBroker(Path brokerDir, int port, int controllerPort, String classpath) {
+  private EmbeddedKafkaBroker(
+      Path brokerDir, int port, int controllerPort, String classpath, boolean autoCreateTopics) {
     this.brokerDir = brokerDir;
     this.port = port;
     this.controllerPort = controllerPort;
     this.classpath = classpath;
+    this.autoCreateTopics = autoCreateTopics;
   }
 
-  static EmbeddedKafkaBroker startNew() {
+  /**
+   * @param autoCreateTopics the broker's {@code auto.create.topics.enable}: whether a producer's
+   *     metadata request for a missing topic creates it
+   */
+  static EmbeddedKafkaBroker startNew(boolean autoCreateTopics) {
     int[] ports = FreePorts.find(2);
     EmbeddedKafkaBroker broker =
         new EmbeddedKafkaBroker(
-            TempDirs.create("outbox-relay-kafka-"), ports[0], ports[1], BrokerClasspath.load());
+            TempDirs.create("outbox-relay-kafka-"),
+            ports[0],
+            ports[1],
+            BrokerClasspath.load(),
+            autoCreateTopics);
     // Registered first: a JVM stopped while the broker starts must not leave the broker running.
     Runtime.getRuntime()
         .addShutdownHook(new Thread(broker::shutdown, "outbox-test-support-kafka-shutdown"));
@@ -186,9 +197,10 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
     config.put("transaction.state.log.num.partitions", "1");
     config.put("group.initial.rebalance.delay.ms", "0");
     config.put("num.partitions", "1");
-    // As production brokers run: a topic exists only once created, so a missing topic is a real
-    // failure the relay must survive (tests create theirs).
-    config.put("auto.create.topics.enable", "false");
+    // Off for the shared broker, as many production brokers run: a topic exists only once created,
+    // so a missing topic is a real failure the relay must survive (tests create theirs). On for
+    // the broker that tests Kafka's own default against.
+    config.put("auto.create.topics.enable", String.valueOf(autoCreateTopics));
     StringBuilder text = new StringBuilder();
     config.forEach((key, value) -> text.append(key).append('=').append(value).append('\n'));
     write(serverProperties(), text.toString());
@@ -264,6 +276,11 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
 
   @Override
   public String toString() {
-    return "EmbeddedKafkaBroker[" + bootstrapServers() + ", " + brokerDir + "]";
+    return "EmbeddedKafkaBroker["
+        + bootstrapServers()
+        + ", "
+        + brokerDir
+        + (autoCreateTopics ? ", auto.create.topics.enable=true" : "")
+        + "]";
   }
 }

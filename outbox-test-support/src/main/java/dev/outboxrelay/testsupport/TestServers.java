@@ -28,6 +28,8 @@ public final class TestServers {
   private static RuntimeException secondDatabaseStartFailure;
   private static KafkaBroker kafka;
   private static RuntimeException kafkaStartFailure;
+  private static KafkaBroker autoCreatingKafka;
+  private static RuntimeException autoCreatingKafkaStartFailure;
 
   private TestServers() {}
 
@@ -68,19 +70,42 @@ public final class TestServers {
     }
   }
 
-  /** The JVM's Kafka broker, started on the first call. */
+  /**
+   * The JVM's Kafka broker, started on the first call. It does not create topics on demand ({@code
+   * auto.create.topics.enable=false}): tests create theirs, and a missing topic stays missing.
+   */
   public static KafkaBroker kafka() {
     synchronized (KAFKA_LOCK) {
       if (kafka == null) {
         rethrowEarlierFailure("Kafka broker", kafkaStartFailure);
         try {
-          kafka = startKafka(ServerMode.fromSystemProperties());
+          kafka = startKafka(ServerMode.fromSystemProperties(), false);
         } catch (RuntimeException e) {
           kafkaStartFailure = e;
           throw e;
         }
       }
       return kafka;
+    }
+  }
+
+  /**
+   * A second Kafka broker, started on the first call, that creates a missing topic when a producer
+   * asks for it ({@code auto.create.topics.enable=true}, Kafka's default): for tests of what
+   * happens on such a cluster.
+   */
+  public static KafkaBroker autoCreatingKafka() {
+    synchronized (KAFKA_LOCK) {
+      if (autoCreatingKafka == null) {
+        rethrowEarlierFailure("auto-creating Kafka broker", autoCreatingKafkaStartFailure);
+        try {
+          autoCreatingKafka = startKafka(ServerMode.fromSystemProperties(), true);
+        } catch (RuntimeException e) {
+          autoCreatingKafkaStartFailure = e;
+          throw e;
+        }
+      }
+      return autoCreatingKafka;
     }
   }
 
@@ -98,14 +123,14 @@ public final class TestServers {
     }
   }
 
-  private static KafkaBroker startKafka(ServerMode mode) {
+  private static KafkaBroker startKafka(ServerMode mode, boolean autoCreateTopics) {
     switch (mode) {
       case EMBEDDED:
-        return EmbeddedKafkaBroker.startNew();
+        return EmbeddedKafkaBroker.startNew(autoCreateTopics);
       case TESTCONTAINERS:
         ServerMode.requireTestcontainersModule(
             "org.testcontainers.kafka.KafkaContainer", "testcontainers-kafka");
-        return ContainerServers.startKafka();
+        return ContainerServers.startKafka(autoCreateTopics);
       default:
         throw new IllegalStateException("Unhandled server mode " + mode);
     }

@@ -24,24 +24,35 @@ public final class TopicReader implements AutoCloseable {
   private final KafkaConsumer<String, String> consumer;
   private final List<Received> received = new ArrayList<>();
 
-  private TopicReader(String bootstrapServers, String topic) {
+  private TopicReader(String bootstrapServers, String topic, boolean fromBeginning) {
     Properties config = new Properties();
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
     config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    // A reader must not create the topic it looks for on a broker that would (tests of who does).
+    config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
     consumer = new KafkaConsumer<>(config);
     List<TopicPartition> partitions =
         consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
             .map(info -> new TopicPartition(topic, info.partition()))
             .toList();
     consumer.assign(partitions);
-    consumer.seekToEnd(partitions);
-    partitions.forEach(consumer::position); // resolve the end offsets now, not at the first poll
+    if (fromBeginning) {
+      consumer.seekToBeginning(partitions);
+    } else {
+      consumer.seekToEnd(partitions);
+    }
+    partitions.forEach(consumer::position); // resolve the offsets now, not at the first poll
   }
 
   public static TopicReader fromNow(String bootstrapServers, String topic) {
-    return new TopicReader(bootstrapServers, topic);
+    return new TopicReader(bootstrapServers, topic, false);
+  }
+
+  /** A reader of everything the topic holds, which must exist (the reader never creates it). */
+  public static TopicReader fromBeginning(String bootstrapServers, String topic) {
+    return new TopicReader(bootstrapServers, topic, true);
   }
 
   /** Polls until the records received so far match {@code condition}; returns them all. */

@@ -1,6 +1,8 @@
 package dev.outboxrelay;
 
 import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.springframework.dao.CannotAcquireLockException;
 import org.springframework.dao.PessimisticLockingFailureException;
@@ -13,6 +15,9 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * The caller's Spring transaction on the business {@code DataSource}, as the write path sees it.
  */
 final class CallerTransaction {
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(CallerTransaction.class);
+
   private CallerTransaction() {}
 
   /**
@@ -33,13 +38,85 @@ final class CallerTransaction {
    * transaction without synchronization can only be one that completes.)
    */
   static ConnectionHolder completing(DataSource dataSource) {
-    if (TransactionSynchronizationManager.isSynchronizationActive()
-        || !TransactionSynchronizationManager.isActualTransactionActive()) {
+    // Not TransactionSynchronizationManager.isActualTransactionActive(): a transaction of another
+    // manager begun and ended in the callback (e.g. the message store's) clears that flag, while
+    // the completed transaction's connection stays bound until Spring's cleanup.
+    if (TransactionSynchronizationManager.isSynchronizationActive()) {
       return null;
     }
     return TransactionSynchronizationManager.getResource(dataSource) instanceof ConnectionHolder h
+            && h.isSynchronizedWithTransaction()
         ? h
         : null;
+  }
+
+  /**
+   * Runs {@code work} on the connection of a transaction that has completed ({@link #completing})
+   * and commits it there, in a transaction of its own: no second connection from the pool (with
+   * every thread holding one while it waits for another, a busy pool would run dry), and what
+   * {@code work} wrote is committed when this returns. Not atomic with the completed transaction.
+   *
+   * @throws DuplicateMessageReferenceException as {@code work} throws it, nothing written
+   * @throws TransactionSystemException if anything else failed; nothing was written
+   */
+  static <T> T inOwnTransactionOn(ConnectionHolder completed, String what, Supplier<T> work) {
+    Connection connection = completed.getConnection();
+    try {
+      boolean autoCommit = connection.getAutoCommit();
+      if (autoCommit) {
+        connection.setAutoCommit(false);
+      }
+      try {
+        T result = work.get();
+        connection.commit();
+        return result;
+      } catch (RuntimeException | SQLException e) {
+        connection.rollback();
+        throw e;
+      } finally {
+        if (autoCommit) {
+          connection.setAutoCommit(true);
+        }
+      }
+    } catch (DuplicateMessageReferenceException e) {
+      throw e;
+    } catch (SQLException | RuntimeException e) {
+      throw new TransactionSystemException(
+          what + " after the transaction completed failed, nothing was written: " + e, e);
+    }
+  }
+
+  /**
+   * In {@code afterCompletion} of a committed transaction on {@code dataSource}: commits on its
+   * still-bound connection what was written there after the commit (a {@code send} from a
+   * synchronization's {@code afterCommit()}, which Spring runs while it reports the transaction as
+   * active); a no-op when nothing was.
+   *
+   * @return false if that failed: the late rows are lost, as the ERROR logged says
+   */
+  static boolean commitLateWrites(DataSource dataSource, Object messages) {
+    if (!(TransactionSynchronizationManager.getResource(dataSource)
+        instanceof ConnectionHolder holder)) {
+      log.error(
+          "outbox messages {} were sent after their transaction committed and its connection is"
+              + " gone: they are lost; send inside the transaction or from afterCompletion",
+          messages);
+      return false;
+    }
+    try {
+      Connection connection = holder.getConnection();
+      if (!connection.getAutoCommit()) {
+        connection.commit();
+      }
+      return true;
+    } catch (SQLException | RuntimeException e) {
+      log.error(
+          "outbox messages {} were sent after their transaction committed and could not be"
+              + " committed: they are lost ({})",
+          messages,
+          e.toString());
+      return false;
+    }
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.outboxrelay;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import javax.sql.DataSource;
 import org.springframework.transaction.support.TransactionSynchronization;
 
 /**
@@ -12,24 +13,29 @@ final class ConfirmAfterCompletion implements TransactionSynchronization {
   private final MessageDecisions decisions;
   // message id -> business message id
   private final Map<Long, String> prepared = new LinkedHashMap<>();
+  private final DataSource businessDataSource;
   // Spring calls beforeCompletion on every synchronization before the commit or rollback; one
-  // registered without that call was registered while the transaction completed (a send from a
-  // TransactionSynchronization's afterCommit): its rows went onto a connection that commits
-  // nothing more, so reading them back here proves nothing.
+  // registered without that call, or a message added after it, was written while the transaction
+  // completed (a send from a TransactionSynchronization's afterCommit): its t_msg_order row went
+  // onto a connection that commits nothing more, so it is committed here first.
   private boolean beforeCompletion;
+  private boolean writtenLate;
 
-  private ConfirmAfterCompletion(MessageDecisions decisions) {
+  private ConfirmAfterCompletion(MessageDecisions decisions, DataSource businessDataSource) {
     this.decisions = decisions;
+    this.businessDataSource = businessDataSource;
   }
 
   /** Adds a prepared message to the current transaction's, registering the callback if needed. */
-  static void register(MessageDecisions decisions, long messageId, String busMsgId) {
-    CurrentSynchronization.of(
+  static void register(
+      MessageDecisions decisions, DataSource businessDataSource, long messageId, String busMsgId) {
+    ConfirmAfterCompletion callback =
+        CurrentSynchronization.of(
             ConfirmAfterCompletion.class,
-            callback -> callback.decisions == decisions,
-            () -> new ConfirmAfterCompletion(decisions))
-        .prepared
-        .put(messageId, busMsgId);
+            c -> c.decisions == decisions,
+            () -> new ConfirmAfterCompletion(decisions, businessDataSource));
+    callback.prepared.put(messageId, busMsgId);
+    callback.writtenLate |= callback.beforeCompletion;
   }
 
   @Override
@@ -39,9 +45,9 @@ final class ConfirmAfterCompletion implements TransactionSynchronization {
 
   @Override
   public void afterCompletion(int status) {
-    if (!beforeCompletion) {
-      decisions.leaveToCheckBack(Map.copyOf(prepared));
-      return;
+    if (status == STATUS_COMMITTED && (writtenLate || !beforeCompletion)) {
+      // if this fails, the rows are gone and the decision below cancels their messages
+      CallerTransaction.commitLateWrites(businessDataSource, prepared.keySet());
     }
     decisions.decide(status, Map.copyOf(prepared));
   }

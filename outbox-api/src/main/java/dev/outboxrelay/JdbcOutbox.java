@@ -7,8 +7,6 @@ import dev.outboxrelay.internal.OutboxSchema;
 import dev.outboxrelay.internal.OutboxStore;
 import dev.outboxrelay.internal.ProducerSettings;
 import dev.outboxrelay.internal.SupportedDatabase;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
@@ -19,7 +17,6 @@ import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.datasource.ConnectionHolder;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
-import org.springframework.transaction.TransactionSystemException;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -132,35 +129,8 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
               + " the message is written in a transaction of its own, not atomically with the"
               + " business data; send inside the transaction for that (logged once)");
     }
-    Connection connection = completing.getConnection();
-    long id;
-    try {
-      boolean autoCommit = connection.getAutoCommit();
-      if (autoCommit) {
-        connection.setAutoCommit(false);
-      }
-      try {
-        id = write(message, headersJson);
-        connection.commit();
-      } catch (RuntimeException | SQLException e) {
-        connection.rollback();
-        throw e;
-      } finally {
-        if (autoCommit) {
-          connection.setAutoCommit(true);
-        }
-      }
-    } catch (SQLException e) {
-      throw new TransactionSystemException(
-          "send after the transaction completed failed, the message was not written: " + e, e);
-    } catch (DuplicateMessageReferenceException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      throw new TransactionSystemException(
-          "send after the transaction completed failed, the message was not written: "
-              + e.getMessage(),
-          e);
-    }
+    long id =
+        CallerTransaction.inOwnTransactionOn(completing, "send", () -> write(message, headersJson));
     fastPath.publishAfterCommit(List.of(id));
     return id;
   }

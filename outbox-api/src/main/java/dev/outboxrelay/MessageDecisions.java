@@ -105,20 +105,6 @@ final class MessageDecisions {
     fastPath.publishAfterCommit(List.copyOf(ids.keySet()));
   }
 
-  /**
-   * Decides nothing for messages sent while their transaction completed (from a synchronization's
-   * {@code afterCommit}): whether their {@code t_msg_order} rows commit is not known here. The
-   * check-back decides them from what committed.
-   */
-  void leaveToCheckBack(Map<Long, String> ids) {
-    log.warn(
-        "{} message(s) were sent while their transaction was completing (from a"
-            + " TransactionSynchronization's afterCommit): they stay PREPARED until the relay's"
-            + " check-back decides them; send from afterCompletion or a"
-            + " @TransactionalEventListener instead",
-        ids.size());
-  }
-
   /** Makes PREPARED messages (message id → business message id) CANCELLED. */
   void cancel(Map<Long, String> ids) {
     if (ids.isEmpty()) {

@@ -10,6 +10,7 @@ import java.util.UUID;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.datasource.ConnectionHolder;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
@@ -44,6 +45,7 @@ final class MessageStoreOutbox implements Outbox, AutoCloseable {
       FastPath fastPath) {
     SupportedDatabase.check(businessDataSource);
     OutboxSchema.checkBusinessTables(businessDataSource);
+    CallerTransaction.requireSynchronization(businessTransactions);
     SupportedDatabase.check(messageDataSource);
     OutboxSchema.check(messageDataSource);
     this.businessDataSource = businessDataSource;
@@ -94,7 +96,7 @@ final class MessageStoreOutbox implements Outbox, AutoCloseable {
       throw CallerTransaction.gone(
           businessDataSource, "the message store could not prepare the message", e);
     }
-    ConfirmAfterCompletion.register(decisions, id, busMsgId);
+    ConfirmAfterCompletion.register(decisions, businessDataSource, id, busMsgId);
     return id;
   }
 
@@ -118,6 +120,22 @@ final class MessageStoreOutbox implements Outbox, AutoCloseable {
   @Override
   public long enlist(PreparedMessage message) {
     java.util.Objects.requireNonNull(message, "message");
+    ConnectionHolder completing = CallerTransaction.completing(businessDataSource);
+    if (completing != null) {
+      // while a business transaction completes (e.g. an AFTER_COMMIT listener): on its connection,
+      // never a second one of the business pool (JdbcOutbox#sendAfterCompletion)
+      try {
+        CallerTransaction.inOwnTransactionOn(
+            completing,
+            "enlist",
+            () -> recordOrder(message.refType(), message.refId(), message.busMsgId()));
+      } catch (RuntimeException e) {
+        cancelUnlessRecorded(message);
+        throw e;
+      }
+      decisions.confirm(Map.of(message.messageId(), message.busMsgId()), true);
+      return message.messageId();
+    }
     if (!CallerTransaction.active()) {
       try {
         businessTransaction.executeWithoutResult(
@@ -138,7 +156,8 @@ final class MessageStoreOutbox implements Outbox, AutoCloseable {
     } catch (RuntimeException e) {
       throw CallerTransaction.gone(businessDataSource, "enlist failed", e);
     }
-    ConfirmAfterCompletion.register(decisions, message.messageId(), message.busMsgId());
+    ConfirmAfterCompletion.register(
+        decisions, businessDataSource, message.messageId(), message.busMsgId());
     return message.messageId();
   }
 

@@ -1,16 +1,10 @@
 package dev.outboxrelay;
 
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
-import org.springframework.jdbc.datasource.ConnectionHolder;
 import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * The messages one transaction on the outbox's {@code DataSource} sent (same-database mode): hands
@@ -28,8 +22,6 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * savepoint that was rolled back are handed over too, and simply not found by the claim.
  */
 final class TransactionMessages implements TransactionSynchronization {
-  private static final Logger log = LoggerFactory.getLogger(TransactionMessages.class);
-
   private final DataSource dataSource;
   private final FastPath fastPath;
   private final List<Long> ids = new ArrayList<>();
@@ -81,29 +73,7 @@ final class TransactionMessages implements TransactionSynchronization {
     fastPath.publishAfterCommit(List.copyOf(ids));
   }
 
-  /** Commits the rows written after the transaction's commit; false if that failed. */
   private boolean commitLateRows() {
-    if (!(TransactionSynchronizationManager.getResource(dataSource)
-        instanceof ConnectionHolder holder)) {
-      log.error(
-          "outbox messages {} were sent after their transaction committed and its connection is"
-              + " gone: they are lost; send inside the transaction or from afterCompletion",
-          ids);
-      return false;
-    }
-    try {
-      Connection connection = holder.getConnection();
-      if (!connection.getAutoCommit()) {
-        connection.commit();
-      }
-      return true;
-    } catch (SQLException | RuntimeException e) {
-      log.error(
-          "outbox messages {} were sent after their transaction committed and could not be"
-              + " committed: they are lost ({})",
-          ids,
-          e.toString());
-      return false;
-    }
+    return CallerTransaction.commitLateWrites(dataSource, ids);
   }
 }

@@ -49,7 +49,7 @@ class MessageStorePoolIntegrationTests {
 
   @ParameterizedTest
   @ValueSource(booleans = {true, false})
-  void aMessageSentFromAnAfterCommitCallbackIsLeftToTheCheckBack(boolean autoCommitPool) {
+  void aMessageSentFromAnAfterCommitCallbackIsCommittedAndConfirmed(boolean autoCommitPool) {
     try (TestDatabase business = TestServers.database().createDatabase("aftercommit_business");
         TestDatabase messages = TestServers.database().createDatabase("aftercommit_messages");
         HikariDataSource businessPool = pool(business, 4, autoCommitPool);
@@ -57,26 +57,69 @@ class MessageStorePoolIntegrationTests {
       Outbox outbox = context.getBean(Outbox.class);
       TransactionTemplate transaction =
           new TransactionTemplate(context.getBean(PlatformTransactionManager.class));
+      long[] id = new long[2];
+
+      // alone in its transaction, and after a send inside the transaction
+      transaction.executeWithoutResult(
+          tx -> TransactionSynchronizationManager.registerSynchronization(after(outbox, id, 0)));
+      transaction.executeWithoutResult(
+          tx -> {
+            outbox.send(message("inside"));
+            TransactionSynchronizationManager.registerSynchronization(after(outbox, id, 1));
+          });
+
+      // Its t_msg_order row went onto a connection that commits nothing more (an auto-commit-off
+      // pool rolled it back, and the check-back cancelled the message): the outbox commits it
+      // there in afterCompletion, then confirms.
+      assertThat(status(messages, id[0])).isEqualTo(MessageStatus.PENDING.code());
+      assertThat(status(messages, id[1])).isEqualTo(MessageStatus.PENDING.code());
+      assertThat(
+              new JdbcTemplate(business.dataSource())
+                  .queryForList("SELECT ref_id FROM t_msg_order ORDER BY ref_id", String.class))
+          .containsExactly("after-commit-0", "after-commit-1", "inside");
+    }
+  }
+
+  private static TransactionSynchronization after(Outbox outbox, long[] ids, int index) {
+    return new TransactionSynchronization() {
+      @Override
+      public void afterCommit() {
+        ids[index] = outbox.send(message("after-commit-" + index));
+      }
+    };
+  }
+
+  /** A @TransactionalEventListener's place: after the commit, synchronization ended. */
+  @Test
+  void aMessageSentAfterCompletionUsesTheCompletedTransactionsConnection() {
+    try (TestDatabase business = TestServers.database().createDatabase("completion_business");
+        TestDatabase messages = TestServers.database().createDatabase("completion_messages");
+        HikariDataSource onePool = pool(business, 1, false);
+        AnnotationConfigApplicationContext context = context(business, onePool, messages)) {
+      Outbox outbox = context.getBean(Outbox.class);
+      TransactionTemplate transaction =
+          new TransactionTemplate(context.getBean(PlatformTransactionManager.class));
       long[] id = new long[1];
 
+      long started = System.nanoTime();
       transaction.executeWithoutResult(
           tx ->
               TransactionSynchronizationManager.registerSynchronization(
                   new TransactionSynchronization() {
                     @Override
-                    public void afterCommit() {
-                      id[0] = outbox.send(message("after-commit"));
+                    public void afterCompletion(int status) {
+                      id[0] = outbox.send(message("after-completion"));
                     }
                   }));
+      Duration took = Duration.ofNanos(System.nanoTime() - started);
 
-      // Its t_msg_order row went onto a connection that commits nothing more: Spring's reset of
-      // an auto-commit pool's connection commits it, an auto-commit-off pool rolls it back. Not
-      // decided here, so never confirmed for a row that was rolled back: the check-back decides.
-      assertThat(status(messages, id[0])).isEqualTo(MessageStatus.PREPARED.code());
+      // a pool of one connection: a second one would have waited the pool's timeout and failed
+      assertThat(took).isLessThan(CONNECTION_TIMEOUT);
+      assertThat(status(messages, id[0])).isEqualTo(MessageStatus.PENDING.code());
       assertThat(
               new JdbcTemplate(business.dataSource())
-                  .queryForObject("SELECT COUNT(*) FROM t_msg_order", Integer.class))
-          .isEqualTo(autoCommitPool ? 1 : 0);
+                  .queryForList("SELECT ref_id FROM t_msg_order", String.class))
+          .containsExactly("after-completion");
     }
   }
 

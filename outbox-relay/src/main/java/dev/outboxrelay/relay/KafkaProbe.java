@@ -29,8 +29,14 @@ final class KafkaProbe implements AutoCloseable {
   private static final long KNOWN_TOPIC_TTL_SECONDS = 60;
   private final Map<String, Long> knownUntil = new ConcurrentHashMap<>();
   private final int topicCheckTimeoutMillis;
+  private final Runnable onReachableAgain;
 
-  KafkaProbe(RelaySettings settings, Duration timeout) {
+  /**
+   * @param onReachableAgain run when a check succeeds after one failed (wakes the workers from a
+   *     backoff grown during the outage)
+   */
+  KafkaProbe(RelaySettings settings, Duration timeout, Runnable onReachableAgain) {
+    this.onReachableAgain = onReachableAgain;
     Map<String, Object> config = new HashMap<>();
     // Only what an admin client understands from the producer settings: the connection.
     settings
@@ -78,7 +84,11 @@ final class KafkaProbe implements AutoCloseable {
     } catch (Exception e) {
       result = false;
     }
+    boolean was = reachable;
     reachable = result;
+    if (result && !was) {
+      onReachableAgain.run();
+    }
     return result;
   }
 

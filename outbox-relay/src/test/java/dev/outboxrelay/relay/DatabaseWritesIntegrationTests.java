@@ -106,4 +106,34 @@ class DatabaseWritesIntegrationTests {
       assertThat(relay.ownedLanes()).hasSize(16);
     }
   }
+
+  /**
+   * The same kind with the database down and back (a restart): the leases are kept through the
+   * outage and the relay goes on about a poll interval after the database answers again.
+   */
+  @Test
+  void deliveryResumesWithinAboutAPollIntervalOnceTheDatabaseIsBack() {
+    RelayFixture.Writer writer = fixture.writer(false);
+    relay =
+        fixture.startRelay(
+            pool, p -> p.instanceId("restart").leaseDuration(Duration.ofSeconds(15)));
+    long before = writer.send("k", "before");
+    await().atMost(BOUND).until(() -> fixture.status(before) == 1);
+    long during = writer.send("k", "during"); // committed, then the database stops at once
+    TestServers.database().stop();
+    await("the relay reports the failed writes")
+        .atMost(BOUND)
+        .until(() -> relay.databaseFailure() != null);
+    assertThat(relay.databaseFailure()).startsWith("the relay cannot write to the database: ");
+    assertThat(relay.ownedLanes()).isEmpty();
+
+    TestServers.database().start();
+    long back = System.nanoTime();
+    await().atMost(BOUND).until(() -> fixture.status(during) == 1);
+    Duration took = Duration.ofNanos(System.nanoTime() - back);
+    System.out.printf("delivery resumed %d ms after the database was back%n", took.toMillis());
+    assertThat(took).isLessThan(RESUME_BOUND);
+    assertThat(relay.databaseFailure()).isNull();
+    assertThat(relay.ownedLanes()).hasSize(16);
+  }
 }

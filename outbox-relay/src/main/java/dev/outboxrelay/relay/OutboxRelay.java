@@ -240,7 +240,7 @@ public final class OutboxRelay implements AutoCloseable {
     log.info("outbox relay started: {}", settings);
   }
 
-  /** The lanes this instance holds the lease of, ascending. */
+  /** The lanes this instance works, ascending: none while its database writes fail. */
   public List<Integer> ownedLanes() {
     return leases.owned();
   }

@@ -37,8 +37,15 @@ final class KafkaProbe implements AutoCloseable {
   private final int topicCheckTimeoutMillis;
   private final TopicDurability durability;
   private final BrokerTopicCreation topicCreation;
+  private final Runnable onReachableAgain;
 
-  KafkaProbe(RelaySettings settings, Duration timeout, MeterRegistry meters) {
+  /**
+   * @param onReachableAgain run when a check succeeds after one failed (wakes the workers from a
+   *     backoff grown during the outage)
+   */
+  KafkaProbe(
+      RelaySettings settings, Duration timeout, MeterRegistry meters, Runnable onReachableAgain) {
+    this.onReachableAgain = onReachableAgain;
     Map<String, Object> config = new HashMap<>();
     // Only what an admin client understands from the producer settings: the connection.
     settings
@@ -92,8 +99,12 @@ final class KafkaProbe implements AutoCloseable {
     } catch (Exception e) {
       nodes = null;
     }
+    boolean was = reachable;
     reachable = nodes != null;
     if (nodes != null) {
+      if (!was) {
+        onReachableAgain.run();
+      }
       topicCreation.refreshIfDue(nodes);
       durability.checkNew();
     }

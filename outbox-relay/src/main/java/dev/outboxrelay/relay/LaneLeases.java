@@ -42,6 +42,8 @@ final class LaneLeases {
   private final Map<Integer, SimpleLock> held = new ConcurrentHashMap<>();
   private final ReentrantLock[] laneInUse;
   private volatile List<Integer> owned = List.of();
+  // after a failed renewal: no lane is worked, the leases are kept for the next renewal
+  private volatile boolean suspended;
   private @Nullable SimpleLock membership;
 
   LaneLeases(LockProvider locks, OutboxStore store, RelaySettings settings) {
@@ -69,6 +71,9 @@ final class LaneLeases {
    * released while the batch runs); returns null, without running it, if it holds none of them.
    */
   <T> @Nullable T whileHeld(List<Integer> lanes, Function<List<Integer>, T> batch) {
+    if (suspended) {
+      return null;
+    }
     List<Integer> locked = new ArrayList<>(lanes.size());
     try {
       for (int lane : lanes) {
@@ -92,7 +97,10 @@ final class LaneLeases {
 
   /**
    * One round, every third of the lease duration: renew the membership and the held leases (a lease
-   * that cannot be extended has been lost), then move toward the fair share.
+   * that cannot be extended has been lost), then move toward the fair share. Ends a suspension.
+   *
+   * @throws RuntimeException when the database fails a statement (unreachable, read-only); the
+   *     leases not extended yet are kept
    */
   void rebalance() {
     membership = renewOrAcquire(memberLockName, membership);
@@ -131,6 +139,7 @@ final class LaneLeases {
                 });
       }
     }
+    suspended = false;
     publishOwned();
     if (!acquired.isEmpty() || !released.isEmpty()) {
       log.info(
@@ -183,6 +192,17 @@ final class LaneLeases {
     }
   }
 
+  /**
+   * Stops working the lanes after a failed renewal, and keeps their leases: the next {@link
+   * #rebalance()} that works extends them while they last (a lease held by this instance is taken
+   * by no other), or takes them again once lapsed. Forgotten, a lease could only be taken again
+   * after it lapsed, up to a lease duration after the database accepts writes again.
+   */
+  void suspend() {
+    suspended = true;
+    publishOwned();
+  }
+
   /** Forgets every lease without releasing it, as a crashed instance would. */
   void abandon() {
     held.clear();
@@ -223,6 +243,6 @@ final class LaneLeases {
   }
 
   private void publishOwned() {
-    owned = held.keySet().stream().sorted().toList();
+    owned = suspended ? List.of() : held.keySet().stream().sorted().toList();
   }
 }

@@ -30,6 +30,8 @@ final class LaneWorker implements Runnable {
   private final CountDownLatch stopped;
   private final PublishListener listener;
   private final ConnectionRenewal connections;
+  private final Wakeup wakeup;
+  private final Runnable databaseFailed;
   // For the stall watch: when the running round started (0 between rounds), and what ended the
   // thread if an Error did.
   private volatile long roundStartedNanos;
@@ -47,7 +49,9 @@ final class LaneWorker implements Runnable {
       RelaySettings settings,
       PublishListener listener,
       ConnectionRenewal connections,
-      CountDownLatch stopped) {
+      CountDownLatch stopped,
+      Wakeup wakeup,
+      Runnable databaseFailed) {
     this.index = index;
     this.workers = settings.workers();
     this.leases = leases;
@@ -57,6 +61,8 @@ final class LaneWorker implements Runnable {
     this.stopped = stopped;
     this.listener = listener;
     this.connections = connections;
+    this.wakeup = wakeup;
+    this.databaseFailed = databaseFailed;
   }
 
   @Override
@@ -97,6 +103,7 @@ final class LaneWorker implements Runnable {
         trouble("Kafka is unreachable", e);
       } catch (RuntimeException e) {
         trouble("a round failed", e);
+        databaseFailed.run();
       } finally {
         roundStartedNanos = 0;
       }
@@ -198,10 +205,14 @@ final class LaneWorker implements Runnable {
     return stopped.getCount() == 0;
   }
 
-  /** Waits, or returns true at once when the relay stops. */
+  /**
+   * Waits, or less when woken (the relay stops, the database or Kafka is back); returns whether the
+   * relay stops.
+   */
   private boolean pause(Duration duration) {
     try {
-      return stopped.await(duration.toNanos(), TimeUnit.NANOSECONDS);
+      wakeup.pause(duration);
+      return isStopping();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return true;

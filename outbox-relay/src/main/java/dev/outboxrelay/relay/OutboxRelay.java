@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import net.javacrumbs.shedlock.core.LockProvider;
@@ -51,8 +52,10 @@ public final class OutboxRelay implements AutoCloseable {
   private final StallWatch stalls;
   private final @Nullable CheckBack checkBack;
   private final CountDownLatch stopped = new CountDownLatch(1);
+  private final Wakeup wakeup = new Wakeup();
   private final List<Thread> workers = new ArrayList<>();
-  private final ScheduledExecutorService leaseKeeper;
+  private final ScheduledExecutorService leaseThread;
+  private final LeaseKeeper leaseKeeper;
   private final ScheduledExecutorService chores;
   private final ScheduledExecutorService checks;
   private final ScheduledExecutorService checkBacks;
@@ -107,7 +110,7 @@ public final class OutboxRelay implements AutoCloseable {
     this.leases = new LaneLeases(locks, store, settings);
     this.producer = ProducerSettings.createProducer("outbox.relay.kafka", producerConfig(settings));
     MeterRegistry meters = meterRegistry == null ? new SimpleMeterRegistry() : meterRegistry;
-    this.kafka = new KafkaProbe(settings, Duration.ofSeconds(2), meters);
+    this.kafka = new KafkaProbe(settings, Duration.ofSeconds(2), meters, wakeup::wakeAll);
     TransactionTemplate transaction =
         new TransactionTemplate(new DataSourceTransactionManager(dataSource));
     // READ COMMITTED: no gap locks, so business INSERTs never wait for the relay's commit.
@@ -133,7 +136,12 @@ public final class OutboxRelay implements AutoCloseable {
         () -> stalls.stalled().size(),
         () -> housekeeping.prepared().prepared(),
         () -> housekeeping.prepared().oldestAgeSeconds());
-    this.leaseKeeper = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-leases"));
+    ScheduledThreadPoolExecutor leaseThread =
+        new ScheduledThreadPoolExecutor(1, daemon("outbox-relay-leases"));
+    // the keeper schedules its next renewal itself: on shutdown that one is dropped, not waited for
+    leaseThread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    this.leaseThread = leaseThread;
+    this.leaseKeeper = new LeaseKeeper(leases, connections, wakeup::wakeAll, leaseThread, settings);
     this.chores = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-housekeeping"));
     this.checks = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-checks"));
     this.checkBacks = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-check-back"));
@@ -193,8 +201,7 @@ public final class OutboxRelay implements AutoCloseable {
     }
     housekeeping.checkLanes();
     started = true;
-    long renew = Math.max(100, settings.leaseDuration().toMillis() / 3);
-    leaseKeeper.scheduleWithFixedDelay(this::rebalanceLanes, 0, renew, TimeUnit.MILLISECONDS);
+    leaseKeeper.start();
     checks.scheduleWithFixedDelay(kafka::refresh, 0, 1, TimeUnit.SECONDS);
     checks.scheduleWithFixedDelay(stalls::check, 1, 1, TimeUnit.SECONDS);
     chores.scheduleWithFixedDelay(
@@ -214,7 +221,17 @@ public final class OutboxRelay implements AutoCloseable {
     }
     for (int i = 0; i < settings.workers(); i++) {
       LaneWorker work =
-          new LaneWorker(i, leases, round, kafka, settings, listener, connections, stopped);
+          new LaneWorker(
+              i,
+              leases,
+              round,
+              kafka,
+              settings,
+              listener,
+              connections,
+              stopped,
+              wakeup,
+              leaseKeeper::checkNow);
       Thread worker = new Thread(work, "outbox-relay-worker-" + i);
       worker.setDaemon(true);
       stalls.watch(work, worker);
@@ -224,20 +241,21 @@ public final class OutboxRelay implements AutoCloseable {
     log.info("outbox relay started: {}", settings);
   }
 
-  private void rebalanceLanes() {
-    try {
-      leases.rebalance();
-    } catch (RuntimeException e) {
-      connections.afterFailure(e);
-      // Without the database no lease can be kept: stop working lanes until it is back.
-      log.warn("could not renew the lane leases (database unreachable?): {}", e.toString());
-      leases.abandon();
-    }
-  }
-
-  /** The lanes this instance holds the lease of, ascending. */
+  /** The lanes this instance works, ascending: none while its database writes fail. */
   public List<Integer> ownedLanes() {
     return leases.owned();
+  }
+
+  /**
+   * Why the relay's last write to its database failed, in one line: the database refuses writes
+   * (read-only, e.g. the former primary after a failover; the server's message names the option) or
+   * cannot be reached. Null while its writes succeed. The relay writes at least every third of
+   * {@code lease-duration} (lease renewal), so a database that turns read-only shows here within
+   * that, at once when a round fails on it; once it accepts writes again, within a poll interval
+   * (at least 100 ms). The relay application's readiness fails while it is not null.
+   */
+  public @Nullable String databaseFailure() {
+    return leaseKeeper.failure();
   }
 
   /** Whether a Kafka broker answered the last check, at most a few seconds ago (readiness). */
@@ -287,7 +305,8 @@ public final class OutboxRelay implements AutoCloseable {
   /** Stops every thread at once and releases nothing, as a crashed process would (for tests). */
   void halt() {
     stopped.countDown();
-    leaseKeeper.shutdownNow();
+    wakeup.stop();
+    leaseThread.shutdownNow();
     chores.shutdownNow();
     checks.shutdownNow();
     checkBacks.shutdownNow();
@@ -304,7 +323,8 @@ public final class OutboxRelay implements AutoCloseable {
     }
     long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
     stopped.countDown();
-    leaseKeeper.shutdown();
+    wakeup.stop();
+    leaseThread.shutdown();
     chores.shutdown();
     checks.shutdown();
     checkBacks.shutdown();
@@ -321,7 +341,7 @@ public final class OutboxRelay implements AutoCloseable {
       }
     }
     try {
-      leaseKeeper.awaitTermination(remainingMillis(deadline), TimeUnit.MILLISECONDS);
+      leaseThread.awaitTermination(remainingMillis(deadline), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -31,7 +31,8 @@ import org.jspecify.annotations.Nullable;
  *     a worker, which bounds the relay's memory (README, "Memory"); a single larger message is
  *     published alone, 64 KiB to 1 GiB, default 8 MiB
  * @param pollInterval {@code outbox.relay.poll-interval}: pause of a worker whose lanes had no full
- *     batch, 1 ms to 1 min, default 100 ms
+ *     batch, and of the lease keeper between tries while the database refuses the relay's writes
+ *     (at least 100 ms), 1 ms to 1 min, default 100 ms
  * @param sendTimeout {@code outbox.relay.send-timeout}: longest wait for Kafka's acks of a round,
  *     which bounds how long row locks are held, 1 s to 5 min and shorter than the lease, default 15
  *     s

@@ -13,8 +13,11 @@ import org.springframework.context.annotation.Bean;
 /**
  * The health indicators of a running relay (Spring Boot's {@code spring-boot-health} module on the
  * classpath): {@code kafka} (off with {@code management.health.kafka.enabled=false}), which the
- * relay application puts in the readiness group next to {@code db}, and {@code relayWorkers} (off
- * with {@code management.health.relay-workers.enabled=false}), in its liveness group.
+ * relay application puts in the readiness group next to {@code db}; {@code relayDatabase} (off with
+ * {@code management.health.relay-database.enabled=false}), DOWN while the relay's own writes to its
+ * database fail (read-only after a failover, or unreachable), also in the readiness group; and
+ * {@code relayWorkers} (off with {@code management.health.relay-workers.enabled=false}), in its
+ * liveness group.
  */
 @AutoConfiguration(after = OutboxRelayAutoConfiguration.class)
 @ConditionalOnClass(HealthIndicator.class)
@@ -26,6 +29,22 @@ public class OutboxRelayHealthAutoConfiguration {
   @ConditionalOnEnabledHealthIndicator("kafka")
   HealthIndicator kafkaHealthIndicator(OutboxRelay outboxRelay) {
     return new KafkaHealthIndicator(outboxRelay);
+  }
+
+  /**
+   * DOWN with the reason ({@link OutboxRelay#databaseFailure()}) as detail {@code reason}: {@code
+   * db} stays UP on a database that answers reads but refuses writes, while every round fails.
+   */
+  @Bean
+  @ConditionalOnMissingBean(name = "relayDatabaseHealthIndicator")
+  @ConditionalOnEnabledHealthIndicator("relay-database")
+  HealthIndicator relayDatabaseHealthIndicator(OutboxRelay outboxRelay) {
+    return () -> {
+      String failure = outboxRelay.databaseFailure();
+      return failure == null
+          ? Health.up().build()
+          : Health.down().withDetail("reason", failure).build();
+    };
   }
 
   @Bean

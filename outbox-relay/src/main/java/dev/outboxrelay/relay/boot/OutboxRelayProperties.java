@@ -36,7 +36,10 @@ public class OutboxRelayProperties {
    */
   private DataSize batchBytes = DataSize.ofMegabytes(8);
 
-  /** Pause of a worker whose lanes had no full batch (1ms to 1m). */
+  /**
+   * Pause of a worker whose lanes had no full batch, and of the lease keeper between tries while
+   * the database refuses the relay's writes (at least 100 ms) (1ms to 1m).
+   */
   private Duration pollInterval = Duration.ofMillis(100);
 
   /**

@@ -59,6 +59,7 @@ class OutboxRelayApplicationTests {
             "management.endpoint.health.group.liveness.include", "livenessState,relayWorkers")
         .containsEntry("spring.datasource.hikari.data-source-properties.socketTimeout", "60000")
         .containsEntry(
-            "management.endpoint.health.group.readiness.include", "readinessState,db,kafka");
+            "management.endpoint.health.group.readiness.include",
+            "readinessState,db,kafka,relayDatabase");
   }
 }

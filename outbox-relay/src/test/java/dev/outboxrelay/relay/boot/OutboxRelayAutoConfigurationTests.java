@@ -238,6 +238,65 @@ class OutboxRelayAutoConfigurationTests {
     assertThat(relayRef.get().ownedLanes()).isEmpty();
   }
 
+  /**
+   * Issue 19, kind 6: {@code db} stays UP on a database that answers reads but refuses writes,
+   * while every round fails; {@code relayDatabase} goes DOWN with the server's reason, and UP again
+   * once writes are accepted. The relay's user has no SUPER, so {@code read_only} applies to it.
+   */
+  @Test
+  void relayDatabaseHealthIsDownWhileTheDatabaseRefusesWrites() {
+    String user = "relay_health_" + Long.toHexString(System.nanoTime());
+    org.springframework.jdbc.core.JdbcTemplate root =
+        new org.springframework.jdbc.core.JdbcTemplate(database.dataSource());
+    root.execute("CREATE USER '" + user + "'@'%' IDENTIFIED BY 'relay-pass'");
+    root.execute("GRANT ALL PRIVILEGES ON `" + database.name() + "`.* TO '" + user + "'@'%'");
+    try {
+      runner()
+          .withPropertyValues(
+              "spring.datasource.username=" + user,
+              "spring.datasource.password=relay-pass",
+              "outbox.relay.enabled=true",
+              bootstrapServers(),
+              "outbox.relay.lease-duration=3s",
+              "outbox.relay.send-timeout=2s",
+              "outbox.relay.max-block=1s",
+              "outbox.relay.instance-id=health-test")
+          .run(
+              context -> {
+                assertThat(context).hasNotFailed();
+                HealthIndicator writes =
+                    context.getBean("relayDatabaseHealthIndicator", HealthIndicator.class);
+                await("relayDatabase UP")
+                    .atMost(Duration.ofSeconds(15))
+                    .until(() -> Status.UP.equals(writes.health().getStatus()));
+
+                root.execute("SET GLOBAL read_only = ON");
+                try {
+                  // an idle relay writes when it renews its leases, every third of lease-duration
+                  await("relayDatabase DOWN while the database refuses writes")
+                      .atMost(Duration.ofSeconds(10))
+                      .until(() -> Status.DOWN.equals(writes.health().getStatus()));
+                  assertThat(String.valueOf(writes.health().getDetails().get("reason")))
+                      .startsWith("the database refuses writes (error 1290")
+                      .contains("--read-only");
+                  // Boot's db indicator, on the same pool: it only reads
+                  HealthIndicator db =
+                      new org.springframework.boot.jdbc.health.DataSourceHealthIndicator(
+                          context.getBean(javax.sql.DataSource.class));
+                  assertThat(db.health().getStatus()).isEqualTo(Status.UP);
+                } finally {
+                  root.execute("SET GLOBAL read_only = OFF");
+                }
+                await("relayDatabase UP once writes are accepted again")
+                    .atMost(Duration.ofSeconds(3))
+                    .until(() -> Status.UP.equals(writes.health().getStatus()));
+              });
+    } finally {
+      root.execute("SET GLOBAL read_only = OFF");
+      root.execute("DROP USER '" + user + "'@'%'");
+    }
+  }
+
   @Test
   void invalidSettingStopsStartUpWithOneLineNamingTheProperty() {
     runner()

@@ -113,8 +113,8 @@ class RelayJarIT {
 
     JsonNode readiness = JSON.readTree(get(base + "/actuator/health/readiness").body());
     assertThat(readiness.path("components").propertyNames())
-        .as("readiness = readiness state + database + Kafka: %s", readiness)
-        .containsExactlyInAnyOrder("readinessState", "db", "kafka");
+        .as("readiness = readiness state + database + Kafka + the relay's writes: %s", readiness)
+        .containsExactlyInAnyOrder("readinessState", "db", "kafka", "relayDatabase");
     JsonNode liveness = JSON.readTree(get(base + "/actuator/health/liveness").body());
     assertThat(liveness.path("components").propertyNames())
         .as("liveness = liveness state + workers making progress: %s", liveness)

@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
 final class LaneWorker implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(LaneWorker.class);
   private static final Duration MAX_TROUBLE_BACKOFF = Duration.ofSeconds(10);
+  // how often a worker backing off from an outage looks at the probe, at most
+  private static final Duration MIN_REACHABLE_CHECK = Duration.ofMillis(10);
   private static final long WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   private final int index;
@@ -35,6 +37,8 @@ final class LaneWorker implements Runnable {
   private volatile long roundStartedNanos;
   private volatile @Nullable Throwable stoppedBy;
   private Duration troubleBackoff = Duration.ZERO;
+  // The backoff is because no broker answered: it ends as soon as the probe sees one again.
+  private boolean kafkaDown;
   private boolean troubleLogged;
   private long lastWarning;
   private int failuresSinceWarning;
@@ -90,17 +94,27 @@ final class LaneWorker implements Runnable {
             log.info("worker {} recovered: its rounds succeed again", index);
           }
           troubleBackoff = Duration.ZERO;
+          kafkaDown = false;
           troubleLogged = false;
           failuresSinceWarning = 0;
         }
       } catch (KafkaUnavailable e) {
         trouble("Kafka is unreachable", e);
+        kafkaDown = true;
       } catch (RuntimeException e) {
         trouble("a round failed", e);
+        kafkaDown = false;
       } finally {
         roundStartedNanos = 0;
       }
-      if (!again && pause(troubleBackoff.isZero() ? settings.pollInterval() : troubleBackoff)) {
+      if (again) {
+        continue;
+      }
+      boolean stopping =
+          troubleBackoff.isZero()
+              ? pause(settings.pollInterval())
+              : kafkaDown ? pauseWhileKafkaDown(troubleBackoff) : pause(troubleBackoff);
+      if (stopping) {
         return;
       }
     }
@@ -196,6 +210,30 @@ final class LaneWorker implements Runnable {
 
   private boolean isStopping() {
     return stopped.getCount() == 0;
+  }
+
+  /**
+   * Waits out {@code backoff}, but only while the probe ({@link KafkaProbe#refresh}, every second)
+   * sees no broker: once one answers, the worker retries within a poll interval, so a backlog
+   * written during an outage goes out as soon as Kafka is back, not when a backoff that grew during
+   * the outage ends. Returns true at once when the relay stops.
+   */
+  private boolean pauseWhileKafkaDown(Duration backoff) {
+    long end = System.nanoTime() + backoff.toNanos();
+    Duration step = max(settings.pollInterval(), MIN_REACHABLE_CHECK);
+    for (long left = end - System.nanoTime(); left > 0; left = end - System.nanoTime()) {
+      if (kafka.reachable()) {
+        return false;
+      }
+      if (pause(min(step, Duration.ofNanos(left)))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
   }
 
   /** Waits, or returns true at once when the relay stops. */

@@ -172,6 +172,32 @@ public final class OutboxStore {
           SET next_attempt_at = DATE_ADD(UTC_TIMESTAMP(3), INTERVAL ? MICROSECOND), last_error = ?
           WHERE id = ? AND status = {PENDING}""");
 
+  // A topic that works again: the rows of it still put off by its backoff. Read without locking
+  // from idx_msg_claim (the lanes' PENDING rows only), a slice at a time in id order; then locked
+  // through the primary key, skipping rows a round holds (it is publishing them), and made due.
+  private static final String WAITING_OF_TOPIC =
+      sql(
+          """
+          SELECT id FROM t_msg
+          WHERE lane IN (:lanes) AND status = {PENDING} AND id > :afterId AND topic = :topic
+            AND next_attempt_at > UTC_TIMESTAMP(3)
+          ORDER BY id LIMIT :limit""");
+
+  private static final String LOCK_WAITING =
+      sql(
+          """
+          SELECT id FROM t_msg
+          WHERE id IN (:ids) AND status = {PENDING} AND next_attempt_at > UTC_TIMESTAMP(3)
+          FOR UPDATE SKIP LOCKED""");
+
+  private static final String MAKE_DUE =
+      sql(
+          """
+          UPDATE t_msg SET next_attempt_at = UTC_TIMESTAMP(3)
+          WHERE id IN (:ids) AND status = {PENDING}""");
+
+  private static final int MAKE_DUE_SLICE = 1000;
+
   private static final String MARK_DEAD =
       sql(
           """
@@ -719,6 +745,41 @@ public final class OutboxStore {
    */
   public void markDeferred(long id, long delayMillis, String error) {
     checkOne(jdbc.update(MARK_DEFERRED, delayMillis * 1000, truncate(error), id), id);
+  }
+
+  /**
+   * Makes the PENDING rows of {@code topic} in {@code lanes} that wait for a later attempt due now,
+   * in the caller's transaction, skipping rows another transaction holds (a round publishing them).
+   * For a topic that works again: its rows put off by its backoff need not wait for it to end.
+   *
+   * @param lanes the lanes to look in, not empty
+   * @return how many rows were made due
+   */
+  public int makeDue(String topic, Collection<Integer> lanes) {
+    int made = 0;
+    long afterId = 0;
+    while (true) {
+      List<Long> waiting =
+          named.queryForList(
+              WAITING_OF_TOPIC,
+              new MapSqlParameterSource("lanes", lanes)
+                  .addValue("afterId", afterId)
+                  .addValue("topic", topic)
+                  .addValue("limit", MAKE_DUE_SLICE),
+              Long.class);
+      if (waiting.isEmpty()) {
+        return made;
+      }
+      List<Long> locked =
+          named.queryForList(LOCK_WAITING, new MapSqlParameterSource("ids", waiting), Long.class);
+      if (!locked.isEmpty()) {
+        made += named.update(MAKE_DUE, new MapSqlParameterSource("ids", locked));
+      }
+      if (waiting.size() < MAKE_DUE_SLICE) {
+        return made;
+      }
+      afterId = waiting.get(waiting.size() - 1);
+    }
   }
 
   /** Gives up on a claimed row: DEAD, with the reason. */

@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
 final class LaneWorker implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(LaneWorker.class);
   private static final Duration MAX_TROUBLE_BACKOFF = Duration.ofSeconds(10);
+  // how often a worker backing off from an outage looks at the probe, at most
+  private static final Duration MIN_REACHABLE_CHECK = Duration.ofMillis(10);
   private static final long WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   private final int index;
@@ -37,6 +39,8 @@ final class LaneWorker implements Runnable {
   private volatile long roundStartedNanos;
   private volatile @Nullable Throwable stoppedBy;
   private Duration troubleBackoff = Duration.ZERO;
+  // The backoff is because no broker answered: it ends as soon as the probe sees one again.
+  private boolean kafkaDown;
   private boolean troubleLogged;
   private long lastWarning;
   private int failuresSinceWarning;
@@ -96,18 +100,27 @@ final class LaneWorker implements Runnable {
             log.info("worker {} recovered: its rounds succeed again", index);
           }
           troubleBackoff = Duration.ZERO;
+          kafkaDown = false;
           troubleLogged = false;
           failuresSinceWarning = 0;
         }
       } catch (KafkaUnavailable e) {
         trouble("Kafka is unreachable", e);
+        kafkaDown = true;
       } catch (RuntimeException e) {
         trouble("a round failed", e);
         databaseFailed.run();
       } finally {
         roundStartedNanos = 0;
       }
-      if (!again && pause(troubleBackoff.isZero() ? settings.pollInterval() : troubleBackoff)) {
+      if (again) {
+        continue;
+      }
+      boolean stopping =
+          troubleBackoff.isZero()
+              ? pause(settings.pollInterval())
+              : kafkaDown ? pauseWhileKafkaDown(troubleBackoff) : pause(troubleBackoff);
+      if (stopping) {
         return;
       }
     }

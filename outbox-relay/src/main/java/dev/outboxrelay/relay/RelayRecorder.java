@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
@@ -32,6 +33,7 @@ final class RelayRecorder implements PublishRound.Recorder {
   private final FailurePolicy failures;
   private final TopicBackoff topics;
   private final RelaySettings settings;
+  private final List<Integer> allLanes;
 
   RelayRecorder(
       OutboxStore store,
@@ -43,6 +45,7 @@ final class RelayRecorder implements PublishRound.Recorder {
     this.failures = new FailurePolicy(settings.maxAttempts(), settings.backoff());
     this.topics = topics;
     this.settings = settings;
+    this.allLanes = IntStream.range(0, settings.lanes()).boxed().toList();
   }
 
   @Override
@@ -52,7 +55,7 @@ final class RelayRecorder implements PublishRound.Recorder {
     } else {
       store.markSent(outcome.ackedIds());
     }
-    outcome.acked().stream().map(OutboxRow::topic).distinct().forEach(topics::succeeded);
+    outcome.acked().stream().map(OutboxRow::topic).distinct().forEach(this::succeeded);
     Map<String, Duration> deferredTopics = new HashMap<>();
     List<BatchPublisher.Failure> dead = new ArrayList<>();
     boolean deadLetters = settings.deadLetterTopic() != null;
@@ -78,6 +81,25 @@ final class RelayRecorder implements PublishRound.Recorder {
       }
     }
     return dead;
+  }
+
+  /**
+   * A message of {@code topic} was acknowledged. If the topic was failing, its rows put off by its
+   * backoff are due at once, in every lane: the backoff spares a broken topic, and this one works
+   * again. Without this, what the topic's backoff grew to while a broker came back after an outage
+   * (the cluster answers, its partitions not yet) would hold its backlog up for as long, up to
+   * {@code backoff.max}.
+   */
+  private void succeeded(String topic) {
+    int failingRounds = topics.succeeded(topic);
+    if (failingRounds > 0) {
+      int due = store.makeDue(topic, allLanes);
+      log.info(
+          "topic {} recovered after {} failing round(s); {} of its waiting message(s) due now",
+          topic,
+          failingRounds,
+          due);
+    }
   }
 
   /**

@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
  * Topics whose environment fails (missing, not authorized, unavailable), with the number of
  * consecutive rounds in which they failed: their rows are put off by the backoff of that count, so
  * a topic that stays broken is tried less and less often and holds up no other topic, and no
- * message burns an attempt on it. Logs a topic once when it starts failing and once when it
- * recovers, instead of a line per row and round.
+ * message burns an attempt on it. Logs a topic once when it starts failing, instead of a line per
+ * row and round; {@link RelayRecorder} logs its recovery.
  */
 final class TopicBackoff {
   private static final Logger log = LoggerFactory.getLogger(TopicBackoff.class);
@@ -41,12 +41,13 @@ final class TopicBackoff {
     return delay;
   }
 
-  /** A message of {@code topic} was acknowledged: it works again. */
-  void succeeded(String topic) {
+  /**
+   * A message of {@code topic} was acknowledged: it works again. Returns the number of failing
+   * rounds this ends, 0 when the topic was not failing.
+   */
+  int succeeded(String topic) {
     Integer rounds = failingRounds.remove(topic);
-    if (rounds != null) {
-      log.info("topic {} recovered after {} failing round(s)", topic, rounds);
-    }
+    return rounds == null ? 0 : rounds;
   }
 
   /** How many topics are failing now. */

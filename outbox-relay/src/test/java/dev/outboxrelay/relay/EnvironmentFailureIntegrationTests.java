@@ -90,6 +90,37 @@ class EnvironmentFailureIntegrationTests {
   }
 
   @Test
+  void aTopicThatWorksAgainSendsItsWaitingMessagesAtOnceNotWhenItsBackoffEnds() {
+    String missing = "missing-" + UUID.randomUUID();
+    RelayFixture.Writer toMissing = writerTo(missing);
+    List<Long> waiting = List.of(toMissing.send("w-1", "first"), toMissing.send("w-2", "second"));
+    Duration topicBackoff = Duration.ofSeconds(30);
+    fixture.startRelay(
+        p ->
+            p.workers(1)
+                .maxBlock(Duration.ofMillis(300))
+                .backoff(new RelaySettings.Backoff(topicBackoff, Duration.ofMinutes(5), 2.0, 0.0)));
+    // the first failing round puts them off by the topic's backoff: 30 s
+    await()
+        .atMost(BOUND)
+        .until(
+            () ->
+                failures("UnknownTopicOrPartitionException") + failures("TimeoutException")
+                    >= waiting.size());
+
+    TestServers.kafka().createTopic(missing, 1);
+    long fresh = toMissing.send("w-3", "third"); // goes out at once, so the topic works again
+
+    await()
+        .atMost(topicBackoff.dividedBy(3))
+        .until(
+            () ->
+                fixture.status(fresh) == 1
+                    && waiting.stream().allMatch(id -> fixture.status(id) == 1));
+    assertThat(fixture.meters.get(RelayMetrics.FAILING_TOPICS).gauge().value()).isZero();
+  }
+
+  @Test
   void manyMissingTopicsKeepEachRoundWithinItsSendTimeoutAndHoldUpNoOtherTopic() {
     RelayFixture.Writer healthy = fixture.writer(false);
     for (int i = 0; i < 12; i++) {

@@ -5,9 +5,7 @@ import dev.outboxrelay.example.points.OrderEventsConsumer;
 import dev.outboxrelay.example.points.PointsLedger;
 import java.math.BigDecimal;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -37,10 +35,14 @@ import java.util.Set;
  * @param duplicatesDelivered records on the topic beyond one per event
  * @param deduplicated deliveries the points service recognised as duplicates
  * @param rejected records the points service could not credit
- * @param latencyP50Ms commit to credit, median, in ms (null without credits)
- * @param latencyP99Ms commit to credit, 99th percentile, in ms
- * @param steadyP50Ms commit to credit of the orders committed before the Kafka outage, median
- * @param steadyP99Ms the same, 99th percentile
+ * @param latency commit to credit of every credited order
+ * @param warmUp the same, of the orders committed in the load's warm-up, before any outage
+ * @param beforeOutage the same, of the orders committed after the warm-up and before the Kafka
+ *     outage began (all the others without an outage)
+ * @param duringOutage the same, of the orders committed while Kafka was down
+ * @param afterOutage the same, of the orders committed once Kafka was back
+ * @param lastCreditAfterKafkaBackMs how long after Kafka was back the last order committed during
+ *     the outage was credited, in ms; null when none was
  * @param cancelledEvents message-store mode: the events of the topic CANCELLED in the message
  *     database, those of the orders whose transaction rolled back; null in the other modes
  */
@@ -62,10 +64,12 @@ record Books(
     long duplicatesDelivered,
     long deduplicated,
     long rejected,
-    Double latencyP50Ms,
-    Double latencyP99Ms,
-    Double steadyP50Ms,
-    Double steadyP99Ms,
+    Latency latency,
+    Latency warmUp,
+    Latency beforeOutage,
+    Latency duringOutage,
+    Latency afterOutage,
+    Double lastCreditAfterKafkaBackMs,
     Long cancelledEvents) {
 
   /** Every committed order credited once, nothing else credited, every point accounted for. */
@@ -78,15 +82,27 @@ record Books(
   }
 
   /**
+   * Commit to credit of a set of credited orders, in ms: how many, median and 99th percentile (null
+   * when there are none).
+   */
+  record Latency(int orders, Double p50Ms, Double p99Ms) {
+    static Latency of(List<Double> millis) {
+      List<Double> sorted = new ArrayList<>(millis);
+      Collections.sort(sorted);
+      return new Latency(sorted.size(), percentile(sorted, 0.50), percentile(sorted, 0.99));
+    }
+  }
+
+  /**
    * Reads the books of {@code stack}, given the answers its clients got.
    *
-   * @param kafkaDownAt when the Kafka outage began; null when there was none
+   * @param phases when the warm-up ended, Kafka was stopped and was back (the server's clock)
    */
   static Books of(
       ServiceStack stack,
       long sent,
       OrderLoad.Answers answers,
-      Instant kafkaDownAt,
+      FaultTimeline.Phases phases,
       KafkaTopics topics) {
     Map<Long, Order> orders = new HashMap<>();
     stack.orders.query(
@@ -110,7 +126,11 @@ record Books(
     long ghosts = 0;
     long points = 0;
     List<Double> latencies = new ArrayList<>();
-    List<Double> steady = new ArrayList<>();
+    List<Double> warmUp = new ArrayList<>();
+    List<Double> before = new ArrayList<>();
+    List<Double> during = new ArrayList<>();
+    List<Double> after = new ArrayList<>();
+    LocalDateTime lastCreditOfOutage = null;
     for (Credit credit : credits) {
       credited.add(credit.orderId());
       points += credit.points();
@@ -122,9 +142,16 @@ record Books(
         // a millisecond before its commit.
         double latency = Duration.between(order.createdAt(), credit.creditedAt()).toNanos() / 1e6;
         latencies.add(latency);
-        if (kafkaDownAt == null
-            || order.createdAt().toInstant(ZoneOffset.UTC).isBefore(kafkaDownAt)) {
-          steady.add(latency);
+        LocalDateTime committed = order.createdAt();
+        if (!phases.outage() || committed.isBefore(phases.kafkaDown())) {
+          (committed.isBefore(phases.warmedUp()) ? warmUp : before).add(latency);
+        } else if (committed.isBefore(phases.kafkaBack())) {
+          during.add(latency);
+          if (lastCreditOfOutage == null || credit.creditedAt().isAfter(lastCreditOfOutage)) {
+            lastCreditOfOutage = credit.creditedAt();
+          }
+        } else {
+          after.add(latency);
         }
       }
     }
@@ -133,8 +160,6 @@ record Books(
         orders.values().stream().mapToLong(order -> PointsLedger.pointsFor(order.amount())).sum();
     OrderEventsConsumer.Stats consumer = stack.consumerStats();
     long recordsOnTopic = topics.records(stack.topic);
-    Collections.sort(latencies);
-    Collections.sort(steady);
     Long cancelledEvents =
         stack.messageStore()
             ? stack.messages.queryForObject(
@@ -160,10 +185,14 @@ record Books(
         recordsOnTopic - eventsConsumed - consumer.rejected(),
         consumer.duplicates(),
         consumer.rejected(),
-        percentile(latencies, 0.50),
-        percentile(latencies, 0.99),
-        percentile(steady, 0.50),
-        percentile(steady, 0.99),
+        Latency.of(latencies),
+        Latency.of(warmUp),
+        Latency.of(before),
+        Latency.of(during),
+        Latency.of(after),
+        lastCreditOfOutage == null
+            ? null
+            : Duration.between(phases.kafkaBack(), lastCreditOfOutage).toNanos() / 1e6,
         cancelledEvents);
   }
 

@@ -47,6 +47,12 @@ final class DemoRun implements AutoCloseable {
 
   private static final Duration RELAY_RESTART_AFTER_OUTAGE = Duration.ofSeconds(2);
 
+  /**
+   * The load's first tenth warms the services up (JIT compilation, connection pools, the first
+   * fetches): its orders are in the books, their latency in a row of its own.
+   */
+  private static final int WARM_UP_PART = 10;
+
   private final DemoOptions options;
 
   /** This run's topics: {@link #ORDER_TOPIC} and {@link #USER_TOPIC} with the run's suffix. */
@@ -206,7 +212,7 @@ final class DemoRun implements AutoCloseable {
                 outageStart().toMillis() / 1000.0, options.outage().toSeconds()));
     Map<ServiceStack, OrderLoad.Answers> answers;
     List<String> timeline;
-    java.time.Instant kafkaDownAt;
+    FaultTimeline.Phases phases;
     FaultTimeline faults;
     try (Progress progress =
         Progress.of(options.progress(), "orders", (long) options.orders() * stacks.size(), out)) {
@@ -219,7 +225,7 @@ final class DemoRun implements AutoCloseable {
               RELAY_RESTART_AFTER_OUTAGE,
               progress);
       long start = System.nanoTime();
-      faults.start(start);
+      faults.start(start, options.loadDuration().dividedBy(WARM_UP_PART));
       answers =
           OrderLoad.run(
               stacks, script, options.clients(), options.rate(), start, () -> stopping, progress);
@@ -228,7 +234,7 @@ final class DemoRun implements AutoCloseable {
     out.println("All orders placed; waiting for the fault timeline to end ...");
     stopIfStopping();
     timeline = faults.await();
-    kafkaDownAt = faults.kafkaDownAt();
+    phases = faults.phases();
 
     out.printf(
         "Settling: until nothing is PENDING%s and every record is consumed (at most %d s) ...%n",
@@ -241,11 +247,11 @@ final class DemoRun implements AutoCloseable {
       settled = settle(topics);
       settleTime = Duration.ofNanos(System.nanoTime() - settleStart);
       for (ServiceStack stack : stacks) {
-        books.add(Books.of(stack, script.size(), answers.get(stack), kafkaDownAt, topics));
+        books.add(Books.of(stack, script.size(), answers.get(stack), phases, topics));
       }
     }
     return new Result(
-        options.mode(), scenarios, settled, settleTime, kafkaDownAt != null, timeline, books);
+        options.mode(), scenarios, settled, settleTime, phases.outage(), timeline, books);
   }
 
   private void stopIfStopping() {

@@ -2,7 +2,8 @@ package dev.outboxrelay.example.demo;
 
 import dev.outboxrelay.testsupport.KafkaBroker;
 import java.time.Duration;
-import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
@@ -22,7 +23,9 @@ final class FaultTimeline {
   private final Progress progress;
   private final List<String> events = new ArrayList<>();
   private volatile RuntimeException failure;
-  private volatile Instant kafkaDownAt;
+  private volatile LocalDateTime warmedUpAt;
+  private volatile LocalDateTime kafkaDownAt;
+  private volatile LocalDateTime kafkaBackAt;
   private Thread thread;
   private long start;
 
@@ -41,9 +44,13 @@ final class FaultTimeline {
     this.progress = progress;
   }
 
-  /** Starts the timeline; {@code start} is the load's start ({@link System#nanoTime()}). */
-  void start(long start) {
+  /**
+   * Starts the timeline; {@code start} is the load's start ({@link System#nanoTime()}), and the
+   * first {@code warmUp} of the load warm the services up.
+   */
+  void start(long start, Duration warmUp) {
     this.start = start;
+    this.warmedUpAt = utcNow().plus(warmUp);
     thread = new Thread(this::run, "demo-faults");
     thread.start();
   }
@@ -53,12 +60,13 @@ final class FaultTimeline {
       sleepUntil(outageStart);
       if (!outage.isZero()) {
         progress.phase("Kafka down");
-        kafkaDownAt = Instant.now();
+        kafkaDownAt = utcNow();
         kafka.stop();
         record("Kafka broker stopped");
         sleepUntil(outageStart.plus(outage));
         progress.phase("Kafka starting");
         kafka.start();
+        kafkaBackAt = utcNow();
         record("Kafka broker back");
         progress.phase("Kafka back");
       }
@@ -76,9 +84,27 @@ final class FaultTimeline {
     }
   }
 
-  /** When the Kafka outage began (wall clock); null when there was none. */
-  Instant kafkaDownAt() {
-    return kafkaDownAt;
+  /**
+   * When the load's phases began, in UTC on this machine's clock (the database server's, which
+   * writes the orders' and credits' times).
+   *
+   * @param warmedUp the end of the warm-up, the load's first part
+   * @param kafkaDown just before the broker was stopped; null without an outage
+   * @param kafkaBack when the broker answered again; null without an outage
+   */
+  record Phases(LocalDateTime warmedUp, LocalDateTime kafkaDown, LocalDateTime kafkaBack) {
+    boolean outage() {
+      return kafkaDown != null && kafkaBack != null;
+    }
+  }
+
+  /** The phases of the load. Call after {@link #await()}. */
+  Phases phases() {
+    return new Phases(warmedUpAt, kafkaDownAt, kafkaBackAt);
+  }
+
+  private static LocalDateTime utcNow() {
+    return LocalDateTime.now(ZoneOffset.UTC);
   }
 
   /** Waits for the timeline to end and returns what happened, one line per event. */

@@ -54,18 +54,24 @@ final class Summary {
         "duplicates delivered / deduplicated",
         b -> b.duplicatesDelivered() + " / " + b.deduplicated());
     row(out, books, "records rejected by the consumer", b -> count(b.rejected()));
+    row(out, books, "commit -> credit p50 / p99 (ms), orders committed", b -> "");
+    row(out, books, "  in the warm-up (the load's first tenth)", b -> millis(b.warmUp()));
     if (result.kafkaOutage()) {
+      row(out, books, "  then before the outage", b -> millis(b.beforeOutage()));
+      row(out, books, "  during the outage", b -> millis(b.duringOutage()));
       row(
           out,
           books,
-          "commit -> credit p50 / p99, before outage (ms)",
-          b -> millis(b.steadyP50Ms(), b.steadyP99Ms()));
+          "    last of them credited after Kafka back",
+          b ->
+              b.lastCreditAfterKafkaBackMs() == null
+                  ? "-"
+                  : seconds(b.lastCreditAfterKafkaBackMs()));
+      row(out, books, "  after Kafka was back", b -> millis(b.afterOutage()));
+    } else {
+      row(out, books, "  after the warm-up", b -> millis(b.beforeOutage()));
     }
-    row(
-        out,
-        books,
-        "commit -> credit p50 / p99, all (ms)",
-        b -> millis(b.latencyP50Ms(), b.latencyP99Ms()));
+    row(out, books, "  all", b -> millis(b.latency()));
     row(out, books, "books balance", b -> b.balanced() ? "yes" : "NO");
     out.println();
     out.println(
@@ -106,8 +112,14 @@ final class Summary {
     };
   }
 
-  private static String millis(Double p50, Double p99) {
-    return p50 == null ? "-" : String.format("%.0f / %.0f", p50, p99);
+  private static String millis(Books.Latency latency) {
+    return latency.p50Ms() == null
+        ? "-"
+        : String.format("%.0f / %.0f", latency.p50Ms(), latency.p99Ms());
+  }
+
+  private static String seconds(double millis) {
+    return String.format("%.1f s", millis / 1000.0);
   }
 
   private static String count(long n) {

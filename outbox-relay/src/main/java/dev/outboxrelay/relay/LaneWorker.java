@@ -219,6 +219,31 @@ final class LaneWorker implements Runnable {
   }
 
   /**
+   * Waits out {@code backoff}, but only while the probe ({@link KafkaProbe#refresh}, every second)
+   * sees no broker: once one answers, the worker retries within a poll interval, so a backlog
+   * written during an outage goes out as soon as Kafka is back, not when a backoff that grew during
+   * the outage ends (the probe also wakes the pause when it sees a broker again). Returns true at
+   * once when the relay stops.
+   */
+  private boolean pauseWhileKafkaDown(Duration backoff) {
+    long end = System.nanoTime() + backoff.toNanos();
+    Duration step = max(settings.pollInterval(), MIN_REACHABLE_CHECK);
+    for (long left = end - System.nanoTime(); left > 0; left = end - System.nanoTime()) {
+      if (kafka.reachable()) {
+        return false;
+      }
+      if (pause(min(step, Duration.ofNanos(left)))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
+  /**
    * Waits, or less when woken (the relay stops, the database or Kafka is back); returns whether the
    * relay stops.
    */

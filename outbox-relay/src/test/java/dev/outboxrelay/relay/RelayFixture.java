@@ -66,6 +66,7 @@ final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
 
   @Override
   public void afterEach(ExtensionContext context) {
+    TestServers.kafka().resume();
     if (!TestServers.kafka().isRunning()) {
       TestServers.kafka().start();
     }
@@ -166,6 +167,11 @@ final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
     return writer(fastPath, OutboxSettings.Mode.SAME_DATABASE, database::dataSource);
   }
 
+  /** The write path of outbox-api with its fast path, {@code change} adjusting its settings. */
+  Writer fastPathWriter(Consumer<OutboxSettings.Builder> change) {
+    return writer(true, OutboxSettings.Mode.SAME_DATABASE, database::dataSource, change);
+  }
+
   /**
    * @param business the business database; in message-store mode {@link #database} is then the
    *     message database
@@ -174,10 +180,19 @@ final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
       boolean fastPath,
       OutboxSettings.Mode mode,
       java.util.function.Supplier<DataSource> business) {
+    return writer(fastPath, mode, business, settings -> {});
+  }
+
+  private Writer writer(
+      boolean fastPath,
+      OutboxSettings.Mode mode,
+      java.util.function.Supplier<DataSource> business,
+      Consumer<OutboxSettings.Builder> change) {
     OutboxSettings.Builder settings = OutboxSettings.builder().mode(mode);
     if (fastPath) {
       settings.kafkaBootstrapServers(TestServers.kafka().bootstrapServers());
     }
+    change.accept(settings);
     AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
     context.registerBean(DataSource.class, business);
     if (mode == OutboxSettings.Mode.MESSAGE_STORE) {

@@ -79,6 +79,7 @@ public final class BatchPublisher {
     long started = System.nanoTime();
     long deadline = started + ackTimeoutNanos;
     List<Future<RecordMetadata>> futures = new ArrayList<>(rows.size());
+    List<Boolean> sentOn = new ArrayList<>(rows.size());
     // A topic whose send already failed before reaching the network (missing topic, metadata
     // timeout): its other rows fail at once instead of each waiting out max.block.ms again.
     Map<String, Exception> failedTopics = new HashMap<>();
@@ -97,6 +98,7 @@ public final class BatchPublisher {
         if (i > 0 && System.nanoTime() - started > sendWindowNanos) {
           rowFailures.put(i, new RoundTimeUsedUpException(ackTimeoutNanos / 1_000_000));
           futures.add(null);
+          sentOn.add(false);
           continue;
         }
         try {
@@ -106,6 +108,8 @@ public final class BatchPublisher {
         }
       }
       futures.add(future);
+      // a send the producer answered at once (no metadata, record refused) put nothing on the wire
+      sentOn.add(future != null && !future.isDone());
     }
     List<OutboxRow> acked = new ArrayList<>(rows.size());
     List<Failure> failed = new ArrayList<>();
@@ -121,7 +125,7 @@ public final class BatchPublisher {
       Exception error = await(future, deadline);
       if (error == null) {
         acked.add(row);
-      } else if (error instanceof TimeoutException && !future.isDone()) {
+      } else if (outcomeUnknown(error, sentOn.get(i))) {
         inFlight.add(new InFlight(row, future, error));
       } else {
         failed.add(new Failure(row, error));
@@ -161,6 +165,16 @@ public final class BatchPublisher {
       }
     }
     return future;
+  }
+
+  /**
+   * Whether Kafka may still append the record of a send that ended with {@code error}: the wait
+   * ended before the producer answered, or the producer gave up on a record it may have put on the
+   * wire (a request or delivery timeout: the broker may still hold the request).
+   */
+  private static boolean outcomeUnknown(Exception error, boolean sentOn) {
+    return error instanceof TimeoutException // the wait's own: the producer has not answered
+        || (sentOn && error instanceof org.apache.kafka.common.errors.TimeoutException);
   }
 
   /** Errors that every row of the topic would meet, not only this one. */

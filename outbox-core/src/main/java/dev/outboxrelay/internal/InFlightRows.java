@@ -136,8 +136,8 @@ public final class InFlightRows {
     Instant now = Instant.now();
     acked.forEach(row -> listener.published(path, row.row(), now));
     log.info(
-        "{}: {} message(s) acknowledged by Kafka after their round stopped waiting, {} recorded as"
-            + " published (the others were recorded meanwhile)",
+        "{}: {} message(s) acknowledged by Kafka after their round stopped waiting; {} of them"
+            + " still PENDING, now recorded as published",
         path.tag(),
         acked.size(),
         recorded);

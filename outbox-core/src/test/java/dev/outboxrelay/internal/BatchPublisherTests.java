@@ -111,6 +111,25 @@ class BatchPublisherTests {
   }
 
   @Test
+  void aRecordTheProducerGaveUpOnAfterSendingItIsInFlightNotFailed() {
+    MockProducer<byte[], byte[]> producer = producer(false);
+    CompletableFuture<BatchPublisher.Outcome> publishing =
+        CompletableFuture.supplyAsync(
+            () ->
+                new BatchPublisher(producer, BOUND, Duration.ZERO)
+                    .publish(List.of(row(1, "t"), row(2, "t"))));
+    await().atMost(BOUND).until(() -> producer.history().size() == 2);
+
+    // a request or delivery timeout: the broker may still hold the request and append it later
+    producer.errorNext(new TimeoutException("Expiring 1 record(s): 2000 ms has passed"));
+    producer.errorNext(new RecordTooLargeException("too large"));
+    BatchPublisher.Outcome outcome = publishing.join();
+
+    assertThat(outcome.inFlight()).extracting(f -> f.row().id()).containsExactly(1L);
+    assertThat(outcome.failed()).extracting(f -> f.row().id()).containsExactly(2L);
+  }
+
+  @Test
   void aTopicWhoseSendFailsAtOnceFailsItsOtherRowsWithoutSendingThem() {
     MockProducer<byte[], byte[]> producer =
         new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {

@@ -70,9 +70,10 @@ final class LaneRound {
   }
 
   /**
-   * The outcome of a round: how many rows it claimed, whether nothing could be sent (the round was
-   * rolled back, no attempt counted: Kafka may be down), and whether its lanes may have more due
-   * rows now (some lane's share came back full, or the byte budget left rows out).
+   * The outcome of a round: how many rows it claimed, whether nothing could be sent (no outcome
+   * recorded, no attempt counted: Kafka may be down; only rows still in flight were put off), and
+   * whether its lanes may have more due rows now (some lane's share came back full, or the byte
+   * budget left rows out).
    */
   record Result(int claimed, boolean nothingSent, boolean mayHaveMore) {
     static final Result EMPTY = new Result(0, false, false);

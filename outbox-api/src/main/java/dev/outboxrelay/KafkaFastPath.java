@@ -38,6 +38,13 @@ import org.springframework.transaction.support.TransactionTemplate;
 final class KafkaFastPath implements FastPath {
   private static final Logger log = LoggerFactory.getLogger(KafkaFastPath.class);
   private static final int MAX_BATCH = 500;
+  // A round's bounds, as the relay's (batch-size, batch-bytes): a batch of up to UNMEASURED_ROWS
+  // rows is claimed at once; a larger one (a large transaction, or many queued) in slices of at
+  // most SLICE_ROWS rows and SLICE_BYTES of payload and headers, their sizes read first, so no
+  // statement carries more than about 2 * SLICE_ROWS parameters and a round holds a bounded heap.
+  private static final int SLICE_ROWS = 500;
+  private static final long SLICE_BYTES = 8L * 1024 * 1024;
+  private static final int UNMEASURED_ROWS = 16;
   private static final int DEFAULT_MAX_BLOCK_MS = 2_000;
   private static final int DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
   private static final int MAX_DELIVERY_TIMEOUT_MS = 300_000;
@@ -209,7 +216,7 @@ final class KafkaFastPath implements FastPath {
         ids.addAll(transaction);
       }
       transactions.clear();
-      publish(ids);
+      publishInSlices(ids);
       recordLateAcks();
     }
   }
@@ -219,6 +226,34 @@ final class KafkaFastPath implements FastPath {
       inFlight.recordLateAcks();
     } catch (RuntimeException e) {
       outages.warn("fast path: late acknowledgements not recorded yet: " + e);
+    }
+  }
+
+  /** Publishes {@code ids} in rounds of at most {@value #SLICE_ROWS} rows and 8 MiB. */
+  private void publishInSlices(List<Long> ids) {
+    if (ids.size() <= UNMEASURED_ROWS) {
+      publish(ids);
+      return;
+    }
+    List<Long> sorted = ids.stream().sorted().toList();
+    int from = 0;
+    while (from < sorted.size() && !closed) { // closing: the rest is the relay's
+      List<Long> slice = sorted.subList(from, Math.min(from + SLICE_ROWS, sorted.size()));
+      List<Long> within;
+      try {
+        within = store.freshWithinBudget(slice, SLICE_BYTES);
+      } catch (RuntimeException e) {
+        listener.roundFailed(PublishPath.FAST_PATH, e);
+        outages.warn(
+            "fast path failed, " + (sorted.size() - from) + " message(s) left to the relay: " + e);
+        return;
+      }
+      if (within.isEmpty()) {
+        from += slice.size();
+        continue;
+      }
+      publish(within);
+      from += java.util.Collections.binarySearch(slice, within.get(within.size() - 1)) + 1;
     }
   }
 

@@ -117,6 +117,13 @@ public final class OutboxStore {
           ORDER BY id
           FOR UPDATE SKIP LOCKED""");
 
+  // The fast path's slice of a large batch: the fresh rows' sizes, read without locks.
+  private static final String FRESH_SIZES =
+      sql(
+          """
+          SELECT id, msg_bytes FROM t_msg
+          WHERE id IN (:ids) AND status = {PENDING} AND attempts = 0 AND last_error IS NULL""");
+
   static final String CLAIM_IDS =
       sql(
           """
@@ -588,6 +595,32 @@ public final class OutboxStore {
       return List.of();
     }
     return named.query(CLAIM_FRESH, new MapSqlParameterSource("ids", ids), ROW);
+  }
+
+  /**
+   * The fast path's slice of a large batch: of {@code ids}, the fresh ones ({@link #claimFresh}
+   * would take them) in id order, as far as their payload and headers add up to at most {@code
+   * maxBytes} (at least one); read without locks, so a row may be taken by others before it is
+   * claimed.
+   *
+   * @param ids a few hundred at most
+   * @param maxBytes at least 1
+   * @return ids ascending; empty when none of {@code ids} is fresh
+   */
+  public List<Long> freshWithinBudget(Collection<Long> ids, long maxBytes) {
+    if (ids.isEmpty()) {
+      return List.of();
+    }
+    List<Candidate> candidates =
+        named.query(
+            FRESH_SIZES,
+            new MapSqlParameterSource("ids", ids),
+            (rs, n) -> {
+              long bytes = rs.getLong("msg_bytes");
+              boolean unknown = rs.wasNull(); // read before the other columns
+              return new Candidate(rs.getLong("id"), 0, unknown ? -1 : bytes);
+            });
+    return Candidate.withinBudget(candidates, maxBytes, this::measure);
   }
 
   /** Locks and returns those of {@code ids} that are still due, skipping rows locked by others. */

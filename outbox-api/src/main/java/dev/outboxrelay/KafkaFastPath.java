@@ -1,6 +1,8 @@
 package dev.outboxrelay;
 
+import dev.outboxrelay.config.InvalidSettingException;
 import dev.outboxrelay.internal.BatchPublisher;
+import dev.outboxrelay.internal.InFlightRows;
 import dev.outboxrelay.internal.OrderingGuard;
 import dev.outboxrelay.internal.OutboxStore;
 import dev.outboxrelay.internal.ProducerSettings;
@@ -29,15 +31,28 @@ import org.springframework.transaction.support.TransactionTemplate;
  * attempted ({@code FOR UPDATE SKIP LOCKED}), publishes those the ordering guard releases (by key),
  * and marks the acknowledged ones SENT in the same short transaction. It runs on a small bounded
  * executor, so the business thread never waits on Kafka; when the queue is full, Kafka is down or
- * the database is busy it gives up, and the rows stay PENDING for the relay.
+ * the database is busy it gives up, and the rows stay PENDING for the relay. A row whose record is
+ * still in flight when the ack timeout ends is not handed over before the producer has surely given
+ * up on it ({@link InFlightRows}); its late acknowledgement is recorded here.
  */
 final class KafkaFastPath implements FastPath {
   private static final Logger log = LoggerFactory.getLogger(KafkaFastPath.class);
   private static final int MAX_BATCH = 500;
+  // A round's bounds, as the relay's (batch-size, batch-bytes): a batch of up to UNMEASURED_ROWS
+  // rows is claimed at once; a larger one (a large transaction, or many queued) in slices of at
+  // most SLICE_ROWS rows and SLICE_BYTES of payload and headers, their sizes read first, so no
+  // statement carries more than about 2 * SLICE_ROWS parameters and a round holds a bounded heap.
+  private static final int SLICE_ROWS = 500;
+  private static final long SLICE_BYTES = 8L * 1024 * 1024;
+  private static final int UNMEASURED_ROWS = 16;
   private static final int DEFAULT_MAX_BLOCK_MS = 2_000;
+  private static final int DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+  private static final int MAX_DELIVERY_TIMEOUT_MS = 300_000;
+  private static final String PROPERTIES = "outbox.kafka.properties";
 
   private final OutboxStore store;
   private final PublishRound round;
+  private final InFlightRows inFlight;
   private final PublishListener listener;
   private final Producer<byte[], byte[]> producer;
   private final BlockingQueue<List<Long>> queue;
@@ -60,6 +75,14 @@ final class KafkaFastPath implements FastPath {
     this.producer = producer;
     this.listener = listener;
     this.ackTimeout = settings.fastPath().ackTimeout();
+    this.inFlight =
+        new InFlightRows(
+            PublishPath.FAST_PATH,
+            store,
+            transaction,
+            ProducerSettings.inFlightHold(producerConfig(settings)),
+            store::markLateSent,
+            listener);
     // Failures are not recorded: the rows stay PENDING, untouched, and the relay publishes them.
     this.round =
         new PublishRound(
@@ -72,6 +95,7 @@ final class KafkaFastPath implements FastPath {
               store.markSent(outcome.ackedIds());
               return List.of();
             },
+            inFlight,
             listener);
     this.queue = new ArrayBlockingQueue<>(settings.fastPath().queueCapacity());
     this.threads = new ArrayList<>();
@@ -96,23 +120,64 @@ final class KafkaFastPath implements FastPath {
   /**
    * The fast path's producer: idempotent, acks from all replicas, bounded waits.
    *
-   * @throws dev.outboxrelay.config.InvalidSettingException if Kafka refuses {@code outbox.kafka.*}
+   * @throws InvalidSettingException if Kafka refuses {@code outbox.kafka.*}, or as {@link
+   *     #producerConfig}
    */
   static Producer<byte[], byte[]> createProducer(OutboxSettings settings) {
+    return ProducerSettings.createProducer("outbox.kafka", producerConfig(settings));
+  }
+
+  /**
+   * The fast path producer's configuration. Its {@code delivery.timeout.ms} bounds how long a row
+   * whose record is still in flight after the ack timeout is kept from the relay: by default the
+   * ack timeout, at least {@code linger.ms + request.timeout.ms} (as Kafka requires).
+   *
+   * @throws InvalidSettingException naming {@code outbox.kafka.properties.delivery.timeout.ms} when
+   *     it is below {@code linger.ms + request.timeout.ms} or above 5 min, or a timeout that is not
+   *     a whole number
+   */
+  static Map<String, Object> producerConfig(OutboxSettings settings) {
+    Map<String, String> properties = settings.kafka().properties();
     Map<String, Object> config = new HashMap<>();
     // Defaults the user may override: keep waits short, the relay covers for a slow Kafka.
     config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, DEFAULT_MAX_BLOCK_MS);
-    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-    config.put(
-        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-        (int) Math.max(6_000, settings.fastPath().ackTimeout().toMillis()));
+    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, DEFAULT_REQUEST_TIMEOUT_MS);
     config.put(ProducerConfig.CLIENT_ID_CONFIG, "outbox-fast-path");
-    config.putAll(settings.kafka().properties());
+    config.putAll(properties);
+    long minimum =
+        (long)
+                ProducerSettings.intProperty(
+                    PROPERTIES, properties, ProducerConfig.LINGER_MS_CONFIG, 0)
+            + ProducerSettings.intProperty(
+                PROPERTIES,
+                properties,
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                DEFAULT_REQUEST_TIMEOUT_MS);
+    long delivery =
+        ProducerSettings.intProperty(
+            PROPERTIES,
+            properties,
+            ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+            (int)
+                Math.min(
+                    Integer.MAX_VALUE,
+                    Math.max(settings.fastPath().ackTimeout().toMillis(), minimum)));
+    if (delivery < minimum || delivery > MAX_DELIVERY_TIMEOUT_MS) {
+      throw new InvalidSettingException(
+          PROPERTIES + "." + ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+          "must be between linger.ms + request.timeout.ms ("
+              + minimum
+              + ") and "
+              + MAX_DELIVERY_TIMEOUT_MS
+              + " (5 min): a row still in flight after the ack timeout waits that long (and"
+              + " request.timeout.ms) before the relay may publish it; was "
+              + delivery);
+    }
+    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) delivery);
     String bootstrapServers =
         java.util.Objects.requireNonNull(settings.kafka().bootstrapServers(), "fast path is off");
-    return ProducerSettings.createProducer(
-        "outbox.kafka", ProducerSettings.enforce(config, bootstrapServers));
+    return ProducerSettings.enforce(config, bootstrapServers);
   }
 
   @Override
@@ -141,6 +206,7 @@ final class KafkaFastPath implements FastPath {
         return;
       }
       if (next == null) {
+        recordLateAcks();
         continue;
       }
       transactions.add(next);
@@ -150,13 +216,64 @@ final class KafkaFastPath implements FastPath {
         ids.addAll(transaction);
       }
       transactions.clear();
+      publishInSlices(ids);
+      recordLateAcks();
+    }
+  }
+
+  private void recordLateAcks() {
+    try {
+      inFlight.recordLateAcks();
+    } catch (RuntimeException e) {
+      outages.warn("fast path: late acknowledgements not recorded yet: " + e);
+    }
+  }
+
+  /** Publishes {@code ids} in rounds of at most {@value #SLICE_ROWS} rows and 8 MiB. */
+  private void publishInSlices(List<Long> ids) {
+    if (ids.size() <= UNMEASURED_ROWS) {
       publish(ids);
+      return;
+    }
+    List<Long> sorted = ids.stream().sorted().toList();
+    int from = 0;
+    while (from < sorted.size() && !closed) { // closing: the rest is the relay's
+      List<Long> slice = sorted.subList(from, Math.min(from + SLICE_ROWS, sorted.size()));
+      List<Long> within;
+      try {
+        within = store.freshWithinBudget(slice, SLICE_BYTES);
+      } catch (RuntimeException e) {
+        listener.roundFailed(PublishPath.FAST_PATH, e);
+        outages.warn(
+            "fast path failed, " + (sorted.size() - from) + " message(s) left to the relay: " + e);
+        return;
+      }
+      if (within.isEmpty()) {
+        from += slice.size();
+        continue;
+      }
+      publish(within);
+      from += java.util.Collections.binarySearch(slice, within.get(within.size() - 1)) + 1;
     }
   }
 
   private void publish(List<Long> ids) {
     try {
       PublishRound.Result result = round.run(() -> store.claimFresh(ids), true);
+      List<BatchPublisher.InFlight> late = result.outcome().inFlight();
+      if (!late.isEmpty()) {
+        outages.warn(
+            "fast path: "
+                + late.size()
+                + " message(s) not acknowledged within "
+                + ackTimeout.toMillis()
+                + " ms but still in flight: recorded if Kafka acknowledges them, else left to the"
+                + " relay after "
+                + inFlight.hold().toMillis()
+                + " ms (first: id="
+                + late.get(0).row().id()
+                + ")");
+      }
       List<BatchPublisher.Failure> failed = result.outcome().failed();
       if (!failed.isEmpty()) {
         outages.warn(
@@ -186,6 +303,7 @@ final class KafkaFastPath implements FastPath {
       Thread.currentThread().interrupt();
     } finally {
       producer.close(Duration.ofSeconds(5));
+      recordLateAcks(); // what the producer delivered while closing
     }
   }
 }

@@ -38,6 +38,7 @@ class FastPathIntegrationTests {
 
   @AfterEach
   void stop() {
+    TestServers.kafka().resume();
     if (!TestServers.kafka().isRunning()) {
       TestServers.kafka().start();
     }
@@ -160,6 +161,36 @@ class FastPathIntegrationTests {
       assertThat(fixture.status(newer.get(0))).isEqualTo(MessageStatus.PENDING.code());
     } finally {
       txManager.rollback(lock);
+    }
+  }
+
+  @Test
+  void anAcknowledgementAfterTheAckTimeoutIsRecordedAndTheRowHeldUntilThen() {
+    try (TopicReader reader = fixture.reader()) {
+      long warm = tx.execute(status -> outbox.send(message("warm-up", "warm-up")));
+      await().atMost(DELIVERY).until(() -> fixture.status(warm) == MessageStatus.SENT.code());
+
+      TestServers.kafka().pause();
+      long late = tx.execute(status -> outbox.send(message("k", "late")));
+      // the fast path stops waiting after 3 s, its producer goes on trying (delivery timeout 5 s)
+      await()
+          .during(Duration.ofMillis(3_500))
+          .atMost(Duration.ofSeconds(6))
+          .until(() -> fixture.status(late) == MessageStatus.PENDING.code());
+      // not due for the relay while that producer may still deliver it: its delivery timeout
+      // (5 s) and request timeout (5 s) after the fast path stopped waiting
+      assertThat(
+              fixture.count(
+                  "SELECT COUNT(*) FROM t_msg WHERE id = ?"
+                      + " AND next_attempt_at > DATE_ADD(UTC_TIMESTAMP(3), INTERVAL 5 SECOND)",
+                  late))
+          .isEqualTo(1);
+      TestServers.kafka().resume();
+
+      await().atMost(DELIVERY).until(() -> fixture.status(late) == MessageStatus.SENT.code());
+      assertThat(reader.awaitEnd(DELIVERY))
+          .extracting(Received::refId)
+          .containsExactly("warm-up", "late");
     }
   }
 

@@ -41,15 +41,32 @@ final class OutboxFixture implements AutoCloseable {
   final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
   OutboxFixture(OutboxSettings.Builder settings, Class<?>... components) {
-    this(settings, null, components);
+    this(settings, null, java.util.function.UnaryOperator.identity(), components);
+  }
+
+  /**
+   * @param wrap wraps the business {@code DataSource} the application sees (e.g. to watch its
+   *     statements)
+   */
+  OutboxFixture(
+      OutboxSettings.Builder settings, java.util.function.UnaryOperator<DataSource> wrap) {
+    this(settings, null, wrap);
+  }
+
+  OutboxFixture(
+      OutboxSettings.Builder settings, TestDatabase messageDatabase, Class<?>... components) {
+    this(settings, messageDatabase, java.util.function.UnaryOperator.identity(), components);
   }
 
   /**
    * @param messageDatabase message-store mode's message database (this fixture runs the schema in
    *     it and closes it), registered as {@code outboxMessageDataSource}; null for none
    */
-  OutboxFixture(
-      OutboxSettings.Builder settings, TestDatabase messageDatabase, Class<?>... components) {
+  private OutboxFixture(
+      OutboxSettings.Builder settings,
+      TestDatabase messageDatabase,
+      java.util.function.UnaryOperator<DataSource> wrap,
+      Class<?>... components) {
     database = TestServers.database().createDatabase("outbox_api");
     database.runScript(SCHEMA);
     jdbc = new JdbcTemplate(database.dataSource());
@@ -63,7 +80,7 @@ final class OutboxFixture implements AutoCloseable {
     TestServers.kafka().createTopic(topic, 3);
     OutboxSettings outboxSettings = settings.defaultTopic(topic).build();
     context = new AnnotationConfigApplicationContext();
-    context.registerBean(DataSource.class, database::dataSource);
+    context.registerBean(DataSource.class, () -> wrap.apply(database.dataSource()));
     context.registerBean(OutboxSettings.class, () -> outboxSettings);
     context.registerBean(PublishListener.class, () -> new MicrometerPublishListener(meters));
     if (messageDatabase != null) {

@@ -186,6 +186,32 @@ class OutboxAutoConfigurationTests {
   }
 
   @Test
+  void aFastPathDeliveryTimeoutThatWouldHoldRowsTooLongOrThatKafkaRefusesStopsStartUp() {
+    // a row still in flight after the ack timeout is kept from the relay that long
+    assertThat(
+            startUpFailure(
+                "outbox.kafka.bootstrap-servers=localhost:9",
+                "outbox.kafka.properties.delivery.timeout.ms=300001"))
+        .startsWith("outbox.kafka.properties.delivery.timeout.ms must be between")
+        .endsWith("was 300001");
+    // Kafka's own rule: delivery.timeout.ms >= linger.ms + request.timeout.ms
+    assertThat(
+            startUpFailure(
+                "outbox.kafka.bootstrap-servers=localhost:9",
+                "outbox.kafka.properties.linger.ms=100",
+                "outbox.kafka.properties.request.timeout.ms=5000",
+                "outbox.kafka.properties.delivery.timeout.ms=5050"))
+        .startsWith(
+            "outbox.kafka.properties.delivery.timeout.ms must be between linger.ms +"
+                + " request.timeout.ms (5100) and 300000");
+    assertThat(
+            startUpFailure(
+                "outbox.kafka.bootstrap-servers=localhost:9",
+                "outbox.kafka.properties.request.timeout.ms=soon"))
+        .startsWith("outbox.kafka.properties.request.timeout.ms must be a whole number");
+  }
+
+  @Test
   void kafkaSettingsTheProducerRefusesStopStartUpNamingTheProperty() {
     assertThat(startUpFailure("outbox.kafka.bootstrap-servers=kafka-no-port"))
         .startsWith("outbox.kafka.bootstrap-servers is refused by Kafka's producer:");

@@ -72,14 +72,15 @@ public final class BatchPublisher {
   }
 
   /**
-   * Publishes {@code rows} in order; returns which were acknowledged and which failed, why. Takes
-   * at most the ack timeout: rows it had no time to send fail with {@link
-   * RoundTimeUsedUpException}.
+   * Publishes {@code rows} in order; returns which were acknowledged, which failed (why), and which
+   * were still in flight when the wait ended. Takes at most the ack timeout: rows it had no time to
+   * send fail with {@link RoundTimeUsedUpException}.
    */
   public Outcome publish(List<OutboxRow> rows) {
     long started = System.nanoTime();
     long deadline = started + ackTimeoutNanos;
     List<Future<RecordMetadata>> futures = new ArrayList<>(rows.size());
+    List<Boolean> sentOn = new ArrayList<>(rows.size());
     // A topic whose send already failed before reaching the network (missing topic, metadata
     // timeout): its other rows fail at once instead of each waiting out max.block.ms again.
     Map<String, Exception> failedTopics = new HashMap<>();
@@ -98,6 +99,7 @@ public final class BatchPublisher {
         if (i > 0 && System.nanoTime() - started > sendWindowNanos) {
           rowFailures.put(i, new RoundTimeUsedUpException(ackTimeoutNanos / 1_000_000));
           futures.add(null);
+          sentOn.add(false);
           continue;
         }
         try {
@@ -107,9 +109,12 @@ public final class BatchPublisher {
         }
       }
       futures.add(future);
+      // a send the producer answered at once (no metadata, record refused) put nothing on the wire
+      sentOn.add(future != null && !future.isDone());
     }
     List<OutboxRow> acked = new ArrayList<>(rows.size());
     List<Failure> failed = new ArrayList<>();
+    List<InFlight> inFlight = new ArrayList<>();
     for (int i = 0; i < rows.size(); i++) {
       OutboxRow row = rows.get(i);
       Future<RecordMetadata> future = futures.get(i);
@@ -121,11 +126,13 @@ public final class BatchPublisher {
       Exception error = await(future, deadline);
       if (error == null) {
         acked.add(row);
+      } else if (outcomeUnknown(error, sentOn.get(i))) {
+        inFlight.add(new InFlight(row, future, error));
       } else {
         failed.add(new Failure(row, error));
       }
     }
-    return new Outcome(acked, failed, deadline);
+    return new Outcome(acked, failed, inFlight, deadline);
   }
 
   /**
@@ -159,6 +166,16 @@ public final class BatchPublisher {
       }
     }
     return future;
+  }
+
+  /**
+   * Whether Kafka may still append the record of a send that ended with {@code error}: the wait
+   * ended before the producer answered, or the producer gave up on a record it may have put on the
+   * wire (a request or delivery timeout: the broker may still hold the request).
+   */
+  private static boolean outcomeUnknown(Exception error, boolean sentOn) {
+    return error instanceof TimeoutException // the wait's own: the producer has not answered
+        || (sentOn && error instanceof org.apache.kafka.common.errors.TimeoutException);
   }
 
   /** Errors that every row of the topic would meet, not only this one. */
@@ -204,15 +221,31 @@ public final class BatchPublisher {
   public record Failure(OutboxRow row, Exception error) {}
 
   /**
-   * The acknowledged rows, in the order sent, and the failed ones.
+   * A row whose record had neither been acknowledged nor failed when the wait ended: the producer
+   * still holds it and may deliver it later (docs/design.md, "Records still in flight").
+   *
+   * @param ack completes when the producer learns the outcome, at the latest after its {@code
+   *     delivery.timeout.ms}
+   * @param error why the wait ended (no acknowledgement within the ack timeout)
+   */
+  public record InFlight(OutboxRow row, Future<RecordMetadata> ack, Exception error) {}
+
+  /**
+   * The acknowledged rows, in the order sent, the failed ones, and those still in flight.
    *
    * @param deadline the {@link System#nanoTime()} by which the publish had to end; what the caller
    *     still sends in the round (dead-letter copies) must end by then too
    */
-  public record Outcome(List<OutboxRow> acked, List<Failure> failed, long deadline) {
-    /** An outcome with no time left for further sends. */
+  public record Outcome(
+      List<OutboxRow> acked, List<Failure> failed, List<InFlight> inFlight, long deadline) {
+    /** An outcome with nothing in flight and no time left for further sends. */
     public Outcome(List<OutboxRow> acked, List<Failure> failed) {
-      this(acked, failed, System.nanoTime());
+      this(acked, failed, List.of(), System.nanoTime());
+    }
+
+    /** Nothing was acknowledged, and something was sent or tried. */
+    public boolean nothingAcked() {
+      return acked.isEmpty() && !(failed.isEmpty() && inFlight.isEmpty());
     }
 
     public List<Long> ackedIds() {

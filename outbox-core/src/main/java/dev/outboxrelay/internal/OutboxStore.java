@@ -114,9 +114,16 @@ public final class OutboxStore {
       sql(
           """
           SELECT {COLUMNS} FROM t_msg
-          WHERE id IN (:ids) AND status = {PENDING} AND attempts = 0
+          WHERE id IN (:ids) AND status = {PENDING} AND attempts = 0 AND last_error IS NULL
           ORDER BY id
           FOR UPDATE SKIP LOCKED""");
+
+  // The fast path's slice of a large batch: the fresh rows' sizes, read without locks.
+  private static final String FRESH_SIZES =
+      sql(
+          """
+          SELECT id, msg_bytes FROM t_msg
+          WHERE id IN (:ids) AND status = {PENDING} AND attempts = 0 AND last_error IS NULL""");
 
   static final String CLAIM_IDS =
       sql(
@@ -146,6 +153,25 @@ public final class OutboxStore {
           GROUP BY msg_key""");
 
   private static final String MARK_SENT =
+      sql(
+          """
+          UPDATE t_msg SET status = {SENT}, sent_at = UTC_TIMESTAMP(3), attempts = attempts + 1
+          WHERE id IN (:ids) AND status = {PENDING}""");
+
+  // Rows whose records a round stopped waiting for while its producer still held them: not due
+  // until that producer has surely given up (InFlightRows). The error also keeps the fast path
+  // from claiming such a row as fresh.
+  private static final String PUT_OFF =
+      sql(
+          """
+          UPDATE t_msg
+          SET next_attempt_at = DATE_ADD(UTC_TIMESTAMP(3), INTERVAL :delayMicros MICROSECOND),
+              last_error = :error
+          WHERE id IN (:ids) AND status = {PENDING}""");
+
+  // A late acknowledgement, recorded outside the round: the row is locked by no round of ours,
+  // and one that another publisher recorded meanwhile is left as it is.
+  private static final String MARK_LATE_SENT =
       sql(
           """
           UPDATE t_msg SET status = {SENT}, sent_at = UTC_TIMESTAMP(3), attempts = attempts + 1
@@ -599,14 +625,41 @@ public final class OutboxStore {
   }
 
   /**
-   * The fast path's claim: locks and returns those of {@code ids} that were never attempted,
-   * whatever their {@code next_attempt_at} (the relay's delay), skipping rows locked by others.
+   * The fast path's claim: locks and returns those of {@code ids} that were never attempted (no
+   * attempt counted and no error recorded, so none a relay round put off), whatever their {@code
+   * next_attempt_at} (the relay's delay), skipping rows locked by others.
    */
   public List<OutboxRow> claimFresh(Collection<Long> ids) {
     if (ids.isEmpty()) {
       return List.of();
     }
     return named.query(CLAIM_FRESH, new MapSqlParameterSource("ids", ids), ROW);
+  }
+
+  /**
+   * The fast path's slice of a large batch: of {@code ids}, the fresh ones ({@link #claimFresh}
+   * would take them) in id order, as far as their payload and headers add up to at most {@code
+   * maxBytes} (at least one); read without locks, so a row may be taken by others before it is
+   * claimed.
+   *
+   * @param ids a few hundred at most
+   * @param maxBytes at least 1
+   * @return ids ascending; empty when none of {@code ids} is fresh
+   */
+  public List<Long> freshWithinBudget(Collection<Long> ids, long maxBytes) {
+    if (ids.isEmpty()) {
+      return List.of();
+    }
+    List<Candidate> candidates =
+        named.query(
+            FRESH_SIZES,
+            new MapSqlParameterSource("ids", ids),
+            (rs, n) -> {
+              long bytes = rs.getLong("msg_bytes");
+              boolean unknown = rs.wasNull(); // read before the other columns
+              return new Candidate(rs.getLong("id"), 0, unknown ? -1 : bytes);
+            });
+    return Candidate.withinBudget(candidates, maxBytes, this::measure);
   }
 
   /** Locks and returns those of {@code ids} that are still due, skipping rows locked by others. */
@@ -732,6 +785,45 @@ public final class OutboxStore {
               + missed
               + " were not there: were they claimed FOR UPDATE in this transaction?");
     }
+  }
+
+  /**
+   * Puts rows off by {@code delay} without counting an attempt, with {@code error} as their last
+   * error; only rows still PENDING. Run it in the transaction that claimed them.
+   */
+  public void putOff(Collection<Long> ids, java.time.Duration delay, String error) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    named.update(
+        PUT_OFF,
+        new MapSqlParameterSource("ids", ids)
+            .addValue("delayMicros", delay.toNanos() / 1_000)
+            .addValue("error", truncate(error)));
+  }
+
+  /**
+   * Records acknowledgements that came after their round: those of {@code ids} still PENDING become
+   * SENT; returns how many did.
+   */
+  public int markLateSent(Collection<Long> ids) {
+    return ids.isEmpty() ? 0 : named.update(MARK_LATE_SENT, new MapSqlParameterSource("ids", ids));
+  }
+
+  /**
+   * Records acknowledgements that came after their round with {@code on-ack=delete}: deletes those
+   * of {@code ids} still PENDING (one statement per row, as {@link #deleteSent}); returns how many.
+   */
+  public int deleteLateSent(Collection<Long> ids) {
+    if (ids.isEmpty()) {
+      return 0;
+    }
+    int[][] counts = jdbc.batchUpdate(DELETE_SENT, ids, ids.size(), (ps, id) -> ps.setLong(1, id));
+    return (int)
+        java.util.Arrays.stream(counts)
+            .flatMapToInt(java.util.Arrays::stream)
+            .filter(c -> c != 0)
+            .count();
   }
 
   /** Schedules another attempt of a claimed row after {@code backoffMillis}. */

@@ -84,6 +84,25 @@ public final class ProducerSettings {
     }
   }
 
+  /**
+   * How long after a round stopped waiting the producer of {@code config} may still deliver one of
+   * its records: {@code delivery.timeout.ms} (counted from the send, which came before the wait's
+   * end) and {@code request.timeout.ms} (for the request that carried it when the producer gave
+   * up). Kafka's defaults (120 s, 30 s) where {@code config} sets neither.
+   *
+   * @param config the producer's whole configuration; values are numbers or their strings
+   */
+  public static java.time.Duration inFlightHold(Map<String, Object> config) {
+    return java.time.Duration.ofMillis(
+        millis(config, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000)
+            + millis(config, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 30_000));
+  }
+
+  private static long millis(Map<String, Object> config, String name, long defaultValue) {
+    Object value = config.get(name);
+    return value == null ? defaultValue : Long.parseLong(value.toString().trim());
+  }
+
   private static Throwable rootCause(Throwable error) {
     Throwable root = error;
     while (root.getCause() != null && root.getCause() != root) {

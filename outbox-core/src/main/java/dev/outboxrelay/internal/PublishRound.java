@@ -39,6 +39,7 @@ public final class PublishRound {
   private final BatchPublisher publisher;
   private final Function<Collection<Long>, List<OutboxRow>> claimAgain;
   private final Recorder recorder;
+  private final InFlightRows inFlight;
   private final PublishListener listener;
 
   /**
@@ -47,6 +48,8 @@ public final class PublishRound {
    * @param claimAgain locks and returns those of the given ids that are still PENDING and not
    *     locked by others; used only after a rollback that followed the acks
    * @param recorder writes the outcome in the round's transaction
+   * @param inFlight puts off the rows whose records are still in flight when the wait ends, and
+   *     records their late acknowledgements
    */
   public PublishRound(
       PublishPath path,
@@ -55,6 +58,7 @@ public final class PublishRound {
       BatchPublisher publisher,
       Function<Collection<Long>, List<OutboxRow>> claimAgain,
       Recorder recorder,
+      InFlightRows inFlight,
       PublishListener listener) {
     this.path = Objects.requireNonNull(path, "path");
     this.transaction = Objects.requireNonNull(transaction, "transaction");
@@ -62,6 +66,7 @@ public final class PublishRound {
     this.publisher = Objects.requireNonNull(publisher, "publisher");
     this.claimAgain = Objects.requireNonNull(claimAgain, "claimAgain");
     this.recorder = Objects.requireNonNull(recorder, "recorder");
+    this.inFlight = Objects.requireNonNull(inFlight, "inFlight");
     this.listener = Objects.requireNonNull(listener, "listener");
   }
 
@@ -70,7 +75,7 @@ public final class PublishRound {
   public interface Recorder {
     /**
      * Records {@code outcome}: its acknowledged rows as sent, its failures as the publisher
-     * decides.
+     * decides; its rows still in flight are put off by the round itself.
      *
      * @return the failures it made DEAD, reported to {@link PublishListener#dead} after the commit
      */
@@ -81,9 +86,10 @@ public final class PublishRound {
    * What a round did.
    *
    * @param claimed rows claimed, 0 or more
-   * @param outcome the rows acknowledged and failed (as recorded, after a second recording only the
-   *     rows claimed again)
-   * @param rolledBack nothing was acknowledged and the round rolled back: no attempt was counted
+   * @param outcome the rows acknowledged, failed and still in flight (as recorded, after a second
+   *     recording only the rows claimed again)
+   * @param rolledBack nothing was acknowledged and no outcome was recorded: the round rolled back,
+   *     or committed only the hold of its rows still in flight; no attempt was counted
    */
   public record Result(int claimed, BatchPublisher.Outcome outcome, boolean rolledBack) {
     public static final Result EMPTY =
@@ -95,8 +101,8 @@ public final class PublishRound {
    *
    * @param claim locks and returns the rows to publish, in id order; runs in the round's
    *     transaction
-   * @param rollbackIfNothingSent roll back, recording nothing, when rows failed and none was
-   *     acknowledged (Kafka may be down: not the messages' fault)
+   * @param rollbackIfNothingSent record no failure when none was acknowledged (Kafka may be down:
+   *     not the messages' fault): roll back, or commit only the hold of the rows still in flight
    * @return what the round did; {@link Result#EMPTY} when nothing was claimed
    * @throws org.springframework.dao.DataAccessException when the database fails the round; rows
    *     whose outcome was not recorded stay PENDING and are published again later
@@ -114,10 +120,12 @@ public final class PublishRound {
                   return null;
                 }
                 BatchPublisher.Outcome outcome = publisher.publish(guard.releasable(claimed));
-                if (outcome.acked().isEmpty()
-                    && !outcome.failed().isEmpty()
-                    && rollbackIfNothingSent) {
-                  status.setRollbackOnly();
+                // under the rows' locks: no one may claim them while their producer may deliver
+                inFlight.hold(outcome.inFlight());
+                if (outcome.nothingAcked() && rollbackIfNothingSent) {
+                  if (outcome.inFlight().isEmpty()) {
+                    status.setRollbackOnly();
+                  }
                   return new Recorded(claimed.size(), outcome, List.of(), true);
                 }
                 acknowledged[0] = outcome;
@@ -143,6 +151,7 @@ public final class PublishRound {
         rollback.getClass().getSimpleName());
     List<Long> ids = new ArrayList<>(lost.ackedIds());
     lost.failed().forEach(failure -> ids.add(failure.row().id()));
+    lost.inFlight().forEach(row -> ids.add(row.row().id()));
     try {
       return transaction.execute(
           status -> {
@@ -151,7 +160,10 @@ public final class PublishRound {
             BatchPublisher.Outcome outcome =
                 new BatchPublisher.Outcome(
                     lost.acked().stream().filter(row -> claimed.contains(row.id())).toList(),
-                    lost.failed().stream().filter(f -> claimed.contains(f.row().id())).toList());
+                    lost.failed().stream().filter(f -> claimed.contains(f.row().id())).toList(),
+                    lost.inFlight().stream().filter(f -> claimed.contains(f.row().id())).toList(),
+                    System.nanoTime());
+            inFlight.putOff(outcome.inFlight());
             return new Recorded(claimed.size(), outcome, recorder.record(outcome), false);
           });
     } catch (RuntimeException e) {
@@ -175,6 +187,9 @@ public final class PublishRound {
     }
     for (BatchPublisher.Failure failure : round.outcome.failed()) {
       listener.failed(path, failure.row(), failure.error());
+    }
+    for (BatchPublisher.InFlight row : round.outcome.inFlight()) {
+      listener.failed(path, row.row(), row.error());
     }
     for (BatchPublisher.Failure dead : round.dead) {
       listener.dead(dead.row(), String.valueOf(dead.error()));

@@ -102,7 +102,7 @@ class BatchPublisherTests {
   }
 
   @Test
-  void rowsWithoutAnAckWithinTheTimeoutFail() {
+  void rowsWithoutAnAckWithinTheTimeoutAreStillInFlightWithTheirSends() {
     MockProducer<byte[], byte[]> producer = producer(false);
 
     BatchPublisher.Outcome outcome =
@@ -110,8 +110,34 @@ class BatchPublisherTests {
             .publish(List.of(row(1, "t")));
 
     assertThat(outcome.acked()).isEmpty();
-    assertThat(outcome.failed().get(0).error())
-        .hasMessage("no acknowledgement from Kafka within 100 ms");
+    assertThat(outcome.failed()).isEmpty();
+    assertThat(outcome.nothingAcked()).isTrue();
+    BatchPublisher.InFlight inFlight = outcome.inFlight().get(0);
+    assertThat(inFlight.row().id()).isEqualTo(1L);
+    assertThat(inFlight.error()).hasMessage("no acknowledgement from Kafka within 100 ms");
+    // the producer still holds the record: its late acknowledgement completes the send
+    assertThat(inFlight.ack()).isNotDone();
+    producer.completeNext();
+    assertThat(inFlight.ack()).isDone();
+  }
+
+  @Test
+  void aRecordTheProducerGaveUpOnAfterSendingItIsInFlightNotFailed() {
+    MockProducer<byte[], byte[]> producer = producer(false);
+    CompletableFuture<BatchPublisher.Outcome> publishing =
+        CompletableFuture.supplyAsync(
+            () ->
+                new BatchPublisher(producer, BOUND, Duration.ZERO)
+                    .publish(List.of(row(1, "t"), row(2, "t"))));
+    await().atMost(BOUND).until(() -> producer.history().size() == 2);
+
+    // a request or delivery timeout: the broker may still hold the request and append it later
+    producer.errorNext(new TimeoutException("Expiring 1 record(s): 2000 ms has passed"));
+    producer.errorNext(new RecordTooLargeException("too large"));
+    BatchPublisher.Outcome outcome = publishing.join();
+
+    assertThat(outcome.inFlight()).extracting(f -> f.row().id()).containsExactly(1L);
+    assertThat(outcome.failed()).extracting(f -> f.row().id()).containsExactly(2L);
   }
 
   @Test

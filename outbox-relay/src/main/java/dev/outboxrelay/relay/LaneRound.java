@@ -1,11 +1,13 @@
 package dev.outboxrelay.relay;
 
 import dev.outboxrelay.internal.BatchPublisher;
+import dev.outboxrelay.internal.InFlightRows;
 import dev.outboxrelay.internal.OrderingGuard;
 import dev.outboxrelay.internal.OutboxStore;
 import dev.outboxrelay.internal.PublishListener;
 import dev.outboxrelay.internal.PublishPath;
 import dev.outboxrelay.internal.PublishRound;
+import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.clients.producer.Producer;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -19,6 +21,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 final class LaneRound {
   private final OutboxStore store;
   private final PublishRound round;
+  private final InFlightRows inFlight;
   private final int batchSize;
   private final long batchBytes;
 
@@ -29,8 +32,19 @@ final class LaneRound {
       PublishListener listener,
       TopicBackoff topics,
       BatchPublisher.TopicCheck topicCheck,
+      Duration inFlightHold,
       RelaySettings settings) {
     this.store = store;
+    this.inFlight =
+        new InFlightRows(
+            PublishPath.RELAY,
+            store,
+            transaction,
+            inFlightHold,
+            settings.onAck() == RelaySettings.OnAck.DELETE
+                ? store::deleteLateSent
+                : store::markLateSent,
+            listener);
     this.batchSize = settings.batchSize();
     this.batchBytes = settings.batchBytes();
     this.round =
@@ -41,13 +55,25 @@ final class LaneRound {
             new BatchPublisher(producer, settings.sendTimeout(), settings.maxBlock(), topicCheck),
             store::claimIds,
             new RelayRecorder(store, producer, topics, settings),
+            inFlight,
             listener);
   }
 
   /**
-   * The outcome of a round: how many rows it claimed, whether nothing could be sent (the round was
-   * rolled back, no attempt counted: Kafka may be down), and whether its lanes may have more due
-   * rows now (some lane's share came back full, or the byte budget left rows out).
+   * Records the acknowledgements that came after their round stopped waiting ({@link
+   * InFlightRows}).
+   *
+   * @throws org.springframework.dao.DataAccessException when the database fails
+   */
+  void recordLateAcks() {
+    inFlight.recordLateAcks();
+  }
+
+  /**
+   * The outcome of a round: how many rows it claimed, whether nothing could be sent (no outcome
+   * recorded, no attempt counted: Kafka may be down; only rows still in flight were put off), and
+   * whether its lanes may have more due rows now (some lane's share came back full, or the byte
+   * budget left rows out).
    */
   record Result(int claimed, boolean nothingSent, boolean mayHaveMore) {
     static final Result EMPTY = new Result(0, false, false);

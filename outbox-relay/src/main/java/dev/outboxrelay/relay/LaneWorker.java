@@ -153,6 +153,8 @@ final class LaneWorker implements Runnable {
 
   /** One round over this worker's lanes. */
   private Outcome round() {
+    // whether or not it still holds the lanes: a late ack is recorded by whoever sent the record
+    round.recordLateAcks();
     List<Integer> mine = lanesOf(leases.owned(), index, workers);
     if (mine.isEmpty()) {
       return Outcome.NO_LANES;

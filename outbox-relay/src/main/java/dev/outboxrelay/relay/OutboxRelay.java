@@ -108,7 +108,8 @@ public final class OutboxRelay implements AutoCloseable {
                 .withLockedByValue(settings.instanceId())
                 .build());
     this.leases = new LaneLeases(locks, store, settings);
-    this.producer = ProducerSettings.createProducer("outbox.relay.kafka", producerConfig(settings));
+    Map<String, Object> producerConfig = producerConfig(settings);
+    this.producer = ProducerSettings.createProducer("outbox.relay.kafka", producerConfig);
     MeterRegistry meters = meterRegistry == null ? new SimpleMeterRegistry() : meterRegistry;
     this.kafka = new KafkaProbe(settings, Duration.ofSeconds(2), meters, wakeup::wakeAll);
     TransactionTemplate transaction =
@@ -119,7 +120,14 @@ public final class OutboxRelay implements AutoCloseable {
     TopicBackoff topics = new TopicBackoff(settings.backoff());
     this.round =
         new LaneRound(
-            store, transaction, producer, listener, topics, kafka::unusableTopics, settings);
+            store,
+            transaction,
+            producer,
+            listener,
+            topics,
+            kafka::unusableTopics,
+            ProducerSettings.inFlightHold(producerConfig),
+            settings);
     this.housekeeping = new Housekeeping(store, transaction, locks, settings);
     this.checkBack =
         checkBackSource == null
@@ -183,7 +191,8 @@ public final class OutboxRelay implements AutoCloseable {
     // A missing topic or slow metadata fetch fails that topic's rows after max-block, not the
     // batch.
     config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, settings.maxBlock().toMillis());
-    // No record outlives the batch that holds its row locks.
+    // A record outlives its round by at most the time its sends took (a round that stopped waiting
+    // puts its rows off by this and the request timeout, InFlightRows).
     config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) sendTimeout);
     return config;
   }
@@ -347,6 +356,11 @@ public final class OutboxRelay implements AutoCloseable {
     }
     releaseLeases(deadline);
     producer.close(Duration.ofSeconds(5));
+    try {
+      round.recordLateAcks(); // what the producer delivered while closing
+    } catch (RuntimeException e) {
+      log.warn("late acknowledgements not recorded (they are published again): {}", e.toString());
+    }
     kafka.close();
     log.info(
         "outbox relay stopped{}",

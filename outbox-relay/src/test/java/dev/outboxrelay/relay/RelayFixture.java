@@ -68,6 +68,7 @@ final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
 
   @Override
   public void afterEach(ExtensionContext context) {
+    TestServers.kafka().resume();
     if (!TestServers.kafka().isRunning()) {
       TestServers.kafka().start();
     }
@@ -180,6 +181,11 @@ final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
     return on ? TestServers.kafka().bootstrapServers() : null;
   }
 
+  /** The write path of outbox-api with its fast path, {@code change} adjusting its settings. */
+  Writer fastPathWriter(Consumer<OutboxSettings.Builder> change) {
+    return writer(fastPath(true), OutboxSettings.Mode.SAME_DATABASE, database::dataSource, change);
+  }
+
   /**
    * The write path of another service on this fixture's topic: same-database mode on {@code
    * dataSource}, without a fast path.
@@ -197,10 +203,19 @@ final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
       @Nullable String fastPath,
       OutboxSettings.Mode mode,
       java.util.function.Supplier<DataSource> business) {
+    return writer(fastPath, mode, business, settings -> {});
+  }
+
+  private Writer writer(
+      @Nullable String fastPath,
+      OutboxSettings.Mode mode,
+      java.util.function.Supplier<DataSource> business,
+      Consumer<OutboxSettings.Builder> change) {
     OutboxSettings.Builder settings = OutboxSettings.builder().mode(mode);
     if (fastPath != null) {
       settings.kafkaBootstrapServers(fastPath);
     }
+    change.accept(settings);
     AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
     context.registerBean(DataSource.class, business);
     if (mode == OutboxSettings.Mode.MESSAGE_STORE) {

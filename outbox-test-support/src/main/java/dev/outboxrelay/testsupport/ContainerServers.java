@@ -168,6 +168,17 @@ final class ContainerServers {
           (System.nanoTime() - startNanos) / 1_000_000);
     }
 
+    /** The container's outage is a pause already. */
+    @Override
+    public void pause() {
+      stop();
+    }
+
+    @Override
+    public void resume() {
+      start();
+    }
+
     @Override
     public synchronized boolean isRunning() {
       return !paused && container.isRunning();

@@ -34,6 +34,7 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
   private final String classpath;
   private final boolean autoCreateTopics;
   private volatile Process process;
+  private volatile boolean paused;
 
   /** The broker process while it starts, before it is ready: the shutdown hook stops it too. */
   private volatile Process starting;
@@ -125,6 +126,7 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
     if (running == null) {
       return;
     }
+    resume(); // a stopped process would not act on SIGTERM
     long startNanos = System.nanoTime();
     process = null;
     ServerProcesses.terminate(running, "Kafka broker on " + bootstrapServers(), STOP_TIMEOUT);
@@ -143,6 +145,36 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
   }
 
   @Override
+  public synchronized void pause() {
+    if (!paused) {
+      signal("STOP");
+      paused = true;
+      log.info("Kafka broker on {} paused (SIGSTOP)", bootstrapServers());
+    }
+  }
+
+  @Override
+  public synchronized void resume() {
+    if (paused) {
+      signal("CONT");
+      paused = false;
+      log.info("Kafka broker on {} resumed (SIGCONT)", bootstrapServers());
+    }
+  }
+
+  private void signal(String name) {
+    Process running = process;
+    if (running == null) {
+      throw new IllegalStateException("the Kafka broker on " + bootstrapServers() + " is stopped");
+    }
+    ServerProcesses.run(
+        List.of("kill", "-" + name, Long.toString(running.pid())),
+        brokerDir,
+        brokerDir.resolve("signals.log"),
+        Duration.ofSeconds(10));
+  }
+
+  @Override
   public boolean isRunning() {
     Process running = process;
     return running != null && running.isAlive();
@@ -156,6 +188,13 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
   /** Stops the broker and deletes its data; the JVM's shutdown hook. */
   private void shutdown() {
     // Not synchronized: at JVM exit a thread may still hold the lock inside start().
+    if (paused) {
+      try {
+        signal("CONT"); // else SIGTERM would wait for the grace period, then SIGKILL
+      } catch (RuntimeException e) {
+        log.warn("could not resume the paused Kafka broker before stopping it: {}", e.toString());
+      }
+    }
     for (Process running : new Process[] {process, starting}) {
       if (running != null) {
         ServerProcesses.terminate(running, "Kafka broker on " + bootstrapServers(), STOP_TIMEOUT);

@@ -19,6 +19,16 @@ public interface KafkaBroker {
 
   boolean isRunning();
 
+  /**
+   * Freezes the broker as SIGSTOP does: its connections stay open and the kernel still accepts new
+   * ones, but no request is handled until {@link #resume}; the requests sent meanwhile wait in its
+   * sockets and are handled then (a late acknowledgement). Does nothing while paused.
+   */
+  void pause();
+
+  /** Ends a {@link #pause}: the broker handles what waited and serves again. Idempotent. */
+  void resume();
+
   /** Creates a topic with replication factor 1 and returns once every partition has a leader. */
   void createTopic(String name, int partitions);
 }

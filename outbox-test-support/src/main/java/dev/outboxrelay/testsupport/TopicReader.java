@@ -80,6 +80,17 @@ public final class TopicReader implements AutoCloseable {
     return awaitUntil(all -> all.size() >= count, atMost);
   }
 
+  /**
+   * Polls until everything the topic holds now has been read (the end offsets as of this call);
+   * returns all records received.
+   */
+  public List<Received> awaitEnd(Duration atMost) {
+    Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment(), atMost);
+    return awaitUntil(
+        all -> end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue()),
+        atMost);
+  }
+
   /** Everything received so far, without polling. */
   public List<Received> received() {
     return List.copyOf(received);

@@ -1,0 +1,158 @@
+package dev.outboxrelay.internal;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.function.ToIntFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Rows whose records a round stopped waiting for while its producer still held them
+ * (docs/design.md, "Records still in flight"). Kafka may still append such a record, so no other
+ * publisher may send the row before that producer has given up on it: the round puts the row off by
+ * the producer's {@code delivery.timeout.ms} plus {@code request.timeout.ms} (the hold), and the
+ * ordering guard keeps the key's newer rows back meanwhile. The send is watched: a late
+ * acknowledgement is recorded (SENT, or deleted), so the row is not published a second time; a late
+ * failure leaves the row to the relay once the hold ends.
+ */
+public final class InFlightRows {
+  private static final Logger log = LoggerFactory.getLogger(InFlightRows.class);
+
+  private final PublishPath path;
+  private final OutboxStore store;
+  private final TransactionTemplate transaction;
+  private final Duration hold;
+  private final ToIntFunction<Collection<Long>> recordSent;
+  private final PublishListener listener;
+  private final List<BatchPublisher.InFlight> watched = new ArrayList<>(); // guarded by this
+
+  /**
+   * @param transaction where late acknowledgements are recorded (READ COMMITTED)
+   * @param hold how long a row is put off after its round stopped waiting: at least the longest its
+   *     producer may still deliver the record
+   * @param recordSent records late-acknowledged rows that are still PENDING (marks them SENT or
+   *     deletes them), returns how many it recorded
+   */
+  public InFlightRows(
+      PublishPath path,
+      OutboxStore store,
+      TransactionTemplate transaction,
+      Duration hold,
+      ToIntFunction<Collection<Long>> recordSent,
+      PublishListener listener) {
+    this.path = Objects.requireNonNull(path, "path");
+    this.store = Objects.requireNonNull(store, "store");
+    this.transaction = Objects.requireNonNull(transaction, "transaction");
+    this.hold = Objects.requireNonNull(hold, "hold");
+    this.recordSent = Objects.requireNonNull(recordSent, "recordSent");
+    this.listener = Objects.requireNonNull(listener, "listener");
+  }
+
+  /** The hold: how long a row is put off after its round stopped waiting. */
+  public Duration hold() {
+    return hold;
+  }
+
+  /**
+   * In the round's transaction, which holds the rows' locks: puts {@code rows} off by the hold and
+   * watches their sends.
+   */
+  void hold(List<BatchPublisher.InFlight> rows) {
+    if (rows.isEmpty()) {
+      return;
+    }
+    putOff(rows);
+    synchronized (this) {
+      watched.addAll(rows);
+    }
+  }
+
+  /** Puts {@code rows} off by the hold again (after the round's first recording rolled back). */
+  void putOff(List<BatchPublisher.InFlight> rows) {
+    store.putOff(
+        rows.stream().map(row -> row.row().id()).toList(),
+        hold,
+        "no acknowledgement within the round, its producer may still deliver it: not due again"
+            + " before it has surely given up ("
+            + hold.toMillis()
+            + " ms)");
+  }
+
+  /**
+   * Records the late acknowledgements that came since the last call, in a transaction of its own;
+   * call it regularly, on a thread that may use the database.
+   *
+   * @return how many rows it recorded as published
+   * @throws org.springframework.dao.DataAccessException when the database fails; the
+   *     acknowledgements are kept for the next call
+   */
+  public int recordLateAcks() {
+    List<BatchPublisher.InFlight> acked = new ArrayList<>();
+    int failed = 0;
+    String firstError = null;
+    synchronized (this) {
+      for (Iterator<BatchPublisher.InFlight> it = watched.iterator(); it.hasNext(); ) {
+        BatchPublisher.InFlight row = it.next();
+        if (!row.ack().isDone()) {
+          continue;
+        }
+        it.remove();
+        Throwable error = errorOf(row);
+        if (error == null) {
+          acked.add(row);
+        } else if (failed++ == 0) {
+          firstError = error.toString();
+        }
+      }
+    }
+    if (failed > 0) {
+      log.info(
+          "{}: {} message(s) still in flight after their round failed after all ({}): published"
+              + " again once their hold ends",
+          path.tag(),
+          failed,
+          firstError);
+    }
+    if (acked.isEmpty()) {
+      return 0;
+    }
+    List<Long> ids = acked.stream().map(row -> row.row().id()).toList();
+    Integer recorded;
+    try {
+      recorded = transaction.execute(status -> recordSent.applyAsInt(ids));
+    } catch (RuntimeException e) {
+      synchronized (this) {
+        watched.addAll(acked); // done futures: recorded by the next call
+      }
+      throw e;
+    }
+    Instant now = Instant.now();
+    acked.forEach(row -> listener.published(path, row.row(), now));
+    log.info(
+        "{}: {} message(s) acknowledged by Kafka after their round stopped waiting; {} of them"
+            + " still PENDING, now recorded as published",
+        path.tag(),
+        acked.size(),
+        recorded);
+    return recorded == null ? 0 : recorded;
+  }
+
+  private static Throwable errorOf(BatchPublisher.InFlight row) {
+    try {
+      row.ack().get();
+      return null;
+    } catch (ExecutionException e) {
+      return e.getCause() == null ? e : e.getCause();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return e;
+    }
+  }
+}

@@ -46,6 +46,7 @@ public final class OutboxRelay implements AutoCloseable {
   private final PublishListener listener;
   private final ConnectionRenewal connections;
   private final Housekeeping housekeeping;
+  private final ClockStep clock;
   private final Producer<byte[], byte[]> producer;
   private final KafkaProbe kafka;
   private final StallWatch stalls;
@@ -104,9 +105,10 @@ public final class OutboxRelay implements AutoCloseable {
                 .usingDbTime()
                 .withLockedByValue(settings.instanceId())
                 .build());
-    this.leases = new LaneLeases(locks, store, settings);
-    this.producer = ProducerSettings.createProducer("outbox.relay.kafka", producerConfig(settings));
     MeterRegistry meters = meterRegistry == null ? new SimpleMeterRegistry() : meterRegistry;
+    this.clock = new ClockStep(dataSource, settings, meters);
+    this.leases = new LaneLeases(locks, store, clock, settings);
+    this.producer = ProducerSettings.createProducer("outbox.relay.kafka", producerConfig(settings));
     this.kafka = new KafkaProbe(settings, Duration.ofSeconds(2), meters);
     TransactionTemplate transaction =
         new TransactionTemplate(new DataSourceTransactionManager(dataSource));
@@ -199,6 +201,8 @@ public final class OutboxRelay implements AutoCloseable {
     checks.scheduleWithFixedDelay(stalls::check, 1, 1, TimeUnit.SECONDS);
     chores.scheduleWithFixedDelay(
         housekeeping::refreshGauges, 0, settings.gaugeInterval().toMillis(), TimeUnit.MILLISECONDS);
+    chores.scheduleWithFixedDelay(
+        clock::sweepMessages, 0, settings.gaugeInterval().toMillis(), TimeUnit.MILLISECONDS);
     chores.scheduleWithFixedDelay(
         housekeeping::purge,
         settings.purge().interval().toMillis(),

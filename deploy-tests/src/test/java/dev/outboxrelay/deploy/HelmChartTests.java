@@ -137,6 +137,7 @@ class HelmChartTests {
             "OutboxPreparedTooOld",
             "OutboxCheckBackFailing",
             "OutboxTopicDurabilityRisk",
+            "OutboxDatabaseClockSteppedBack",
             "OutboxRelayReplicaNotReady");
     assertThat(rules)
         .filteredOn(rule -> rule.getExpr().getStrVal().contains("outbox_"))

@@ -23,7 +23,7 @@ class PromtoolRulesTests {
             "check", "rules", Chart.DIRECTORY.resolveSibling("outbox-relay-alerts.yml").toString());
 
     assertThat(check.status()).as("promtool check rules: %s", check.output()).isZero();
-    assertThat(check.output()).contains("SUCCESS: 12 rules found");
+    assertThat(check.output()).contains("SUCCESS: 13 rules found");
   }
 
   @Test
@@ -31,7 +31,7 @@ class PromtoolRulesTests {
     // src/test/resources/alert-rules-tests.yml: two namespaces with a release of the same name,
     // a stalled worker restarted by liveness, a small creeping backlog, the first DEAD message,
     // a PREPARED message nobody decides, check-back rounds that keep failing and a short blip,
-    // a topic that lets Kafka lose acknowledged messages
+    // a topic that lets Kafka lose acknowledged messages, a database clock that stepped back
     Files.copy(Chart.DIRECTORY.resolveSibling("outbox-relay-alerts.yml"), dir.resolve("rules.yml"));
     try (var tests = getClass().getResourceAsStream("/alert-rules-tests.yml")) {
       Files.copy(tests, dir.resolve("tests.yml"));

@@ -106,6 +106,11 @@ final class CheckBack {
         .register(meters);
   }
 
+  /** How long the check-back lock is held at most (its lock-at-most-for). */
+  static Duration longestHold(RelaySettings.CheckBack settings) {
+    return settings.interval().multipliedBy(10).plus(settings.requestTimeout());
+  }
+
   /** One scheduled run: decides what it can, unless backing off or another instance runs it. */
   void run() {
     if (System.nanoTime() - resumeAt < 0) {
@@ -113,10 +118,7 @@ final class CheckBack {
     }
     LockConfiguration lock =
         new LockConfiguration(
-            Instant.now(),
-            LOCK,
-            settings.interval().multipliedBy(10).plus(settings.requestTimeout()),
-            settings.interval().dividedBy(2));
+            Instant.now(), LOCK, longestHold(settings), settings.interval().dividedBy(2));
     try {
       singleton.executeWithLock((Runnable) this::runNow, lock);
       failedRuns = 0;

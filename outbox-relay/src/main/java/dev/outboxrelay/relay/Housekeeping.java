@@ -110,13 +110,18 @@ final class Housekeeping {
         new LockConfiguration(
             Instant.now(),
             PURGE_LOCK,
-            settings.purge().interval().multipliedBy(10),
+            longestPurgeHold(settings),
             settings.purge().interval().dividedBy(2));
     try {
       singleton.executeWithLock((Runnable) this::purgeNow, lock);
     } catch (RuntimeException e) {
       log.warn("purge failed, retrying next interval: {}", e.toString());
     }
+  }
+
+  /** How long the purge lock is held at most (its lock-at-most-for). */
+  static java.time.Duration longestPurgeHold(RelaySettings settings) {
+    return settings.purge().interval().multipliedBy(10);
   }
 
   /**

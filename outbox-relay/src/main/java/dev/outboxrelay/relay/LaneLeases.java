@@ -35,6 +35,7 @@ final class LaneLeases {
 
   private final LockProvider locks;
   private final OutboxStore store;
+  private final ClockStep clock;
   private final int lanes;
   private final Duration leaseDuration;
   private final String memberLockName;
@@ -46,9 +47,10 @@ final class LaneLeases {
   private volatile boolean suspended;
   private @Nullable SimpleLock membership;
 
-  LaneLeases(LockProvider locks, OutboxStore store, RelaySettings settings) {
+  LaneLeases(LockProvider locks, OutboxStore store, ClockStep clock, RelaySettings settings) {
     this.locks = locks;
     this.store = store;
+    this.clock = clock;
     this.lanes = settings.lanes();
     this.leaseDuration = settings.leaseDuration();
     UUID id = UUID.nameUUIDFromBytes(settings.instanceId().getBytes(StandardCharsets.UTF_8));
@@ -96,13 +98,15 @@ final class LaneLeases {
   }
 
   /**
-   * One round, every third of the lease duration: renew the membership and the held leases (a lease
-   * that cannot be extended has been lost), then move toward the fair share. Ends a suspension.
+   * One round, every third of the lease duration: cut back leases a clock step left too far ahead,
+   * renew the membership and the held leases (a lease that cannot be extended has been lost), then
+   * move toward the fair share. Ends a suspension.
    *
    * @throws RuntimeException when the database fails a statement (unreachable, read-only); the
    *     leases not extended yet are kept
    */
   void rebalance() {
+    clock.checkLeases(); // before counting the live members: a dead one's lease may be cut
     membership = renewOrAcquire(memberLockName, membership);
     for (Map.Entry<Integer, SimpleLock> lease : held.entrySet()) {
       Optional<SimpleLock> extended = lease.getValue().extend(leaseDuration, Duration.ZERO);

@@ -47,6 +47,7 @@ public final class OutboxRelay implements AutoCloseable {
   private final PublishListener listener;
   private final ConnectionRenewal connections;
   private final Housekeeping housekeeping;
+  private final ClockStep clock;
   private final Producer<byte[], byte[]> producer;
   private final KafkaProbe kafka;
   private final StallWatch stalls;
@@ -107,10 +108,11 @@ public final class OutboxRelay implements AutoCloseable {
                 .usingDbTime()
                 .withLockedByValue(settings.instanceId())
                 .build());
-    this.leases = new LaneLeases(locks, store, settings);
+    MeterRegistry meters = meterRegistry == null ? new SimpleMeterRegistry() : meterRegistry;
+    this.clock = new ClockStep(dataSource, settings, meters);
+    this.leases = new LaneLeases(locks, store, clock, settings);
     Map<String, Object> producerConfig = producerConfig(settings);
     this.producer = ProducerSettings.createProducer("outbox.relay.kafka", producerConfig);
-    MeterRegistry meters = meterRegistry == null ? new SimpleMeterRegistry() : meterRegistry;
     this.kafka = new KafkaProbe(settings, Duration.ofSeconds(2), meters, wakeup::wakeAll);
     TransactionTemplate transaction =
         new TransactionTemplate(new DataSourceTransactionManager(dataSource));
@@ -215,6 +217,8 @@ public final class OutboxRelay implements AutoCloseable {
     checks.scheduleWithFixedDelay(stalls::check, 1, 1, TimeUnit.SECONDS);
     chores.scheduleWithFixedDelay(
         housekeeping::refreshGauges, 0, settings.gaugeInterval().toMillis(), TimeUnit.MILLISECONDS);
+    chores.scheduleWithFixedDelay(
+        clock::sweepMessages, 0, settings.gaugeInterval().toMillis(), TimeUnit.MILLISECONDS);
     chores.scheduleWithFixedDelay(
         housekeeping::purge,
         settings.purge().interval().toMillis(),

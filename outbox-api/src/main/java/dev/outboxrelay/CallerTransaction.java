@@ -54,7 +54,9 @@ final class CallerTransaction {
    * Runs {@code work} on the connection of a transaction that has completed ({@link #completing})
    * and commits it there, in a transaction of its own: no second connection from the pool (with
    * every thread holding one while it waits for another, a busy pool would run dry), and what
-   * {@code work} wrote is committed when this returns. Not atomic with the completed transaction.
+   * {@code work} wrote is committed when this returns, together with anything the caller wrote on
+   * that connection after the commit; a failure undoes only {@code work}'s writes. Not atomic with
+   * the completed transaction.
    *
    * @throws DuplicateMessageReferenceException as {@code work} throws it, nothing written
    * @throws TransactionSystemException if anything else failed; nothing was written
@@ -66,12 +68,19 @@ final class CallerTransaction {
       if (autoCommit) {
         connection.setAutoCommit(false);
       }
+      // What the caller itself wrote on this connection since the commit is not ours to discard:
+      // a failure rolls back to here, and a success commits it with the message.
+      java.sql.Savepoint before = autoCommit ? null : connection.setSavepoint();
       try {
         T result = work.get();
         connection.commit();
         return result;
       } catch (RuntimeException | SQLException e) {
-        connection.rollback();
+        if (before == null) {
+          connection.rollback();
+        } else {
+          connection.rollback(before);
+        }
         throw e;
       } finally {
         if (autoCommit) {
@@ -82,7 +91,7 @@ final class CallerTransaction {
       throw e;
     } catch (SQLException | RuntimeException e) {
       throw new TransactionSystemException(
-          what + " after the transaction completed failed, nothing was written: " + e, e);
+          what + " after the transaction completed failed, nothing of it was written: " + e, e);
     }
   }
 

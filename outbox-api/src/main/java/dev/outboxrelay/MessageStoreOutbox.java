@@ -178,10 +178,17 @@ final class MessageStoreOutbox implements Outbox, AutoCloseable {
                   .busMsgIdOfReference(message.refType(), message.refId())
                   .filter(message.busMsgId()::equals)
                   .isPresent();
-      recorded =
-          CallerTransaction.active()
-              ? ask.get()
-              : Boolean.TRUE.equals(businessTransaction.execute(tx -> ask.get()));
+      ConnectionHolder completing = CallerTransaction.completing(businessDataSource);
+      if (completing != null) {
+        // no second business connection while a transaction completes: a full pool would make
+        // this ask fail and leave the message PREPARED
+        recorded = CallerTransaction.inOwnTransactionOn(completing, "enlist", ask);
+      } else {
+        recorded =
+            CallerTransaction.active()
+                ? ask.get()
+                : Boolean.TRUE.equals(businessTransaction.execute(tx -> ask.get()));
+      }
     } catch (RuntimeException e) {
       return;
     }

@@ -123,6 +123,41 @@ class MessageStorePoolIntegrationTests {
     }
   }
 
+  /** A duplicate reference sent after completion, on a pool of one: cancelled at once. */
+  @Test
+  void aDuplicateSentAfterCompletionIsCancelledWithoutASecondConnection() {
+    try (TestDatabase business = TestServers.database().createDatabase("dup_business");
+        TestDatabase messages = TestServers.database().createDatabase("dup_messages");
+        HikariDataSource onePool = pool(business, 1, false);
+        AnnotationConfigApplicationContext context = context(business, onePool, messages)) {
+      Outbox outbox = context.getBean(Outbox.class);
+      TransactionTemplate transaction =
+          new TransactionTemplate(context.getBean(PlatformTransactionManager.class));
+      transaction.executeWithoutResult(tx -> outbox.send(message("dup")));
+      RuntimeException[] thrown = new RuntimeException[1];
+
+      transaction.executeWithoutResult(
+          tx ->
+              TransactionSynchronizationManager.registerSynchronization(
+                  new TransactionSynchronization() {
+                    @Override
+                    public void afterCompletion(int status) {
+                      try {
+                        outbox.send(message("dup"));
+                      } catch (RuntimeException e) {
+                        thrown[0] = e;
+                      }
+                    }
+                  }));
+
+      assertThat(thrown[0]).isInstanceOf(DuplicateMessageReferenceException.class);
+      assertThat(
+              new JdbcTemplate(messages.dataSource())
+                  .queryForList("SELECT status FROM t_msg ORDER BY id", Integer.class))
+          .containsExactly(MessageStatus.PENDING.code(), MessageStatus.CANCELLED.code());
+    }
+  }
+
   private static OutboxMessage message(String refId) {
     return OutboxMessage.builder("orders").payload("p").reference(1, refId).build();
   }

@@ -186,6 +186,45 @@ class SendAfterCompletionIntegrationTests {
     assertThat(committedRefs()).containsExactly("after-commit-a", "after-commit-b", "inside-b");
   }
 
+  /**
+   * What a listener wrote itself on the completed transaction's connection before a send that
+   * failed is not the outbox's to discard; after a send that worked it is committed with it.
+   */
+  @ParameterizedTest(name = "auto-commit {0}")
+  @ValueSource(booleans = {true, false})
+  void theListenersOwnWritesAreKeptWhenItsSendFails(boolean autoCommit) {
+    start(1, autoCommit);
+    Outbox outbox = context.getBean(Outbox.class);
+    JdbcTemplate jdbc = new JdbcTemplate(pool); // joins the bound connection
+    transaction().executeWithoutResult(tx -> outbox.send(message("taken")));
+    RuntimeException[] thrown = new RuntimeException[1];
+
+    transaction()
+        .executeWithoutResult(
+            tx ->
+                TransactionSynchronizationManager.registerSynchronization(
+                    new TransactionSynchronization() {
+                      @Override
+                      public void afterCompletion(int status) {
+                        jdbc.update("INSERT INTO t_order (id) VALUES ('audit-1')");
+                        try {
+                          outbox.send(message("taken"));
+                        } catch (RuntimeException e) {
+                          thrown[0] = e;
+                        }
+                        jdbc.update("INSERT INTO t_order (id) VALUES ('audit-2')");
+                        outbox.send(message("fresh"));
+                      }
+                    }));
+
+    assertThat(thrown[0]).isInstanceOf(DuplicateMessageReferenceException.class);
+    assertThat(
+            new JdbcTemplate(database.dataSource())
+                .queryForList("SELECT id FROM t_order ORDER BY id", String.class))
+        .containsExactly("audit-1", "audit-2");
+    assertThat(committedRefs()).containsExactly("fresh", "taken");
+  }
+
   private static TransactionSynchronization after(Outbox outbox, String name) {
     return new TransactionSynchronization() {
       @Override

@@ -374,7 +374,7 @@ public final class OutboxStore {
         String messageId = rs.getString("msg_id");
         return new OutboxRow(
             id,
-            messageId != null
+            messageId != null && !messageId.isBlank() // blank: a row written by hand
                 ? messageId
                 : MessageIds.legacy(id, createdAt, refType, refId, topic, key),
             refType,

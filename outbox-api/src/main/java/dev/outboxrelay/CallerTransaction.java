@@ -34,8 +34,8 @@ final class CallerTransaction {
    * The connection of a transaction on {@code dataSource} that is completing: the caller runs in
    * its after-completion callbacks (e.g. a {@code @TransactionalEventListener(AFTER_COMMIT)}),
    * where Spring has ended synchronization but still holds the connection bound; null otherwise. (A
-   * transaction manager that never synchronizes is refused when the outbox starts, so an actual
-   * transaction without synchronization can only be one that completes.)
+   * transaction manager that never synchronizes is refused when the outbox starts, so a
+   * transaction's bound connection without synchronization can only be one that completes.)
    */
   static ConnectionHolder completing(DataSource dataSource) {
     // Not TransactionSynchronizationManager.isActualTransactionActive(): a transaction of another

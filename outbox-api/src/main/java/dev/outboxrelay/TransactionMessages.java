@@ -67,13 +67,10 @@ final class TransactionMessages implements TransactionSynchronization {
     if (status != STATUS_COMMITTED) {
       return;
     }
-    if ((writtenLate || !beforeCommitSeen) && !commitLateRows()) {
+    if ((writtenLate || !beforeCommitSeen)
+        && !CallerTransaction.commitLateWrites(dataSource, ids)) {
       return;
     }
     fastPath.publishAfterCommit(List.copyOf(ids));
-  }
-
-  private boolean commitLateRows() {
-    return CallerTransaction.commitLateWrites(dataSource, ids);
   }
 }

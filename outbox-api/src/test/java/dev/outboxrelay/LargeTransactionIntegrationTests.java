@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.outboxrelay.internal.MessageStatus;
-import java.lang.reflect.InvocationTargetException;
+import dev.outboxrelay.testsupport.Delegation;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.time.Duration;
@@ -71,7 +71,7 @@ class LargeTransactionIntegrationTests {
             getClass().getClassLoader(),
             new Class<?>[] {DataSource.class},
             (proxy, method, args) -> {
-              Object result = invoke(dataSource, method, args);
+              Object result = Delegation.invoke(dataSource, method, args);
               return result instanceof Connection connection ? watch(connection) : result;
             });
   }
@@ -88,16 +88,7 @@ class LargeTransactionIntegrationTests {
                 int parameters = (int) sql.chars().filter(c -> c == '?').count();
                 mostParameters.accumulateAndGet(parameters, Math::max);
               }
-              return invoke(connection, method, args);
+              return Delegation.invoke(connection, method, args);
             });
-  }
-
-  private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args)
-      throws Throwable {
-    try {
-      return method.invoke(target, args);
-    } catch (InvocationTargetException e) {
-      throw e.getCause();
-    }
   }
 }

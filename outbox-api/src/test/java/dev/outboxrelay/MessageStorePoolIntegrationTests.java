@@ -103,14 +103,7 @@ class MessageStorePoolIntegrationTests {
 
       long started = System.nanoTime();
       transaction.executeWithoutResult(
-          tx ->
-              TransactionSynchronizationManager.registerSynchronization(
-                  new TransactionSynchronization() {
-                    @Override
-                    public void afterCompletion(int status) {
-                      id[0] = outbox.send(message("after-completion"));
-                    }
-                  }));
+          tx -> onCompletion(() -> id[0] = outbox.send(message("after-completion"))));
       Duration took = Duration.ofNanos(System.nanoTime() - started);
 
       // a pool of one connection: a second one would have waited the pool's timeout and failed
@@ -138,15 +131,12 @@ class MessageStorePoolIntegrationTests {
 
       transaction.executeWithoutResult(
           tx ->
-              TransactionSynchronizationManager.registerSynchronization(
-                  new TransactionSynchronization() {
-                    @Override
-                    public void afterCompletion(int status) {
-                      try {
-                        outbox.send(message("dup"));
-                      } catch (RuntimeException e) {
-                        thrown[0] = e;
-                      }
+              onCompletion(
+                  () -> {
+                    try {
+                      outbox.send(message("dup"));
+                    } catch (RuntimeException e) {
+                      thrown[0] = e;
                     }
                   }));
 
@@ -156,6 +146,17 @@ class MessageStorePoolIntegrationTests {
                   .queryForList("SELECT status FROM t_msg ORDER BY id", Integer.class))
           .containsExactly(MessageStatus.PENDING.code(), MessageStatus.CANCELLED.code());
     }
+  }
+
+  /** Runs {@code callback} in the current transaction's afterCompletion, as a listener would. */
+  private static void onCompletion(Runnable callback) {
+    TransactionSynchronizationManager.registerSynchronization(
+        new TransactionSynchronization() {
+          @Override
+          public void afterCompletion(int status) {
+            callback.run();
+          }
+        });
   }
 
   private static OutboxMessage message(String refId) {

@@ -1,7 +1,7 @@
 package dev.outboxrelay.relay;
 
+import dev.outboxrelay.testsupport.Delegation;
 import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -44,7 +44,7 @@ final class StatementFaults {
     return proxy(
         DataSource.class,
         (proxy, method, args) -> {
-          Object result = invoke(target, method, args);
+          Object result = Delegation.invoke(target, method, args);
           return result instanceof Connection connection ? connection(connection, hook) : result;
         });
   }
@@ -53,7 +53,7 @@ final class StatementFaults {
     return proxy(
         Connection.class,
         (proxy, method, args) -> {
-          Object result = invoke(target, method, args);
+          Object result = Delegation.invoke(target, method, args);
           if (result instanceof PreparedStatement statement && args[0] instanceof String sql) {
             return statement(statement, sql, hook);
           }
@@ -77,17 +77,8 @@ final class StatementFaults {
           } else if (EXECUTE.contains(name) && (args == null || args.length == 0)) {
             hook.beforeExecute(sql, new ArrayList<>(parameters.values()));
           }
-          return invoke(target, method, args);
+          return Delegation.invoke(target, method, args);
         });
-  }
-
-  private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args)
-      throws Throwable {
-    try {
-      return method.invoke(target, args);
-    } catch (InvocationTargetException e) {
-      throw e.getCause();
-    }
   }
 
   private static <T> T proxy(Class<T> type, InvocationHandler handler) {

@@ -74,7 +74,8 @@ public final class BatchPublisher {
   /**
    * Publishes {@code rows} in order; returns which were acknowledged, which failed (why), and which
    * were still in flight when the wait ended. Takes at most the ack timeout: rows it had no time to
-   * send fail with {@link RoundTimeUsedUpException}.
+   * send fail with {@link RoundTimeUsedUpException}; acknowledged rows of a key whose earlier row
+   * was not acknowledged fail with {@link KeyOrderKeptException} ({@link #outcome}).
    */
   public Outcome publish(List<OutboxRow> rows) {
     long started = System.nanoTime();
@@ -112,24 +113,71 @@ public final class BatchPublisher {
       // a send the producer answered at once (no metadata, record refused) put nothing on the wire
       sentOn.add(future != null && !future.isDone());
     }
-    List<OutboxRow> acked = new ArrayList<>(rows.size());
-    List<Failure> failed = new ArrayList<>();
-    List<InFlight> inFlight = new ArrayList<>();
+    List<Result> results = new ArrayList<>(rows.size());
     for (int i = 0; i < rows.size(); i++) {
       OutboxRow row = rows.get(i);
       Future<RecordMetadata> future = futures.get(i);
       if (future == null) {
-        Exception error = rowFailures.get(i);
-        failed.add(new Failure(row, error != null ? error : failedTopics.get(row.topic())));
+        // not sent: the row's own failure, else its topic's
+        Exception error = rowFailures.getOrDefault(i, failedTopics.get(row.topic()));
+        results.add(new Result(row, Objects.requireNonNull(error, "why not sent"), null, false));
         continue;
       }
       Exception error = await(future, deadline);
+      results.add(
+          new Result(row, error, future, error != null && outcomeUnknown(error, sentOn.get(i))));
+    }
+    return outcome(results, deadline);
+  }
+
+  /**
+   * What became of one row of a publish, in the order sent.
+   *
+   * @param error null when Kafka acknowledged the record
+   * @param ack the send's future; null when nothing was sent
+   * @param unknown Kafka may still append the record ({@link #outcomeUnknown})
+   */
+  record Result(
+      OutboxRow row,
+      @Nullable Exception error,
+      @Nullable Future<RecordMetadata> ack,
+      boolean unknown) {}
+
+  /**
+   * Sorts a publish's results into acknowledged, failed and in flight, keeping each key's order
+   * (docs/design.md, "Per-key order within a round"). The producer keeps a partition's records in
+   * order while it retries, but not when it gives up on a batch: a later batch of the same
+   * partition is then re-sequenced and may be appended (a leader change that outlasts {@code
+   * delivery.timeout.ms}), and a key's rows may go to several topics. So once a row of a key is
+   * neither acknowledged nor failed for good, the key's later rows of the publish are not reported
+   * acknowledged even when they were: they fail with {@link KeyOrderKeptException} and go out again
+   * after the earlier row. A row that failed for good ({@link PermanentFailures}: it becomes DEAD
+   * and never reaches its topic) keeps nothing back.
+   */
+  static Outcome outcome(List<Result> results, long deadline) {
+    List<OutboxRow> acked = new ArrayList<>(results.size());
+    List<Failure> failed = new ArrayList<>();
+    List<InFlight> inFlight = new ArrayList<>();
+    Map<String, Long> unfinishedKeys = new HashMap<>(); // key -> its first row not acknowledged
+    for (Result result : results) {
+      OutboxRow row = result.row();
+      Exception error = result.error();
+      Long earlier = row.key() == null ? null : unfinishedKeys.get(row.key());
       if (error == null) {
-        acked.add(row);
-      } else if (outcomeUnknown(error, sentOn.get(i))) {
-        inFlight.add(new InFlight(row, future, error));
+        if (earlier == null) {
+          acked.add(row);
+        } else {
+          failed.add(new Failure(row, new KeyOrderKeptException(earlier)));
+        }
+        continue;
+      }
+      if (result.unknown()) {
+        inFlight.add(new InFlight(row, Objects.requireNonNull(result.ack(), "ack"), error));
       } else {
         failed.add(new Failure(row, error));
+      }
+      if (row.key() != null && (result.unknown() || !PermanentFailures.isPermanent(error))) {
+        unfinishedKeys.putIfAbsent(row.key(), row.id());
       }
     }
     return new Outcome(acked, failed, inFlight, deadline);

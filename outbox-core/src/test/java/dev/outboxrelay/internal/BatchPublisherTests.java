@@ -37,6 +37,7 @@ class BatchPublisherTests {
         .isEqualTo("m1");
   }
 
+  /** A row that fails for good never reaches the topic: its key's later rows are published. */
   @Test
   void aRowKafkaRefusesFailsAloneWithItsError() {
     MockProducer<byte[], byte[]> producer = producer(false);
@@ -44,7 +45,7 @@ class BatchPublisherTests {
         CompletableFuture.supplyAsync(
             () ->
                 new BatchPublisher(producer, BOUND, Duration.ZERO)
-                    .publish(List.of(row(1, "t"), row(2, "t"), row(3, "t"))));
+                    .publish(List.of(row(1, "t", "k"), row(2, "t", "k"), row(3, "t", "k"))));
     await().atMost(BOUND).until(() -> producer.history().size() == 3);
 
     producer.completeNext();
@@ -163,19 +164,85 @@ class BatchPublisherTests {
     assertThat(producer.history()).extracting(ProducerRecord::topic).containsExactly("t");
   }
 
+  /**
+   * The producer gave up on row 1 (a leader change outlasted its delivery timeout) and then
+   * appended row 2 of the same key, re-sequenced: row 2 must not be recorded as sent, or row 1,
+   * published again, would follow it and stay the key's last record.
+   */
+  @Test
+  void aKeysRowAcknowledgedAfterItsEarlierRowWasNotIsKeptForTheKeysOrder() {
+    MockProducer<byte[], byte[]> producer = producer(false);
+    CompletableFuture<BatchPublisher.Outcome> publishing =
+        CompletableFuture.supplyAsync(
+            () ->
+                new BatchPublisher(producer, BOUND, Duration.ZERO)
+                    .publish(
+                        List.of(
+                            row(1, "t", "k"),
+                            row(2, "t", "other"),
+                            row(3, "t", "k"),
+                            row(4, "t", "k"))));
+    await().atMost(BOUND).until(() -> producer.history().size() == 4);
+
+    producer.errorNext(new TimeoutException("Expiring 1 record(s): 10000 ms has passed"));
+    producer.completeNext();
+    producer.completeNext();
+    producer.completeNext();
+    BatchPublisher.Outcome outcome = publishing.join();
+
+    assertThat(outcome.ackedIds()).containsExactly(2L);
+    assertThat(outcome.inFlight()).extracting(f -> f.row().id()).containsExactly(1L);
+    assertThat(outcome.failed())
+        .extracting(f -> f.row().id(), f -> f.error().getClass())
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(3L, KeyOrderKeptException.class),
+            org.assertj.core.groups.Tuple.tuple(4L, KeyOrderKeptException.class));
+    assertThat(outcome.failed().get(0).error()).hasMessageContaining("message id=1 of its key");
+  }
+
+  /** The same for a row whose topic failed: a key's rows may go to several topics. */
+  @Test
+  void aKeysRowAfterItsEarlierRowsTopicFailedIsKept() {
+    MockProducer<byte[], byte[]> producer =
+        new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+          @Override
+          public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
+            if (record.topic().equals("missing")) {
+              throw new TimeoutException("topic missing not present in metadata after 1000 ms");
+            }
+            return super.send(record);
+          }
+        };
+
+    BatchPublisher.Outcome outcome =
+        new BatchPublisher(producer, BOUND, Duration.ZERO)
+            .publish(List.of(row(1, "missing", "k"), row(2, "t", "k"), row(3, "t", null)));
+
+    assertThat(outcome.ackedIds()).containsExactly(3L);
+    assertThat(outcome.failed())
+        .extracting(f -> f.row().id(), f -> f.error().getClass())
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(1L, TimeoutException.class),
+            org.assertj.core.groups.Tuple.tuple(2L, KeyOrderKeptException.class));
+  }
+
   private static MockProducer<byte[], byte[]> producer(boolean autoComplete) {
     return new MockProducer<>(
         autoComplete, null, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
   private static OutboxRow row(long id, String topic) {
+    return row(id, topic, "key-" + id);
+  }
+
+  private static OutboxRow row(long id, String topic, String key) {
     return new OutboxRow(
         id,
         "m" + id,
         1,
         "ref-" + id,
         topic,
-        "key",
+        key,
         new byte[] {1},
         Map.of(),
         0,

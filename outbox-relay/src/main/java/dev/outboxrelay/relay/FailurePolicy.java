@@ -1,24 +1,19 @@
 package dev.outboxrelay.relay;
 
-import dev.outboxrelay.internal.RoundTimeUsedUpException;
-import dev.outboxrelay.internal.UnpublishableMessageException;
+import dev.outboxrelay.internal.LeftForNextRoundException;
+import dev.outboxrelay.internal.PermanentFailures;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
-import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.AuthorizationException;
-import org.apache.kafka.common.errors.InvalidTopicException;
-import org.apache.kafka.common.errors.RecordBatchTooLargeException;
-import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.RetriableException;
-import org.apache.kafka.common.errors.SerializationException;
 
 /**
  * Decides what a failed publish becomes (docs/design.md §4.6). A failure of the message itself (too
  * large, invalid, cannot be serialized, its topic name is illegal) makes it DEAD at once. A failure
  * of its environment (missing rights, a missing topic, brokers or the network unavailable, no time
- * left in the round) defers it without counting an attempt: an operator usually fixes it within
- * minutes, and the message must still be there then. Anything else is retried after a backoff and
- * counts against {@code max-attempts}.
+ * left in the round, an earlier row of its key not acknowledged) defers it without counting an
+ * attempt: an operator usually fixes it within minutes, and the message must still be there then.
+ * Anything else is retried after a backoff and counts against {@code max-attempts}.
  */
 final class FailurePolicy {
   /** What becomes of a failed row. */
@@ -39,27 +34,17 @@ final class FailurePolicy {
     this.backoff = backoff;
   }
 
-  /** Errors that no retry can cure: the message itself is wrong. */
-  static boolean isPermanent(Throwable error) {
-    return error instanceof UnpublishableMessageException
-        || error instanceof RecordTooLargeException
-        || error instanceof RecordBatchTooLargeException
-        || error instanceof InvalidTopicException
-        || error instanceof InvalidRecordException
-        || error instanceof SerializationException;
-  }
-
   /** Errors of the message's environment, which an operator or time fixes. */
   static boolean isEnvironment(Throwable error) {
     return error instanceof AuthorizationException
         || error instanceof RetriableException // unknown topic, timeouts, network, replicas
         || error instanceof java.util.concurrent.TimeoutException // no ack within send-timeout
-        || error instanceof RoundTimeUsedUpException;
+        || error instanceof LeftForNextRoundException;
   }
 
   /** What becomes of a row that has failed {@code attemptsSoFar} times and now failed again. */
   Decision decide(Throwable error, int attemptsSoFar) {
-    if (isPermanent(error)) {
+    if (PermanentFailures.isPermanent(error)) {
       return Decision.DEAD;
     }
     if (isEnvironment(error)) {

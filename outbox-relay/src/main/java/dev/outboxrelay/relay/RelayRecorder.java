@@ -2,10 +2,10 @@ package dev.outboxrelay.relay;
 
 import dev.outboxrelay.internal.BatchPublisher;
 import dev.outboxrelay.internal.KafkaRecords;
+import dev.outboxrelay.internal.LeftForNextRoundException;
 import dev.outboxrelay.internal.OutboxRow;
 import dev.outboxrelay.internal.OutboxStore;
 import dev.outboxrelay.internal.PublishRound;
-import dev.outboxrelay.internal.RoundTimeUsedUpException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -66,9 +66,10 @@ final class RelayRecorder implements PublishRound.Recorder {
         case RETRY ->
             store.markRetry(row.id(), failures.backoff(row.attempts() + 1).toMillis(), error);
         case DEFER -> {
-          // a row the round had no time for is not its topic's fault: the next round takes it
+          // a row the round had no time for, or kept back for its key's order, is not its
+          // topic's fault: the next round takes it
           Duration delay =
-              failure.error() instanceof RoundTimeUsedUpException
+              failure.error() instanceof LeftForNextRoundException
                   ? Duration.ZERO
                   : deferredTopics.computeIfAbsent(
                       row.topic(), topic -> topics.failed(topic, failure.error()));

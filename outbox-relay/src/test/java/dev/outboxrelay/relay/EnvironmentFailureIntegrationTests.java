@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.outboxrelay.internal.MicrometerPublishListener;
 import dev.outboxrelay.testsupport.TestServers;
+import dev.outboxrelay.testsupport.TopicReader;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.util.List;
@@ -87,6 +88,69 @@ class EnvironmentFailureIntegrationTests {
 
     await().atMost(BOUND).until(() -> waiting.stream().allMatch(id -> fixture.status(id) == 1));
     assertThat(fixture.meters.get(RelayMetrics.FAILING_TOPICS).gauge().value()).isZero();
+  }
+
+  /**
+   * A key's messages may go to several topics, and one round sends them all: the first to a topic
+   * that is missing, the second to one that works. The second is acknowledged, but recorded as sent
+   * it would be overtaken by the first once its topic exists. It stays PENDING, behind the first,
+   * and is published again after it (a duplicate: the key's last records keep their order).
+   */
+  @Test
+  void aKeysMessageAcknowledgedAfterItsEarlierMessageFailedIsPublishedAgainAfterIt() {
+    String missing = "missing-" + UUID.randomUUID();
+    RelayFixture.Writer toMissing = writerTo(missing);
+    RelayFixture.Writer healthy = fixture.writer(false);
+    try (TopicReader reader =
+        TopicReader.fromNow(TestServers.kafka().bootstrapServers(), fixture.topic)) {
+      long first = toMissing.send("k", "first");
+      long second = healthy.send("k", "second");
+      long other = healthy.send("other", "other key");
+      fixture.startRelay(
+          p ->
+              p.workers(1)
+                  .maxBlock(Duration.ofMillis(300))
+                  .backoff(
+                      new RelaySettings.Backoff(
+                          Duration.ofMillis(100), Duration.ofMillis(400), 2.0, 0.0)));
+
+      reader.awaitUntil(
+          received -> received.stream().anyMatch(r -> r.value().equals("second")), BOUND);
+      await().atMost(BOUND).until(() -> fixture.status(other) == 1);
+      // rounds go on while the first waits for its topic: the second is held behind it
+      await()
+          .during(Duration.ofSeconds(2))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> fixture.status(first) == 0 && fixture.status(second) == 0);
+      assertThat(
+              fixture.jdbc.queryForObject(
+                  "SELECT last_error FROM t_msg WHERE id = ?", String.class, second))
+          .contains("message id=" + first + " of its key", "keep the key's order");
+      assertThat(fixture.count("SELECT attempts FROM t_msg WHERE id = ?", second)).isZero();
+
+      TestServers.kafka().createTopic(missing, 1);
+
+      await().atMost(BOUND).until(() -> fixture.status(first) == 1 && fixture.status(second) == 1);
+      List<String> values =
+          reader
+              .awaitUntil(
+                  received ->
+                      received.stream().filter(r -> r.value().equals("second")).count() == 2,
+                  BOUND)
+              .stream()
+              .filter(r -> "k".equals(r.key()))
+              .map(TopicReader.Received::value)
+              .toList();
+      assertThat(values).containsExactly("second", "second");
+      assertThat(
+              fixture.count(
+                  "SELECT COUNT(*) FROM t_msg WHERE id = ? AND status = 1"
+                      + " AND sent_at >= (SELECT sent_at FROM t_msg WHERE id = ?)",
+                  second,
+                  first))
+          .as("the second recorded sent after the first")
+          .isOne();
+    }
   }
 
   @Test

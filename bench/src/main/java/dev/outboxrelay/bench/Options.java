@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The bench's command line, checked before any server starts: an unknown option, a phase that does
@@ -20,6 +21,8 @@ import java.util.Set;
  * @param repeat drains of each system side by side, 1 to 9
  * @param relayJdbc Connector/J properties for the relay's pool in [1]
  * @param relayJar the relay jar of [1j]
+ * @param baselineJar another relay jar drained side by side with [1j] in [1o] (e.g. the build
+ *     before a change, to show what the change costs); null: no [1o]
  */
 record Options(
     Set<String> phases,
@@ -29,21 +32,23 @@ record Options(
     boolean syncBinlog,
     int repeat,
     Map<String, String> relayJdbc,
-    Path relayJar) {
+    Path relayJar,
+    @Nullable Path baselineJar) {
 
-  static final List<String> PHASES = List.of("1", "1j", "1r", "1d", "1b", "2", "3", "4", "5");
+  static final List<String> PHASES = List.of("1", "1j", "1o", "1r", "1d", "1b", "2", "3", "4", "5");
 
   static final String USAGE =
       """
       usage: java -jar bench/target/outbox-bench.jar [options]   (from the repository's root)
-        --phases=1,1j,1r,...  only these phases: 1 1j 1r 1d 1b 2 3 4 5 (default: all but 1d and 5)
+        --phases=1,1j,1r,...  only these phases: 1 1j 1o 1r 1d 1b 2 3 4 5 (default: all but 1d, 1o, 5)
         --debezium            add phase 1d, Debezium embedded (also when --phases names 1d)
-        --repeat=N            drain N times (1 to 9) with each of 1, 1j, 1r, 1d, in rotating order
+        --repeat=N            drain N times (1 to 9) with each of 1, 1j, 1o, 1r, 1d, in rotating order
         --no-what-if          skip the diagnosis section [W]
         --binlog=on|off       MariaDB's binary log (default on: ROW, FULL image, sync_binlog=0)
         --sync-binlog         sync_binlog=1, as MySQL 8 by default
         --relay-jdbc=k=v,...  Connector/J properties for the relay's pool in [1]
         --relay-jar=PATH      the relay jar of [1j] (default outbox-relay/target/outbox-relay.jar)
+        --baseline-jar=PATH   add phase 1o: this relay jar drained as [1j], side by side with it
         --help                this text
       See bench/README.md.""";
 
@@ -59,6 +64,7 @@ record Options(
     int repeat = 1;
     Map<String, String> relayJdbc = new LinkedHashMap<>();
     Path relayJar = Path.of(RelayJar.DEFAULT_JAR);
+    Path baselineJar = null;
     for (String arg : args) {
       String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=') + 1) : arg;
       String value = arg.substring(name.length());
@@ -108,8 +114,18 @@ record Options(
           }
           relayJar = Path.of(value);
         }
+        case "--baseline-jar=" -> {
+          if (value.isBlank()) {
+            throw new IllegalArgumentException(arg + ": give the path of a relay jar");
+          }
+          baselineJar = Path.of(value);
+        }
         default -> throw new IllegalArgumentException("unknown option '" + arg + "'\n" + USAGE);
       }
+    }
+    if (phases.contains("1o") && baselineJar == null) {
+      throw new IllegalArgumentException(
+          "--phases=...1o... needs --baseline-jar=PATH: the relay jar to compare with [1j]");
     }
     if (syncBinlog && !binlog) {
       throw new IllegalArgumentException("--sync-binlog needs the binary log: drop --binlog=off");
@@ -122,7 +138,8 @@ record Options(
         syncBinlog,
         repeat,
         java.util.Collections.unmodifiableMap(relayJdbc),
-        relayJar);
+        relayJar,
+        baselineJar);
   }
 
   /** Whether phase {@code tag} runs: named, or in the default set. */
@@ -132,6 +149,7 @@ record Options(
     }
     return switch (tag) {
       case "1d" -> debezium;
+      case "1o" -> baselineJar != null;
       case "5" -> false;
       default -> true;
     };

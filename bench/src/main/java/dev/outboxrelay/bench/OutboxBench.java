@@ -102,6 +102,15 @@ public final class OutboxBench {
         "[1j] outbox-relay jar, own process",
         "[1j] relay jar",
         () -> RelayJar.run(bench, options.relayJar(), RelayThroughput.ROWS));
+    if (options.baselineJar() != null) {
+      addDrain(
+          names,
+          drains,
+          bench,
+          "[1o] baseline relay jar " + options.baselineJar().getFileName() + ", own process",
+          "[1o] baseline relay jar",
+          () -> RelayJar.run(bench, options.baselineJar(), RelayThroughput.ROWS));
+    }
     addDrain(
         names,
         drains,

@@ -15,11 +15,24 @@ class OptionsTests {
     Options options = Options.parse(new String[0]);
 
     assertThat(Options.PHASES)
-        .allMatch(tag -> options.runs(tag) == !Set.of("1d", "5").contains(tag));
+        .allMatch(tag -> options.runs(tag) == !Set.of("1d", "1o", "5").contains(tag));
     assertThat(options.binlogConfig()).contains("log_bin=").contains("sync_binlog=0");
     assertThat(options.repeat()).isEqualTo(1);
     assertThat(options.whatIf()).isTrue();
     assertThat(options.relayJar()).isEqualTo(Path.of(RelayJar.DEFAULT_JAR));
+    assertThat(options.baselineJar()).isNull();
+  }
+
+  @Test
+  void aBaselineJarAddsItsDrainBesideTheJars() {
+    Options options = Options.parse(new String[] {"--baseline-jar=/tmp/old.jar"});
+
+    assertThat(options.baselineJar()).isEqualTo(Path.of("/tmp/old.jar"));
+    assertThat(options.runs("1o")).isTrue();
+    assertThat(
+            Options.parse(new String[] {"--phases=1j,1o", "--baseline-jar=/tmp/old.jar"})
+                .runs("1j"))
+        .isTrue();
   }
 
   @Test
@@ -54,7 +67,7 @@ class OptionsTests {
   @Test
   void badInputIsRefusedNamingTheOptionAndWhatItTakes() {
     assertRefused("--debezum", "unknown option '--debezum'", "--debezium");
-    assertRefused("--phases=nonsense", "no phase 'nonsense'", "1, 1j, 1r");
+    assertRefused("--phases=nonsense", "no phase 'nonsense'", "1, 1j, 1o, 1r");
     assertRefused("--phases=", "no phase ''");
     assertRefused("--phases=1,,4", "no phase ''");
     assertRefused("--repeat=0", "1 to 9");
@@ -64,6 +77,8 @@ class OptionsTests {
     assertRefused("--relay-jdbc=garbage", "'garbage' is not name=value");
     assertRefused("--relay-jdbc=a=", "'a=' is not name=value");
     assertRefused("--relay-jar=", "path of a relay jar");
+    assertRefused("--baseline-jar=", "path of a relay jar");
+    assertRefused("--phases=1o", "needs --baseline-jar=PATH");
     assertThatThrownBy(() -> Options.parse(new String[] {"--binlog=off", "--sync-binlog"}))
         .hasMessageContaining("--sync-binlog needs the binary log");
   }

@@ -41,8 +41,11 @@ import org.slf4j.LoggerFactory;
 class LeaderChangeIntegrationTests {
   private static final Logger log = LoggerFactory.getLogger(LeaderChangeIntegrationTests.class);
   private static final int PARTITIONS = 3;
-  private static final int KEYS = 24;
-  private static final int BACKLOG_PER_KEY = 4;
+
+  /** Few keys, so that a round often carries several messages of one key. */
+  private static final int KEYS = 8;
+
+  private static final int BACKLOG_PER_KEY = 8;
   private static final int MIN_PAYLOAD = 100 * 1024;
   private static final int MAX_PAYLOAD = 500 * 1024;
 
@@ -73,12 +76,16 @@ class LeaderChangeIntegrationTests {
     }
     log.info("backlog of {} messages written in {} ms", idByLabel.size(), millisSince(started));
     // Short waits: a round gives up after 2 s, its producer's delivery timeout is 2 s too, so a
-    // leader change or a frozen follower makes batches expire while later ones are delivered.
+    // leader change or a frozen follower makes batches expire. Producer batches of up to 1 MiB
+    // hold several records: a record can join a batch the other worker's round opened earlier,
+    // which expires inside this round, while the round's later records of the key, in batches of
+    // their own, may still be delivered.
     fixture.startRelay(
         p ->
             p.sendTimeout(Duration.ofSeconds(2))
                 .maxBlock(Duration.ofMillis(500))
                 .batchBytes(4L * 1024 * 1024)
+                .kafkaProperties(Map.of("batch.size", Integer.toString(1024 * 1024)))
                 .backoff(
                     new RelaySettings.Backoff(
                         Duration.ofMillis(200), Duration.ofSeconds(2), 2.0, 0.2)));

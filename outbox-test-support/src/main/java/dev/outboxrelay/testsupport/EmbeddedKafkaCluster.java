@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.Uuid;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,11 +101,22 @@ final class EmbeddedKafkaCluster implements KafkaCluster {
 
   @Override
   public int leader(String topic, int partition) {
+    Node leader = describe(topic, partition).leader();
+    return leader == null || leader.isEmpty() ? -1 : leader.id();
+  }
+
+  @Override
+  public List<Integer> inSyncReplicas(String topic, int partition) {
+    return describe(topic, partition).isr().stream().map(Node::id).sorted().toList();
+  }
+
+  /** The partition as the first running, unpaused node that answers describes it. */
+  private TopicPartitionInfo describe(String topic, int partition) {
     RuntimeException failure = null;
     for (KafkaNode node : nodes) {
       if (node.isRunning() && !node.isPaused()) {
         try {
-          return KafkaAdmin.leader(node.address(), topic, partition);
+          return KafkaAdmin.partition(node.address(), topic, partition);
         } catch (RuntimeException e) {
           // a node that just started, or that the client's metadata led to a paused one: next
           failure = e;
@@ -111,12 +124,7 @@ final class EmbeddedKafkaCluster implements KafkaCluster {
       }
     }
     throw new IllegalStateException(
-        "No running node of "
-            + bootstrapServers()
-            + " named the leader of "
-            + topic
-            + "-"
-            + partition,
+        "No running node of " + bootstrapServers() + " described " + topic + "-" + partition,
         failure);
   }
 

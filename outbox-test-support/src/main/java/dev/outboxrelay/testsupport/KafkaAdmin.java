@@ -10,7 +10,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
@@ -54,15 +54,18 @@ final class KafkaAdmin {
   }
 
   /**
-   * The partition's leader as the cluster's metadata names it now, or -1 if it has none.
+   * The partition as the cluster's metadata describes it now: its leader, replicas and ISR.
    *
    * @throws IllegalStateException if the cluster does not answer within 5 s
    */
-  static int leader(String bootstrapServers, String topic, int partition) {
+  static TopicPartitionInfo partition(String bootstrapServers, String topic, int partition) {
     Admin admin = connect(bootstrapServers);
     try {
-      Node leader = describe(admin, topic).partitions().get(partition).leader();
-      return leader == null || leader.isEmpty() ? -1 : leader.id();
+      return describe(admin, topic).partitions().stream()
+          .filter(info -> info.partition() == partition)
+          .findFirst()
+          .orElseThrow(
+              () -> new IllegalArgumentException("No partition " + partition + " of " + topic));
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException(
           "Could not describe topic " + topic + " on " + bootstrapServers + ": " + e, e);

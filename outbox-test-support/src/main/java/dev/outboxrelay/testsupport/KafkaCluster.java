@@ -25,6 +25,14 @@ public interface KafkaCluster {
   int leader(String topic, int partition);
 
   /**
+   * The partition's in-sync replicas (ISR), ascending, asked as {@link #leader} is: a restarted
+   * node is back in it only once it has caught up.
+   *
+   * @throws IllegalStateException if no running, unpaused node answers within 5 s each
+   */
+  List<Integer> inSyncReplicas(String topic, int partition);
+
+  /**
    * Crashes the node (SIGKILL): no controlled shutdown, nothing flushed; its data dir stays for
    * {@link #start}. Returns once its port is closed; does nothing while it is stopped.
    */

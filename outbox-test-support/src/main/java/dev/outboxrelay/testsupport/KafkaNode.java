@@ -122,6 +122,9 @@ final class KafkaNode {
    * any is ready, since a controller needs a quorum. Does nothing while it runs.
    */
   synchronized void launch() {
+    if (process != null && !process.isAlive()) {
+      process = null; // it died on its own (e.g. ExitOnOutOfMemoryError): start it again
+    }
     if (process != null || starting != null) {
       return;
     }

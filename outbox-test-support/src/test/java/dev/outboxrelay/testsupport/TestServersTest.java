@@ -129,7 +129,9 @@ class TestServersTest {
     cluster.createTopic(topic, 1);
     assertThat(durabilityOf(cluster, topic))
         .containsExactly("3", "2", "false"); // replicas, min.insync.replicas, unclean election
-    try (KafkaProducer<String, String> producer = producer(cluster.bootstrapServers(), 30_000)) {
+    // the frozen follower may be the active controller, replaced before it is fenced: more time
+    try (KafkaProducer<String, String> producer =
+        producer(cluster.bootstrapServers(), 30_000, 25_000)) {
       producer.send(new ProducerRecord<>(topic, "k", "before")).get(30, TimeUnit.SECONDS);
 
       int leader = cluster.leader(topic, 0);
@@ -142,6 +144,9 @@ class TestServersTest {
       producer.send(new ProducerRecord<>(topic, "k", "crashed leader")).get(30, TimeUnit.SECONDS);
 
       cluster.start(leader);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> cluster.inSyncReplicas(topic, 0), isr -> isr.size() == 3);
       int follower = 6 - leader - newLeader; // the third node
       cluster.pause(follower);
       cluster.pause(follower); // pausing twice is harmless
@@ -174,6 +179,12 @@ class TestServersTest {
   private static KafkaProducer<String, String> producer(String bootstrapServers, int maxBlockMs) {
     // Short delivery timeouts during the outage so the send fails within the test's bound.
     int requestTimeoutMs = Math.min(maxBlockMs, 10_000);
+    return producer(bootstrapServers, maxBlockMs, requestTimeoutMs + 1_000);
+  }
+
+  private static KafkaProducer<String, String> producer(
+      String bootstrapServers, int maxBlockMs, int deliveryTimeoutMs) {
+    int requestTimeoutMs = Math.min(maxBlockMs, deliveryTimeoutMs - 1_000);
     return new KafkaProducer<>(
         Map.of(
             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -185,7 +196,7 @@ class TestServersTest {
             ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
             requestTimeoutMs,
             ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-            requestTimeoutMs + 1_000,
+            deliveryTimeoutMs,
             ProducerConfig.LINGER_MS_CONFIG,
             0),
         new StringSerializer(),

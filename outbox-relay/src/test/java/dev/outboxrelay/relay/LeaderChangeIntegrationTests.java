@@ -22,6 +22,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -86,20 +87,23 @@ class LeaderChangeIntegrationTests {
                 .maxBlock(Duration.ofMillis(500))
                 .batchBytes(4L * 1024 * 1024)
                 .kafkaProperties(Map.of("batch.size", Integer.toString(1024 * 1024)))
+                // a topic Kafka failed is put off; at most 2 s, so the rest goes out soon after
                 .backoff(
                     new RelaySettings.Backoff(
                         Duration.ofMillis(200), Duration.ofSeconds(2), 2.0, 0.2)));
     ScheduledExecutorService load = Executors.newSingleThreadScheduledExecutor();
     try {
       Random loadRandom = new Random(seed + 1);
-      load.scheduleAtFixedRate(
-          () -> write(writer, "key-" + loadRandom.nextInt(KEYS), loadRandom),
-          0,
-          1_000 / WRITES_PER_SECOND,
-          TimeUnit.MILLISECONDS);
+      ScheduledFuture<?> writes =
+          load.scheduleAtFixedRate(
+              () -> write(writer, "key-" + loadRandom.nextInt(KEYS), loadRandom),
+              0,
+              1_000 / WRITES_PER_SECOND,
+              TimeUnit.MILLISECONDS);
       for (int cycle = 0; cycle < CYCLES; cycle++) {
         disturb(cluster, cycle % PARTITIONS);
       }
+      assertThat(writes.isDone()).as("the load kept writing (a failed write ends it)").isFalse();
     } finally {
       load.shutdown();
       assertThat(load.awaitTermination(30, TimeUnit.SECONDS)).isTrue();

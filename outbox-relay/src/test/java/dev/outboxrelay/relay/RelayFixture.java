@@ -36,6 +36,10 @@ final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
   static final String[] SCHEMA = dev.outboxrelay.internal.OutboxSchema.mysqlScripts();
 
   private final int partitions;
+
+  /** On {@link TestServers#kafkaCluster()} instead of {@link TestServers#kafka()}. */
+  private final boolean onCluster;
+
   TestDatabase database;
   JdbcTemplate jdbc;
   String topic;
@@ -53,7 +57,28 @@ final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
    * @param partitions the partitions of each test's topic
    */
   RelayFixture(int partitions) {
+    this(partitions, false);
+  }
+
+  private RelayFixture(int partitions, boolean onCluster) {
     this.partitions = partitions;
+    this.onCluster = onCluster;
+  }
+
+  /**
+   * A fixture on the three-node cluster: each test's topic has replication factor 3 and {@code
+   * min.insync.replicas=2}, the relays and fast paths publish to the cluster, and every node the
+   * test killed, stopped or paused serves again after it.
+   */
+  static RelayFixture onKafkaCluster(int partitions) {
+    return new RelayFixture(partitions, true);
+  }
+
+  /** The bootstrap servers of this fixture's Kafka, the broker or the cluster. */
+  String bootstrapServers() {
+    return onCluster
+        ? TestServers.kafkaCluster().bootstrapServers()
+        : TestServers.kafka().bootstrapServers();
   }
 
   @Override
@@ -62,15 +87,23 @@ final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
     database.runScript(SCHEMA);
     jdbc = new JdbcTemplate(database.dataSource());
     topic = "relay-" + UUID.randomUUID();
-    TestServers.kafka().createTopic(topic, partitions);
+    if (onCluster) {
+      TestServers.kafkaCluster().createTopic(topic, partitions);
+    } else {
+      TestServers.kafka().createTopic(topic, partitions);
+    }
     meters = new SimpleMeterRegistry();
   }
 
   @Override
   public void afterEach(ExtensionContext context) {
-    TestServers.kafka().resume();
-    if (!TestServers.kafka().isRunning()) {
-      TestServers.kafka().start();
+    if (onCluster) {
+      TestServers.kafkaCluster().restore();
+    } else {
+      TestServers.kafka().resume();
+      if (!TestServers.kafka().isRunning()) {
+        TestServers.kafka().start();
+      }
     }
     if (!TestServers.database().isRunning()) {
       TestServers.database().start();
@@ -82,7 +115,7 @@ final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
   RelaySettings settings(Consumer<RelaySettings.Builder> change) {
     RelaySettings.Builder settings =
         RelaySettings.builder()
-            .kafkaBootstrapServers(TestServers.kafka().bootstrapServers())
+            .kafkaBootstrapServers(bootstrapServers())
             .pollInterval(Duration.ofMillis(20))
             .leaseDuration(Duration.ofSeconds(3))
             .sendTimeout(Duration.ofSeconds(2))
@@ -177,8 +210,8 @@ final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
     return new Writer(writer.outbox(), writer.transaction(), topic);
   }
 
-  private static @Nullable String fastPath(boolean on) {
-    return on ? TestServers.kafka().bootstrapServers() : null;
+  private @Nullable String fastPath(boolean on) {
+    return on ? bootstrapServers() : null;
   }
 
   /** The write path of outbox-api with its fast path, {@code change} adjusting its settings. */

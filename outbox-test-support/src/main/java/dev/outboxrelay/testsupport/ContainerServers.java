@@ -186,7 +186,7 @@ final class ContainerServers {
 
     @Override
     public void createTopic(String name, int partitions) {
-      KafkaAdmin.createTopic(bootstrapServers(), name, partitions);
+      KafkaAdmin.createTopic(bootstrapServers(), name, partitions, (short) 1);
     }
   }
 }

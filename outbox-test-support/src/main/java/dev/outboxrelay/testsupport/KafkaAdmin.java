@@ -10,9 +10,13 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.TopicExistsException;
 
-/** Short-lived AdminClient calls both broker kinds need: readiness and topic creation. */
+/**
+ * Short-lived AdminClient calls the brokers and the cluster need: readiness, topic creation,
+ * partition leaders.
+ */
 final class KafkaAdmin {
 
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
@@ -34,12 +38,52 @@ final class KafkaAdmin {
     }
   }
 
+  /** True once {@code describeCluster} names the node {@code nodeId} among the live brokers. */
+  static boolean clusterHasNode(String bootstrapServers, int nodeId) throws Exception {
+    Admin admin = connect(bootstrapServers);
+    try {
+      return admin
+          .describeCluster()
+          .nodes()
+          .get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+          .stream()
+          .anyMatch(node -> node.id() == nodeId);
+    } finally {
+      admin.close(Duration.ofSeconds(1));
+    }
+  }
+
   /**
-   * Creates the topic (replication factor 1) and waits until every partition has a leader, so the
-   * first send does not race the leader election. An existing topic with the same partition count
-   * is accepted: test classes sharing one broker may create the same topic.
+   * The partition as the cluster's metadata describes it now: its leader, replicas and ISR.
+   *
+   * @throws IllegalStateException if the cluster does not answer within 5 s
    */
-  static void createTopic(String bootstrapServers, String name, int partitions) {
+  static TopicPartitionInfo partition(String bootstrapServers, String topic, int partition) {
+    Admin admin = connect(bootstrapServers);
+    try {
+      return describe(admin, topic).partitions().stream()
+          .filter(info -> info.partition() == partition)
+          .findFirst()
+          .orElseThrow(
+              () -> new IllegalArgumentException("No partition " + partition + " of " + topic));
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException(
+          "Could not describe topic " + topic + " on " + bootstrapServers + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while describing topic " + topic, e);
+    } finally {
+      admin.close(Duration.ofSeconds(1));
+    }
+  }
+
+  /**
+   * Creates the topic and waits until every partition has a leader and all its replicas in sync, so
+   * the first send does not race the leader election. An existing topic with the same partition
+   * count is accepted: test classes sharing one broker may create the same topic.
+   */
+  static void createTopic(
+      String bootstrapServers, String name, int partitions, short replicationFactor) {
     if (name == null || name.isBlank() || partitions < 1) {
       throw new IllegalArgumentException(
           "Topic needs a name and at least 1 partition, got '" + name + "', " + partitions);
@@ -48,7 +92,7 @@ final class KafkaAdmin {
     try {
       try {
         admin
-            .createTopics(List.of(new NewTopic(name, partitions, (short) 1)))
+            .createTopics(List.of(new NewTopic(name, partitions, replicationFactor)))
             .all()
             .get(TOPIC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       } catch (ExecutionException e) {
@@ -72,8 +116,13 @@ final class KafkaAdmin {
           "Topic " + name + " on " + bootstrapServers,
           TOPIC_TIMEOUT,
           null,
-          () -> allPartitionsHaveLeaders(admin, name, partitions),
-          () -> "expected " + partitions + " partitions, each with a leader");
+          () -> allPartitionsInSync(admin, name, partitions, replicationFactor),
+          () ->
+              "expected "
+                  + partitions
+                  + " partitions, each with a leader and "
+                  + replicationFactor
+                  + " replicas in sync");
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException(
           "Could not create topic " + name + " on " + bootstrapServers + ": " + e, e);
@@ -85,12 +134,16 @@ final class KafkaAdmin {
     }
   }
 
-  private static boolean allPartitionsHaveLeaders(Admin admin, String name, int partitions)
-      throws Exception {
+  private static boolean allPartitionsInSync(
+      Admin admin, String name, int partitions, short replicationFactor) throws Exception {
     TopicDescription topic = describe(admin, name);
     return topic.partitions().size() == partitions
         && topic.partitions().stream()
-            .allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty());
+            .allMatch(
+                partition ->
+                    partition.leader() != null
+                        && !partition.leader().isEmpty()
+                        && partition.isr().size() >= replicationFactor);
   }
 
   private static TopicDescription describe(Admin admin, String name)

@@ -73,14 +73,24 @@ final class ServerProcesses {
         return;
       }
       log.warn("{} did not exit within {} s of SIGTERM; killing it", what, grace.toSeconds());
-      process.destroyForcibly();
-      if (!process.waitFor(KILL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-        throw new IllegalStateException(what + " (pid " + process.pid() + ") survived SIGKILL");
-      }
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while stopping " + what, e);
+    }
+    kill(process, what);
+  }
+
+  /** SIGKILL: a crash, nothing flushed; returns once the process has exited. */
+  static void kill(Process process, String what) {
+    process.destroyForcibly();
+    try {
+      if (!process.waitFor(KILL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new IllegalStateException(what + " (pid " + process.pid() + ") survived SIGKILL");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while killing " + what, e);
     }
   }
 }

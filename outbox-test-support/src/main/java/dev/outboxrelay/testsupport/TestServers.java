@@ -30,6 +30,8 @@ public final class TestServers {
   private static RuntimeException kafkaStartFailure;
   private static KafkaBroker autoCreatingKafka;
   private static RuntimeException autoCreatingKafkaStartFailure;
+  private static KafkaCluster kafkaCluster;
+  private static RuntimeException kafkaClusterStartFailure;
 
   private TestServers() {}
 
@@ -106,6 +108,27 @@ public final class TestServers {
         }
       }
       return autoCreatingKafka;
+    }
+  }
+
+  /**
+   * A three-node Kafka cluster, started on the first call (three JVMs of 384 MiB heap each; 20-40 s
+   * on 2 cores), for tests of leader changes and replicas falling out of sync. Its nodes always run
+   * as local processes, whatever {@code outbox.test.servers} says: tests kill and freeze them one
+   * by one. Like {@link #kafka()} it creates no topic on demand.
+   */
+  public static KafkaCluster kafkaCluster() {
+    synchronized (KAFKA_LOCK) {
+      if (kafkaCluster == null) {
+        rethrowEarlierFailure("Kafka cluster", kafkaClusterStartFailure);
+        try {
+          kafkaCluster = EmbeddedKafkaCluster.startNew();
+        } catch (RuntimeException e) {
+          kafkaClusterStartFailure = e;
+          throw e;
+        }
+      }
+      return kafkaCluster;
     }
   }
 

@@ -16,6 +16,9 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -23,6 +26,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -87,15 +91,15 @@ class TestServersTest {
     kafka.createTopic(topic, 1);
     kafka.createTopic(topic, 1); // an existing topic with the same partitions is accepted
 
-    try (KafkaProducer<String, String> producer = producer(kafka, 30_000)) {
+    try (KafkaProducer<String, String> producer = producer(kafka.bootstrapServers(), 30_000)) {
       producer.send(new ProducerRecord<>(topic, "k", "before outage")).get(30, TimeUnit.SECONDS);
     }
-    assertThat(readValues(kafka, topic, 1)).containsExactly("before outage");
+    assertThat(readValues(kafka.bootstrapServers(), topic, 1)).containsExactly("before outage");
 
     kafka.stop();
 
     assertThat(kafka.isRunning()).isFalse();
-    try (KafkaProducer<String, String> producer = producer(kafka, 2_000)) {
+    try (KafkaProducer<String, String> producer = producer(kafka.bootstrapServers(), 2_000)) {
       assertThatThrownBy(
               () ->
                   producer
@@ -108,10 +112,55 @@ class TestServersTest {
     kafka.start();
 
     assertThat(kafka.isRunning()).isTrue();
-    try (KafkaProducer<String, String> producer = producer(kafka, 30_000)) {
+    try (KafkaProducer<String, String> producer = producer(kafka.bootstrapServers(), 30_000)) {
       producer.send(new ProducerRecord<>(topic, "k", "after outage")).get(30, TimeUnit.SECONDS);
     }
-    assertThat(readValues(kafka, topic, 2)).containsExactly("before outage", "after outage");
+    assertThat(readValues(kafka.bootstrapServers(), topic, 2))
+        .containsExactly("before outage", "after outage");
+  }
+
+  @Test
+  void kafkaClusterKeepsAcknowledgedRecordsThroughACrashedLeaderAndAFrozenFollower()
+      throws Exception {
+    KafkaCluster cluster = TestServers.kafkaCluster();
+    assertThat(TestServers.kafkaCluster()).isSameAs(cluster);
+    assertThat(cluster.nodeIds()).containsExactly(1, 2, 3);
+    String topic = "test-support-cluster";
+    cluster.createTopic(topic, 1);
+    assertThat(durabilityOf(cluster, topic))
+        .containsExactly("3", "2", "false"); // replicas, min.insync.replicas, unclean election
+    // the frozen follower may be the active controller, replaced before it is fenced: more time
+    try (KafkaProducer<String, String> producer =
+        producer(cluster.bootstrapServers(), 30_000, 25_000)) {
+      producer.send(new ProducerRecord<>(topic, "k", "before")).get(30, TimeUnit.SECONDS);
+
+      int leader = cluster.leader(topic, 0);
+      cluster.kill(leader);
+      assertThat(cluster.isRunning(leader)).isFalse();
+      int newLeader =
+          await()
+              .atMost(Duration.ofSeconds(30))
+              .until(() -> cluster.leader(topic, 0), next -> next != -1 && next != leader);
+      producer.send(new ProducerRecord<>(topic, "k", "crashed leader")).get(30, TimeUnit.SECONDS);
+
+      cluster.start(leader);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> cluster.inSyncReplicas(topic, 0), isr -> isr.size() == 3);
+      int follower = 6 - leader - newLeader; // the third node
+      cluster.pause(follower);
+      cluster.pause(follower); // pausing twice is harmless
+      // a frozen follower leaves the ISR; the two others still meet min.insync.replicas
+      producer.send(new ProducerRecord<>(topic, "k", "frozen follower")).get(30, TimeUnit.SECONDS);
+      cluster.resume(follower);
+    }
+    assertThat(readValues(cluster.bootstrapServers(), topic, 3))
+        .containsExactly("before", "crashed leader", "frozen follower");
+    cluster.kill(1);
+    cluster.pause(2);
+    cluster.restore();
+    assertThat(cluster.nodeIds()).allMatch(cluster::isRunning);
+    cluster.createTopic(topic + "-after-restore", 1); // all three replicas in sync again
   }
 
   @Test
@@ -127,13 +176,19 @@ class TestServersTest {
         .hasMessageContaining("testcontainers");
   }
 
-  private static KafkaProducer<String, String> producer(KafkaBroker kafka, int maxBlockMs) {
+  private static KafkaProducer<String, String> producer(String bootstrapServers, int maxBlockMs) {
     // Short delivery timeouts during the outage so the send fails within the test's bound.
     int requestTimeoutMs = Math.min(maxBlockMs, 10_000);
+    return producer(bootstrapServers, maxBlockMs, requestTimeoutMs + 1_000);
+  }
+
+  private static KafkaProducer<String, String> producer(
+      String bootstrapServers, int maxBlockMs, int deliveryTimeoutMs) {
+    int requestTimeoutMs = Math.min(maxBlockMs, deliveryTimeoutMs - 1_000);
     return new KafkaProducer<>(
         Map.of(
             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            kafka.bootstrapServers(),
+            bootstrapServers,
             ProducerConfig.ACKS_CONFIG,
             "all",
             ProducerConfig.MAX_BLOCK_MS_CONFIG,
@@ -141,7 +196,7 @@ class TestServersTest {
             ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
             requestTimeoutMs,
             ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-            requestTimeoutMs + 1_000,
+            deliveryTimeoutMs,
             ProducerConfig.LINGER_MS_CONFIG,
             0),
         new StringSerializer(),
@@ -149,14 +204,14 @@ class TestServersTest {
   }
 
   /** Reads partition 0 from the start until {@code count} records arrived, bounded by 30 s. */
-  private static List<String> readValues(KafkaBroker kafka, String topic, int count) {
+  private static List<String> readValues(String bootstrapServers, String topic, int count) {
     TopicPartition partition = new TopicPartition(topic, 0);
     List<String> values = new ArrayList<>();
     try (KafkaConsumer<String, String> consumer =
         new KafkaConsumer<>(
             Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                kafka.bootstrapServers(),
+                bootstrapServers,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
                 "earliest",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
@@ -178,6 +233,31 @@ class TestServersTest {
               });
     }
     return values;
+  }
+
+  /** The topic's replication factor, min.insync.replicas and unclean.leader.election.enable. */
+  private static List<String> durabilityOf(KafkaCluster cluster, String topic) throws Exception {
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()))) {
+      ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+      Config config =
+          admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource);
+      int replicas =
+          admin
+              .describeTopics(List.of(topic))
+              .allTopicNames()
+              .get(30, TimeUnit.SECONDS)
+              .get(topic)
+              .partitions()
+              .get(0)
+              .replicas()
+              .size();
+      return List.of(
+          Integer.toString(replicas),
+          config.get("min.insync.replicas").value(),
+          config.get("unclean.leader.election.enable").value());
+    }
   }
 
   private static String queryString(String jdbcUrl, DatabaseServer server, String sql)

@@ -4,11 +4,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.function.ToIntFunction;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -20,7 +23,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * the producer's {@code delivery.timeout.ms} plus {@code request.timeout.ms} (the hold), and the
  * ordering guard keeps the key's newer rows back meanwhile. The send is watched: a late
  * acknowledgement is recorded (SENT, or deleted), so the row is not published a second time; a late
- * failure leaves the row to the relay once the hold ends.
+ * failure leaves the row to the relay once the hold ends. A key's acknowledgement is recorded only
+ * after its earlier rows' were; after a late failure, the key's later rows are left to go out again
+ * after it, acknowledged or not.
  */
 public final class InFlightRows {
   private static final Logger log = LoggerFactory.getLogger(InFlightRows.class);
@@ -94,31 +99,22 @@ public final class InFlightRows {
    *     acknowledgements are kept for the next call
    */
   public int recordLateAcks() {
-    List<BatchPublisher.InFlight> acked = new ArrayList<>();
-    int failed = 0;
-    String firstError = null;
+    Decided decided;
     synchronized (this) {
-      for (Iterator<BatchPublisher.InFlight> it = watched.iterator(); it.hasNext(); ) {
-        BatchPublisher.InFlight row = it.next();
-        if (!row.ack().isDone()) {
-          continue;
-        }
-        it.remove();
-        Throwable error = errorOf(row);
-        if (error == null) {
-          acked.add(row);
-        } else if (failed++ == 0) {
-          firstError = error.toString();
-        }
-      }
+      decided = decide(watched);
     }
+    List<BatchPublisher.InFlight> acked = decided.acked();
+    int failed = decided.failed();
+    int keptForOrder = decided.keptForOrder();
+    String firstError = decided.firstError();
     if (failed > 0) {
       log.info(
           "{}: {} message(s) still in flight after their round failed after all ({}): published"
-              + " again once their hold ends",
+              + " again once their hold ends, with {} later message(s) of their keys",
           path.tag(),
           failed,
-          firstError);
+          firstError,
+          keptForOrder);
     }
     if (acked.isEmpty()) {
       return 0;
@@ -129,7 +125,7 @@ public final class InFlightRows {
       recorded = transaction.execute(status -> recordSent.applyAsInt(ids));
     } catch (RuntimeException e) {
       synchronized (this) {
-        watched.addAll(acked); // done futures: recorded by the next call
+        watched.addAll(0, acked); // done futures, first in order sent: recorded by the next call
       }
       throw e;
     }
@@ -143,6 +139,66 @@ public final class InFlightRows {
         recorded);
     return recorded == null ? 0 : recorded;
   }
+
+  /**
+   * What the sends that completed allow recording now, taken out of {@code watched} (rows in the
+   * order sent). A key's acknowledgement is recorded only once its earlier rows' were: the producer
+   * may give up on one batch and still deliver the next (docs/design.md, "Per-key order within a
+   * round"). So a completed row waits while an earlier row of its key is undecided, and after an
+   * earlier row of its key failed it is no longer watched: it stays PENDING and goes out again
+   * after that row, acknowledged or not.
+   */
+  static Decided decide(List<BatchPublisher.InFlight> watched) {
+    List<BatchPublisher.InFlight> acked = new ArrayList<>();
+    int failed = 0;
+    int keptForOrder = 0;
+    String firstError = null;
+    Set<String> earlierUndecided = new HashSet<>();
+    Set<String> earlierFailed = new HashSet<>();
+    for (Iterator<BatchPublisher.InFlight> it = watched.iterator(); it.hasNext(); ) {
+      BatchPublisher.InFlight row = it.next();
+      String key = row.row().key();
+      if (key != null && earlierFailed.contains(key)) {
+        it.remove();
+        keptForOrder++;
+        continue;
+      }
+      if (!row.ack().isDone()) {
+        if (key != null) {
+          earlierUndecided.add(key);
+        }
+        continue;
+      }
+      if (key != null && earlierUndecided.contains(key)) {
+        continue;
+      }
+      it.remove();
+      Throwable error = errorOf(row);
+      if (error == null) {
+        acked.add(row);
+        continue;
+      }
+      if (key != null) {
+        earlierFailed.add(key);
+      }
+      if (failed++ == 0) {
+        firstError = error.toString();
+      }
+    }
+    return new Decided(acked, failed, firstError, keptForOrder);
+  }
+
+  /**
+   * @param acked rows to record as published
+   * @param failed rows whose sends failed late
+   * @param firstError the first of those failures, null if none
+   * @param keptForOrder later rows of the failed rows' keys, no longer watched
+   */
+  record Decided(
+      List<BatchPublisher.InFlight> acked,
+      int failed,
+      @Nullable String firstError,
+      int keptForOrder) {}
 
   private static Throwable errorOf(BatchPublisher.InFlight row) {
     try {

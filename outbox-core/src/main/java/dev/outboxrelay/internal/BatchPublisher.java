@@ -81,6 +81,7 @@ public final class BatchPublisher {
     long deadline = started + ackTimeoutNanos;
     List<Future<RecordMetadata>> futures = new ArrayList<>(rows.size());
     List<Boolean> sentOn = new ArrayList<>(rows.size());
+    long[] sentAt = new long[rows.size()];
     // A topic whose send already failed before reaching the network (missing topic, metadata
     // timeout): its other rows fail at once instead of each waiting out max.block.ms again.
     Map<String, Exception> failedTopics = new HashMap<>();
@@ -102,6 +103,7 @@ public final class BatchPublisher {
           sentOn.add(false);
           continue;
         }
+        sentAt[i] = System.nanoTime();
         try {
           future = send(row, failedTopics);
         } catch (RuntimeException e) {
@@ -127,7 +129,7 @@ public final class BatchPublisher {
       if (error == null) {
         acked.add(row);
       } else if (outcomeUnknown(error, sentOn.get(i))) {
-        inFlight.add(new InFlight(row, future, error));
+        inFlight.add(new InFlight(row, future, error, sentAt[i]));
       } else {
         failed.add(new Failure(row, error));
       }
@@ -227,8 +229,11 @@ public final class BatchPublisher {
    * @param ack completes when the producer learns the outcome, at the latest after its {@code
    *     delivery.timeout.ms}
    * @param error why the wait ended (no acknowledgement within the ack timeout)
+   * @param sentNanos {@link System#nanoTime()} just before the send: the producer answers {@code
+   *     ack} at the latest its {@code delivery.timeout.ms} after it
    */
-  public record InFlight(OutboxRow row, Future<RecordMetadata> ack, Exception error) {}
+  public record InFlight(
+      OutboxRow row, Future<RecordMetadata> ack, Exception error, long sentNanos) {}
 
   /**
    * The acknowledged rows, in the order sent, the failed ones, and those still in flight.

@@ -62,6 +62,14 @@ final class Summary {
       row(
           out,
           books,
+          "    last of them published after Kafka back",
+          b ->
+              b.lastPublishAfterKafkaBackMs() == null
+                  ? "-"
+                  : seconds(b.lastPublishAfterKafkaBackMs()));
+      row(
+          out,
+          books,
           "    last of them credited after Kafka back",
           b ->
               b.lastCreditAfterKafkaBackMs() == null
@@ -74,6 +82,13 @@ final class Summary {
     row(out, books, "  all", b -> millis(b.latency()));
     row(out, books, "books balance", b -> b.balanced() ? "yes" : "NO");
     out.println();
+    if (!result.relaysRan()) {
+      out.println(
+          "!!! A RELAY REPLICA DID NOT RUN AS DESCRIBED: the outbox's figures above are not those"
+              + " of two replicas through a crash.");
+      result.relayFailures().forEach(failure -> out.println("!!! " + failure));
+      out.println();
+    }
     out.println(
         "LOST and GHOSTS come from the ground truth: order rows committed in the order database"
             + " against credits in the points database.");

@@ -133,8 +133,14 @@ final class Summary {
         : String.format("%.0f / %.0f", latency.p50Ms(), latency.p99Ms());
   }
 
+  /**
+   * A time after Kafka was back; one before it (approach 1 refuses the outage's orders, approach 2
+   * loses their events: what it credits of them may be all from the broker's last moments) says so.
+   */
   private static String seconds(double millis) {
-    return String.format("%.1f s", millis / 1000.0);
+    return millis < 0
+        ? String.format("%.1f s before", -millis / 1000.0)
+        : String.format("%.1f s", millis / 1000.0);
   }
 
   private static String count(long n) {

@@ -41,7 +41,18 @@ class SummaryTests {
         .containsPattern("last of them credited after Kafka back +1\\.3 s +2\\.0 s +2\\.0 s");
   }
 
+  @Test
+  void aLastCreditBeforeKafkaWasBackSaysSo() {
+    assertThat(print(List.of(), -15_100.0))
+        .containsPattern("last of them credited after Kafka back +1\\.3 s +15\\.1 s before");
+  }
+
   private static String print(List<String> relayFailures) {
+    return print(relayFailures, 2_000.0);
+  }
+
+  /** With {@code lastCreditMs} for approaches 1 and 2. */
+  private static String print(List<String> relayFailures, double lastCreditMs) {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     DemoRun.Result result =
         new DemoRun.Result(
@@ -52,9 +63,9 @@ class SummaryTests {
             true,
             List.of("  14.9 s  Kafka broker stopped"),
             List.of(
-                books(Publishing.OUTBOX, 800.0),
-                books(Publishing.IN_TRANSACTION, null),
-                books(Publishing.AFTER_COMMIT, null)),
+                books(Publishing.OUTBOX, 800.0, 1_300.0),
+                books(Publishing.IN_TRANSACTION, null, lastCreditMs),
+                books(Publishing.AFTER_COMMIT, null, lastCreditMs)),
             relayFailures);
     try (PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8)) {
       Summary.print(result, out);
@@ -62,7 +73,8 @@ class SummaryTests {
     return printed.toString(StandardCharsets.UTF_8);
   }
 
-  private static Books books(Publishing publishing, Double publishedAfterBackMs) {
+  private static Books books(
+      Publishing publishing, Double publishedAfterBackMs, double creditedAfterBackMs) {
     Books.Latency latency = new Books.Latency(10, 100.0, 200.0);
     return new Books(
         publishing,
@@ -87,7 +99,7 @@ class SummaryTests {
         latency,
         latency,
         latency,
-        publishing == Publishing.OUTBOX ? 1_300.0 : 2_000.0,
+        creditedAfterBackMs,
         publishedAfterBackMs,
         null);
   }

@@ -103,9 +103,11 @@ public final class BatchPublisher {
           sentOn.add(false);
           continue;
         }
-        sentAt[i] = System.nanoTime();
         try {
           future = send(row, failedTopics);
+          // after send() returned: Kafka bounds the outcome's report from then on (a send may
+          // first block up to max.block.ms on metadata)
+          sentAt[i] = System.nanoTime();
         } catch (RuntimeException e) {
           rowFailures.put(i, e);
         }
@@ -229,8 +231,8 @@ public final class BatchPublisher {
    * @param ack completes when the producer learns the outcome, at the latest after its {@code
    *     delivery.timeout.ms}
    * @param error why the wait ended (no acknowledgement within the ack timeout)
-   * @param sentNanos {@link System#nanoTime()} just before the send: the producer answers {@code
-   *     ack} at the latest its {@code delivery.timeout.ms} after it
+   * @param sentNanos {@link System#nanoTime()} just after {@code send()} returned: the producer
+   *     answers {@code ack} at the latest its {@code delivery.timeout.ms} after it
    */
   public record InFlight(
       OutboxRow row, Future<RecordMetadata> ack, Exception error, long sentNanos) {}

@@ -268,9 +268,9 @@ final class KafkaFastPath implements FastPath {
                 + " message(s) not acknowledged within "
                 + ackTimeout.toMillis()
                 + " ms but still in flight: recorded if Kafka acknowledges them, else left to the"
-                + " relay after "
+                + " relay "
                 + inFlight.hold().toMillis()
-                + " ms (first: id="
+                + " ms after their send (first: id="
                 + late.get(0).row().id()
                 + ")");
       }

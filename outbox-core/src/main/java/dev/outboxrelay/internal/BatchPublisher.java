@@ -82,6 +82,7 @@ public final class BatchPublisher {
     long deadline = started + ackTimeoutNanos;
     List<Future<RecordMetadata>> futures = new ArrayList<>(rows.size());
     List<Boolean> sentOn = new ArrayList<>(rows.size());
+    long[] sentAt = new long[rows.size()];
     // A topic whose send already failed before reaching the network (missing topic, metadata
     // timeout): its other rows fail at once instead of each waiting out max.block.ms again.
     Map<String, Exception> failedTopics = new HashMap<>();
@@ -105,6 +106,9 @@ public final class BatchPublisher {
         }
         try {
           future = send(row, failedTopics);
+          // after send() returned: Kafka bounds the outcome's report from then on (a send may
+          // first block up to max.block.ms on metadata)
+          sentAt[i] = System.nanoTime();
         } catch (RuntimeException e) {
           rowFailures.put(i, e);
         }
@@ -120,12 +124,17 @@ public final class BatchPublisher {
       if (future == null) {
         // not sent: the row's own failure, else its topic's
         Exception error = rowFailures.getOrDefault(i, failedTopics.get(row.topic()));
-        results.add(new Result(row, Objects.requireNonNull(error, "why not sent"), null, false));
+        results.add(new Result(row, Objects.requireNonNull(error, "why not sent"), null, false, 0));
         continue;
       }
       Exception error = await(future, deadline);
       results.add(
-          new Result(row, error, future, error != null && outcomeUnknown(error, sentOn.get(i))));
+          new Result(
+              row,
+              error,
+              future,
+              error != null && outcomeUnknown(error, sentOn.get(i)),
+              sentAt[i]));
     }
     return outcome(results, deadline);
   }
@@ -136,12 +145,15 @@ public final class BatchPublisher {
    * @param error null when Kafka acknowledged the record
    * @param ack the send's future; null when nothing was sent
    * @param unknown Kafka may still append the record ({@link #outcomeUnknown})
+   * @param sentNanos {@link System#nanoTime()} just after {@code send()} returned; 0 when nothing
+   *     was sent
    */
   record Result(
       OutboxRow row,
       @Nullable Exception error,
       @Nullable Future<RecordMetadata> ack,
-      boolean unknown) {}
+      boolean unknown,
+      long sentNanos) {}
 
   /**
    * Sorts a publish's results into acknowledged, failed and in flight, keeping each key's order
@@ -172,7 +184,9 @@ public final class BatchPublisher {
         continue;
       }
       if (result.unknown()) {
-        inFlight.add(new InFlight(row, Objects.requireNonNull(result.ack(), "ack"), error));
+        inFlight.add(
+            new InFlight(
+                row, Objects.requireNonNull(result.ack(), "ack"), error, result.sentNanos()));
       } else {
         failed.add(new Failure(row, error));
       }
@@ -275,8 +289,11 @@ public final class BatchPublisher {
    * @param ack completes when the producer learns the outcome, at the latest after its {@code
    *     delivery.timeout.ms}
    * @param error why the wait ended (no acknowledgement within the ack timeout)
+   * @param sentNanos {@link System#nanoTime()} just after {@code send()} returned: the producer
+   *     answers {@code ack} at the latest its {@code delivery.timeout.ms} after it
    */
-  public record InFlight(OutboxRow row, Future<RecordMetadata> ack, Exception error) {}
+  public record InFlight(
+      OutboxRow row, Future<RecordMetadata> ack, Exception error, long sentNanos) {}
 
   /**
    * The acknowledged rows, in the order sent, the failed ones, and those still in flight.

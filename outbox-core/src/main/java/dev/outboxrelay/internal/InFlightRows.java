@@ -19,13 +19,13 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * Rows whose records a round stopped waiting for while its producer still held them
  * (docs/design.md, "Records still in flight"). Kafka may still append such a record, so no other
- * publisher may send the row before that producer has given up on it: the round puts the row off by
- * the producer's {@code delivery.timeout.ms} plus {@code request.timeout.ms} (the hold), and the
- * ordering guard keeps the key's newer rows back meanwhile. The send is watched: a late
- * acknowledgement is recorded (SENT, or deleted), so the row is not published a second time; a late
- * failure leaves the row to the relay once the hold ends. A key's acknowledgement is recorded only
- * after its earlier rows' were; after a late failure, the key's later rows are left to go out again
- * after it, acknowledged or not.
+ * publisher may send the row before that producer has given up on it: the round puts the row off
+ * until the producer's {@code delivery.timeout.ms} plus {@code request.timeout.ms} (the hold) have
+ * passed since the send, and the ordering guard keeps the key's newer rows back meanwhile. The send
+ * is watched: a late acknowledgement is recorded (SENT, or deleted), so the row is not published a
+ * second time; a late failure leaves the row to the relay once the hold ends. A key's
+ * acknowledgement is recorded only after its earlier rows' were; after a late failure, the key's
+ * later rows are left to go out again after it, acknowledged or not.
  */
 public final class InFlightRows {
   private static final Logger log = LoggerFactory.getLogger(InFlightRows.class);
@@ -40,8 +40,8 @@ public final class InFlightRows {
 
   /**
    * @param transaction where late acknowledgements are recorded (READ COMMITTED)
-   * @param hold how long a row is put off after its round stopped waiting: at least the longest its
-   *     producer may still deliver the record
+   * @param hold how long after its send a row whose round stopped waiting is put off: at least the
+   *     longest its producer may still deliver the record
    * @param recordSent records late-acknowledged rows that are still PENDING (marks them SENT or
    *     deletes them), returns how many it recorded
    */
@@ -60,14 +60,14 @@ public final class InFlightRows {
     this.listener = Objects.requireNonNull(listener, "listener");
   }
 
-  /** The hold: how long a row is put off after its round stopped waiting. */
+  /** The hold: how long after its send a row whose round stopped waiting is put off. */
   public Duration hold() {
     return hold;
   }
 
   /**
-   * In the round's transaction, which holds the rows' locks: puts {@code rows} off by the hold and
-   * watches their sends.
+   * In the round's transaction, which holds the rows' locks: puts {@code rows} off until the hold
+   * has passed since their send, and watches their sends.
    */
   void hold(List<BatchPublisher.InFlight> rows) {
     if (rows.isEmpty()) {
@@ -79,15 +79,27 @@ public final class InFlightRows {
     }
   }
 
-  /** Puts {@code rows} off by the hold again (after the round's first recording rolled back). */
+  /**
+   * Puts {@code rows} off until the hold has passed since their send (again, after the round's
+   * first recording rolled back). Counted from the send, not from now: the producer's delivery
+   * timeout runs from the send, and the round's wait (up to its ack timeout, often as long) has
+   * used part of it; a hold counted from the wait's end kept the rows of a Kafka outage from the
+   * relay that much longer after the broker was back. All of them until the last one's hold ends
+   * (one statement; a round sends within its ack timeout).
+   */
   void putOff(List<BatchPublisher.InFlight> rows) {
+    if (rows.isEmpty()) {
+      return;
+    }
+    long lastSent = rows.stream().mapToLong(BatchPublisher.InFlight::sentNanos).max().orElseThrow();
+    Duration left = hold.minusNanos(Math.max(0, System.nanoTime() - lastSent));
     store.putOff(
         rows.stream().map(row -> row.row().id()).toList(),
-        hold,
+        left.isNegative() ? Duration.ZERO : left,
         "no acknowledgement within the round, its producer may still deliver it: not due again"
             + " before it has surely given up ("
             + hold.toMillis()
-            + " ms)");
+            + " ms after the send)");
   }
 
   /**

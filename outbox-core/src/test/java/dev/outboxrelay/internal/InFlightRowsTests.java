@@ -100,6 +100,7 @@ class InFlightRowsTests {
             0,
             Instant.now(),
             null);
-    return new BatchPublisher.InFlight(row, ack, new java.util.concurrent.TimeoutException("wait"));
+    return new BatchPublisher.InFlight(
+        row, ack, new java.util.concurrent.TimeoutException("wait"), System.nanoTime());
   }
 }

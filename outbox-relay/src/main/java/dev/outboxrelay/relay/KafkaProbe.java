@@ -29,7 +29,24 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * reads their configuration on the checks thread ({@link #refresh}).
  */
 final class KafkaProbe implements AutoCloseable {
+  /** How often the cluster is asked while it answers. */
+  static final Duration CHECK_WHILE_REACHABLE = Duration.ofSeconds(1);
+
+  /**
+   * How often it is asked while it does not: the workers wait for the probe to see a broker again,
+   * so this bounds how long a backlog written during an outage waits after Kafka is back.
+   */
+  static final Duration CHECK_WHILE_UNREACHABLE = Duration.ofMillis(250);
+
+  /**
+   * {@code reconnect.backoff.max.ms} of the probe's admin client and (unless set) of the relay's
+   * producer: Kafka's 1 s default would let a connection attempt after an outage wait up to 1.2 s,
+   * which the workers would wait out after the probe saw the broker again.
+   */
+  static final int RECONNECT_BACKOFF_MAX_MS = 250;
+
   private final Admin admin;
+  private long lastCheckNanos;
   private final int timeoutMillis;
   private volatile boolean reachable = true;
   private static final long KNOWN_TOPIC_TTL_SECONDS = 60;
@@ -67,6 +84,7 @@ final class KafkaProbe implements AutoCloseable {
     this.topicCheckTimeoutMillis = (int) Math.max(50, settings.maxBlock().toMillis() / 2);
     config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMillis);
     config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMillis);
+    config.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, RECONNECT_BACKOFF_MAX_MS);
     this.admin = Admin.create(config);
     this.durability = new TopicDurability(admin, meters, timeoutMillis);
     this.topicCreation = new BrokerTopicCreation(admin, timeoutMillis);
@@ -74,10 +92,24 @@ final class KafkaProbe implements AutoCloseable {
 
   /**
    * Whether a broker answered the last check. Never waits: the relay asks while it holds row locks,
-   * so the check itself runs on its own thread ({@link #refresh}, every second).
+   * so the check itself runs on its own thread ({@link #refreshIfDue}).
    */
   boolean reachable() {
     return reachable;
+  }
+
+  /**
+   * {@link #refresh} when due: every {@link #CHECK_WHILE_UNREACHABLE} while no broker answers,
+   * every {@link #CHECK_WHILE_REACHABLE} while one does. Run it on the checks thread at the shorter
+   * interval.
+   */
+  void refreshIfDue() {
+    long now = System.nanoTime();
+    if (reachable && now - lastCheckNanos < CHECK_WHILE_REACHABLE.toNanos()) {
+      return;
+    }
+    lastCheckNanos = now;
+    refresh();
   }
 
   /**

@@ -188,13 +188,17 @@ public final class OutboxRelay implements AutoCloseable {
     config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
     config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(30_000, sendTimeout - 10));
     config.put(ProducerConfig.CLIENT_ID_CONFIG, "outbox-relay-" + settings.instanceId());
+    // Kafka's default backoff grows to 1 s during an outage: the first round after the probe sees
+    // the broker again would wait up to that long (and 20 % jitter) for the connection.
+    config.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, KafkaProbe.RECONNECT_BACKOFF_MAX_MS);
     config.putAll(settings.kafka().properties());
     ProducerSettings.enforce(config, settings.kafka().bootstrapServers());
     // A missing topic or slow metadata fetch fails that topic's rows after max-block, not the
     // batch.
     config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, settings.maxBlock().toMillis());
     // A record outlives its round by at most the time its sends took (a round that stopped waiting
-    // puts its rows off by this and the request timeout, InFlightRows).
+    // puts its rows off until this and the request timeout have passed since the send,
+    // InFlightRows).
     config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) sendTimeout);
     return config;
   }
@@ -213,7 +217,11 @@ public final class OutboxRelay implements AutoCloseable {
     housekeeping.checkLanes();
     started = true;
     leaseKeeper.start();
-    checks.scheduleWithFixedDelay(kafka::refresh, 0, 1, TimeUnit.SECONDS);
+    checks.scheduleWithFixedDelay(
+        kafka::refreshIfDue,
+        0,
+        KafkaProbe.CHECK_WHILE_UNREACHABLE.toMillis(),
+        TimeUnit.MILLISECONDS);
     checks.scheduleWithFixedDelay(stalls::check, 1, 1, TimeUnit.SECONDS);
     chores.scheduleWithFixedDelay(
         housekeeping::refreshGauges, 0, settings.gaugeInterval().toMillis(), TimeUnit.MILLISECONDS);

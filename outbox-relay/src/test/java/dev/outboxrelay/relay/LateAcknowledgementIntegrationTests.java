@@ -101,16 +101,17 @@ class LateAcknowledgementIntegrationTests {
                     return sent;
                   });
       // The round (send-timeout 2 s) gives up on them while its producer holds them: they are
-      // put off by its delivery timeout (2 s) and request timeout (1.99 s) from then on, so no
-      // other publisher can claim them while that producer may still deliver them.
+      // put off until its delivery timeout (2 s) and request timeout (1.99 s) have passed since
+      // the send (after the rows were written), so no other publisher can claim them while that
+      // producer may still deliver them.
       await()
           .atMost(Duration.ofSeconds(10))
           .until(
               () ->
                   fixture.count(
                           "SELECT COUNT(*) FROM t_msg WHERE msg_key = 'k' AND status = 0"
-                              + " AND next_attempt_at > DATE_ADD(UTC_TIMESTAMP(3),"
-                              + " INTERVAL 3 SECOND)")
+                              + " AND next_attempt_at >= DATE_ADD(created_at,"
+                              + " INTERVAL 3990000 MICROSECOND)")
                       == 5);
       first.close();
       fixture.startRelay(p -> p.instanceId("second"));

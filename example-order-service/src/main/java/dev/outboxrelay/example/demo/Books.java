@@ -1,5 +1,6 @@
 package dev.outboxrelay.example.demo;
 
+import dev.outboxrelay.example.orders.OrderPlaced;
 import dev.outboxrelay.example.orders.Publishing;
 import dev.outboxrelay.example.points.OrderEventsConsumer;
 import dev.outboxrelay.example.points.PointsLedger;
@@ -43,6 +44,10 @@ import java.util.Set;
  * @param afterOutage the same, of the orders committed once Kafka was back
  * @param lastCreditAfterKafkaBackMs how long after Kafka was back the last order committed during
  *     the outage was credited, in ms; null when none was
+ * @param lastPublishAfterKafkaBackMs the outbox: how long after Kafka was back the last event of an
+ *     order committed during the outage was recorded as published ({@code t_msg.sent_at}, once
+ *     Kafka acknowledged it), in ms; what is left to its credit is the points service's part. Null
+ *     for the other stacks, or when none was
  * @param cancelledEvents message-store mode: the events of the topic CANCELLED in the message
  *     database, those of the orders whose transaction rolled back; null in the other modes
  */
@@ -70,6 +75,7 @@ record Books(
     Latency duringOutage,
     Latency afterOutage,
     Double lastCreditAfterKafkaBackMs,
+    Double lastPublishAfterKafkaBackMs,
     Long cancelledEvents) {
 
   /** Every committed order credited once, nothing else credited, every point accounted for. */
@@ -155,6 +161,10 @@ record Books(
         }
       }
     }
+    Double lastPublishAfterKafkaBackMs =
+        stack.publishing == Publishing.OUTBOX && phases.outage()
+            ? lastPublishOfOutage(stack, orders, phases)
+            : null;
     long lost = orders.keySet().stream().filter(id -> !credited.contains(id)).count();
     long expectedPoints =
         orders.values().stream().mapToLong(order -> PointsLedger.pointsFor(order.amount())).sum();
@@ -193,7 +203,32 @@ record Books(
         lastCreditOfOutage == null
             ? null
             : Duration.between(phases.kafkaBack(), lastCreditOfOutage).toNanos() / 1e6,
+        lastPublishAfterKafkaBackMs,
         cancelledEvents);
+  }
+
+  /**
+   * The outbox: how long after Kafka was back the last event of an order committed during the
+   * outage was recorded as published, in ms; null when none was.
+   */
+  private static Double lastPublishOfOutage(
+      ServiceStack stack, Map<Long, Order> orders, FaultTimeline.Phases phases) {
+    LocalDateTime[] last = new LocalDateTime[1];
+    stack.messages.query(
+        "SELECT ref_id, sent_at FROM t_msg WHERE topic = ? AND ref_type = ? AND status = 1",
+        rs -> {
+          Order order = orders.get(Long.parseLong(rs.getString(1)));
+          LocalDateTime sent = rs.getObject(2, LocalDateTime.class);
+          if (order != null
+              && !order.createdAt().isBefore(phases.kafkaDown())
+              && order.createdAt().isBefore(phases.kafkaBack())
+              && (last[0] == null || sent.isAfter(last[0]))) {
+            last[0] = sent;
+          }
+        },
+        stack.topic,
+        OrderPlaced.ORDER_PLACED);
+    return last[0] == null ? null : Duration.between(phases.kafkaBack(), last[0]).toNanos() / 1e6;
   }
 
   /** Nearest-rank percentile of sorted values; null when there are none. */

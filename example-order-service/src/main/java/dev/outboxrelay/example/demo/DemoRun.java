@@ -82,7 +82,8 @@ final class DemoRun implements AutoCloseable {
       Duration settleTime,
       boolean kafkaOutage,
       List<String> timeline,
-      List<Books> books) {
+      List<Books> books,
+      List<String> relayFailures) {
 
     Books outbox() {
       return books.get(0);
@@ -91,6 +92,14 @@ final class DemoRun implements AutoCloseable {
     /** The outbox lost nothing, credited no ghost, and the scenarios went as the article says. */
     boolean balanced() {
       return scenariosAsTheArticleSays && settled && outbox().balanced();
+    }
+
+    /**
+     * Both relay replicas ran as the demo says (replica 1 started again after its kill, neither
+     * died otherwise): else the outbox's figures are not those of the scenario it describes.
+     */
+    boolean relaysRan() {
+      return relayFailures.isEmpty();
     }
   }
 
@@ -235,6 +244,7 @@ final class DemoRun implements AutoCloseable {
     stopIfStopping();
     timeline = faults.await();
     phases = faults.phases();
+    String restartFailure = faults.relayRestartFailure();
 
     out.printf(
         "Settling: until nothing is PENDING%s and every record is consumed (at most %d s) ...%n",
@@ -251,7 +261,32 @@ final class DemoRun implements AutoCloseable {
       }
     }
     return new Result(
-        options.mode(), scenarios, settled, settleTime, phases.outage(), timeline, books);
+        options.mode(),
+        scenarios,
+        settled,
+        settleTime,
+        phases.outage(),
+        timeline,
+        books,
+        relayFailures(restartFailure));
+  }
+
+  /**
+   * What went wrong with the relay replicas, one line per replica: replica 1 not started again
+   * after its kill ({@code restartFailure}, null when it was), a replica not running at the end.
+   */
+  private synchronized List<String> relayFailures(String restartFailure) {
+    List<String> failures = new ArrayList<>();
+    if (restartFailure != null) {
+      failures.add("relay replica 1 did not start again after its kill: " + restartFailure);
+    }
+    for (int i = 0; i < relays.length; i++) {
+      String exited = relays[i].exited();
+      if (exited != null && !(i == 0 && restartFailure != null)) {
+        failures.add("relay replica " + (i + 1) + " is not running: it " + exited);
+      }
+    }
+    return failures;
   }
 
   private void stopIfStopping() {

@@ -23,6 +23,7 @@ final class FaultTimeline {
   private final Progress progress;
   private final List<String> events = new ArrayList<>();
   private volatile RuntimeException failure;
+  private volatile String relayRestartFailure;
   private volatile LocalDateTime warmedUpAt;
   private volatile LocalDateTime kafkaDownAt;
   private volatile LocalDateTime kafkaBackAt;
@@ -76,8 +77,14 @@ final class FaultTimeline {
       record(
           "relay replica 1 killed (SIGKILL): replica 2 takes over its lanes; replica 1 restarting");
       progress.phase("relay 1 restarting");
-      relay.awaitReady();
-      record("relay replica 1 ready again");
+      try {
+        relay.awaitReady();
+        record("relay replica 1 ready again");
+      } catch (IllegalStateException e) {
+        // The run goes on with replica 2 alone; the summary says so.
+        relayRestartFailure = e.getMessage();
+        record("relay replica 1 did NOT start again: " + e.getMessage());
+      }
       progress.phase("");
     } catch (RuntimeException e) {
       failure = e;
@@ -96,6 +103,14 @@ final class FaultTimeline {
     boolean outage() {
       return kafkaDown != null && kafkaBack != null;
     }
+  }
+
+  /**
+   * Why relay replica 1 did not start again after the kill, or null when it did. Call after {@link
+   * #await()}.
+   */
+  String relayRestartFailure() {
+    return relayRestartFailure;
   }
 
   /** The phases of the load. Call after {@link #await()}. */

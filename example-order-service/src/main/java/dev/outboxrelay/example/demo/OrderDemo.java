@@ -16,8 +16,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code java -jar example-order-service/target/order-demo.jar}: the outbox doing its job on real
  * servers, with the article's failing approaches beside it. Exit status 0 when the outbox's books
- * balance (nothing lost, no ghost) and the article's scenarios behave as it says; 1 when not; 2 for
- * a bad option.
+ * balance (nothing lost, no ghost), the article's scenarios behave as it says and both relay
+ * replicas ran (replica 1 started again after its kill); 1 when not; 2 for a bad option.
  */
 @Command(
     name = "order-demo",
@@ -170,6 +170,13 @@ public final class OrderDemo implements Callable<Integer> {
         return 1;
       }
       out.println("The outbox's books balance: nothing lost, no ghost.");
+      if (!result.relaysRan()) {
+        out.println(
+            "BUT A RELAY REPLICA DID NOT RUN AS DESCRIBED (above): this run does not show what the"
+                + " demo says; see the logs in "
+                + logDir);
+        return 1;
+      }
       if (keepRunning) {
         out.println();
         demo.printEndpoints();

@@ -62,6 +62,14 @@ final class Summary {
       row(
           out,
           books,
+          "    last of them published after Kafka back",
+          b ->
+              b.lastPublishAfterKafkaBackMs() == null
+                  ? "-"
+                  : seconds(b.lastPublishAfterKafkaBackMs()));
+      row(
+          out,
+          books,
           "    last of them credited after Kafka back",
           b ->
               b.lastCreditAfterKafkaBackMs() == null
@@ -74,6 +82,13 @@ final class Summary {
     row(out, books, "  all", b -> millis(b.latency()));
     row(out, books, "books balance", b -> b.balanced() ? "yes" : "NO");
     out.println();
+    if (!result.relaysRan()) {
+      out.println(
+          "!!! A RELAY REPLICA DID NOT RUN AS DESCRIBED: the outbox's figures above are not those"
+              + " of two replicas through a crash.");
+      result.relayFailures().forEach(failure -> out.println("!!! " + failure));
+      out.println();
+    }
     out.println(
         "LOST and GHOSTS come from the ground truth: order rows committed in the order database"
             + " against credits in the points database.");
@@ -118,8 +133,14 @@ final class Summary {
         : String.format("%.0f / %.0f", latency.p50Ms(), latency.p99Ms());
   }
 
+  /**
+   * A time after Kafka was back; one before it (approach 1 refuses the outage's orders, approach 2
+   * loses their events: what it credits of them may be all from the broker's last moments) says so.
+   */
   private static String seconds(double millis) {
-    return String.format("%.1f s", millis / 1000.0);
+    return millis < 0
+        ? String.format("%.1f s before", -millis / 1000.0)
+        : String.format("%.1f s", millis / 1000.0);
   }
 
   private static String count(long n) {

@@ -47,6 +47,9 @@ class DemoScenarioIntegrationTests {
         .anyMatch(event -> event.contains("Kafka broker stopped"))
         .anyMatch(event -> event.contains("killed (SIGKILL)"))
         .anyMatch(event -> event.contains("ready again"));
+    // both replicas ran: replica 1 started again on a port of its own, neither died otherwise
+    assertThat(result.relaysRan()).as(report).isTrue();
+    assertThat(report).doesNotContain("DID NOT RUN");
 
     List<ScriptedOrder> script = ScriptedOrder.script(ORDERS, SEED);
     long rolledBack =
@@ -107,6 +110,7 @@ class DemoScenarioIntegrationTests {
         .as(report)
         .anyMatch(event -> event.contains("Kafka broker stopped"))
         .anyMatch(event -> event.contains("killed (SIGKILL)"));
+    assertThat(result.relaysRan()).as(report).isTrue();
 
     List<ScriptedOrder> script = ScriptedOrder.script(ORDERS, SEED);
     long rolledBack =

@@ -4,6 +4,7 @@ import dev.outboxrelay.config.InvalidSettingException;
 import dev.outboxrelay.internal.BatchPublisher;
 import dev.outboxrelay.internal.InFlightRows;
 import dev.outboxrelay.internal.OrderingGuard;
+import dev.outboxrelay.internal.OutboxRow;
 import dev.outboxrelay.internal.OutboxStore;
 import dev.outboxrelay.internal.ProducerSettings;
 import dev.outboxrelay.internal.PublishListener;
@@ -12,8 +13,10 @@ import dev.outboxrelay.internal.PublishRound;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +37,11 @@ import org.springframework.transaction.support.TransactionTemplate;
  * the database is busy it gives up, and the rows stay PENDING for the relay. A row whose record is
  * still in flight when the ack timeout ends is not handed over before the producer has surely given
  * up on it ({@link InFlightRows}); its late acknowledgement is recorded here.
+ *
+ * <p>A round holds one connection of the pool it shares with the service (same-database mode) for
+ * its claim and one round trip to Kafka's acks, never for a topic's metadata: it sends only to
+ * topics whose metadata its producer was seen to hold ({@link TopicReadiness}), checked between
+ * rounds. Each thread holds at most one connection at a time.
  */
 final class KafkaFastPath implements FastPath {
   private static final Logger log = LoggerFactory.getLogger(KafkaFastPath.class);
@@ -55,6 +63,7 @@ final class KafkaFastPath implements FastPath {
   private final InFlightRows inFlight;
   private final PublishListener listener;
   private final Producer<byte[], byte[]> producer;
+  private final TopicReadiness readiness;
   private final BlockingQueue<List<Long>> queue;
   private final List<Thread> threads;
   private volatile boolean closed;
@@ -73,6 +82,7 @@ final class KafkaFastPath implements FastPath {
     transaction.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
     transaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
     this.producer = producer;
+    this.readiness = new TopicReadiness(producer);
     this.listener = listener;
     this.ackTimeout = settings.fastPath().ackTimeout();
     this.inFlight =
@@ -257,37 +267,96 @@ final class KafkaFastPath implements FastPath {
     }
   }
 
+  /**
+   * Publishes those of {@code ids} still fresh. Rows of a topic not known to be ready are left out
+   * of the round (unsent, released at its commit); their topics are checked after it, holding no
+   * connection, and the rows of those found ready are published in a second round. The others are
+   * the relay's.
+   */
   private void publish(List<Long> ids) {
+    List<OutboxRow> unchecked = new ArrayList<>();
+    if (!publishReady(ids, unchecked) || unchecked.isEmpty()) {
+      return;
+    }
+    Set<String> topics = new HashSet<>();
+    unchecked.forEach(row -> topics.add(row.topic()));
+    Map<String, Exception> unusable = readiness.check(topics);
+    List<Long> nowReady = new ArrayList<>();
+    List<Long> left = new ArrayList<>();
+    for (OutboxRow row : unchecked) {
+      (unusable.containsKey(row.topic()) ? left : nowReady).add(row.id());
+    }
+    if (!left.isEmpty()) {
+      Map.Entry<String, Exception> first = unusable.entrySet().iterator().next();
+      outages.warn(
+          "fast path: "
+              + left.size()
+              + " message(s) to "
+              + unusable.size()
+              + " topic(s) without metadata (missing, not authorized, or Kafka unreachable) left"
+              + " to the relay (first: "
+              + first.getKey()
+              + ", "
+              + first.getValue()
+              + ")");
+    }
+    if (!nowReady.isEmpty()) {
+      publishReady(nowReady, new ArrayList<>());
+    }
+  }
+
+  /**
+   * One round over {@code ids}, publishing the rows of ready topics; the others are added to {@code
+   * unchecked}.
+   *
+   * @return false if the round failed
+   */
+  private boolean publishReady(List<Long> ids, List<OutboxRow> unchecked) {
     try {
-      PublishRound.Result result = round.run(() -> store.claimFresh(ids), true);
-      List<BatchPublisher.InFlight> late = result.outcome().inFlight();
-      if (!late.isEmpty()) {
-        outages.warn(
-            "fast path: "
-                + late.size()
-                + " message(s) not acknowledged within "
-                + ackTimeout.toMillis()
-                + " ms but still in flight: recorded if Kafka acknowledges them, else left to the"
-                + " relay after "
-                + inFlight.hold().toMillis()
-                + " ms (first: id="
-                + late.get(0).row().id()
-                + ")");
-      }
-      List<BatchPublisher.Failure> failed = result.outcome().failed();
-      if (!failed.isEmpty()) {
-        outages.warn(
-            "fast path: "
-                + failed.size()
-                + " message(s) not acknowledged, left to the relay (first: id="
-                + failed.get(0).row().id()
-                + ", "
-                + failed.get(0).error()
-                + ")");
-      }
+      PublishRound.Result result =
+          round.run(
+              () -> {
+                List<OutboxRow> ready = new ArrayList<>();
+                for (OutboxRow row : store.claimFresh(ids)) {
+                  (readiness.ready(row.topic()) ? ready : unchecked).add(row);
+                }
+                return ready;
+              },
+              true);
+      report(result.outcome());
+      return true;
     } catch (RuntimeException e) {
       listener.roundFailed(PublishPath.FAST_PATH, e);
       outages.warn("fast path failed, " + ids.size() + " message(s) left to the relay: " + e);
+      return false;
+    }
+  }
+
+  private void report(BatchPublisher.Outcome outcome) {
+    List<BatchPublisher.InFlight> late = outcome.inFlight();
+    if (!late.isEmpty()) {
+      outages.warn(
+          "fast path: "
+              + late.size()
+              + " message(s) not acknowledged within "
+              + ackTimeout.toMillis()
+              + " ms but still in flight: recorded if Kafka acknowledges them, else left to the"
+              + " relay after "
+              + inFlight.hold().toMillis()
+              + " ms (first: id="
+              + late.get(0).row().id()
+              + ")");
+    }
+    List<BatchPublisher.Failure> failed = outcome.failed();
+    if (!failed.isEmpty()) {
+      outages.warn(
+          "fast path: "
+              + failed.size()
+              + " message(s) not acknowledged, left to the relay (first: id="
+              + failed.get(0).row().id()
+              + ", "
+              + failed.get(0).error()
+              + ")");
     }
   }
 

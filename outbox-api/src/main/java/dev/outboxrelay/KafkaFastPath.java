@@ -270,8 +270,9 @@ final class KafkaFastPath implements FastPath {
   /**
    * Publishes those of {@code ids} still fresh. Rows of a topic not known to be ready are left out
    * of the round (unsent, released at its commit); their topics are checked after it, holding no
-   * connection, and the rows of those found ready are published in a second round. The others are
-   * the relay's.
+   * connection, and if one was found ready a second round takes what is still fresh of {@code ids}
+   * (the rows of their keys the ordering guard held back behind them too). Rows of the topics found
+   * unusable are the relay's.
    */
   private void publish(List<Long> ids) {
     List<OutboxRow> unchecked = new ArrayList<>();
@@ -281,16 +282,12 @@ final class KafkaFastPath implements FastPath {
     Set<String> topics = new HashSet<>();
     unchecked.forEach(row -> topics.add(row.topic()));
     Map<String, Exception> unusable = readiness.check(topics);
-    List<Long> nowReady = new ArrayList<>();
-    List<Long> left = new ArrayList<>();
-    for (OutboxRow row : unchecked) {
-      (unusable.containsKey(row.topic()) ? left : nowReady).add(row.id());
-    }
-    if (!left.isEmpty()) {
+    long left = unchecked.stream().filter(row -> unusable.containsKey(row.topic())).count();
+    if (left > 0) {
       Map.Entry<String, Exception> first = unusable.entrySet().iterator().next();
       outages.warn(
           "fast path: "
-              + left.size()
+              + left
               + " message(s) to "
               + unusable.size()
               + " topic(s) without metadata (missing, not authorized, or Kafka unreachable) left"
@@ -300,8 +297,8 @@ final class KafkaFastPath implements FastPath {
               + first.getValue()
               + ")");
     }
-    if (!nowReady.isEmpty()) {
-      publishReady(nowReady, new ArrayList<>());
+    if (unusable.size() < topics.size()) {
+      publishReady(ids, new ArrayList<>());
     }
   }
 

@@ -41,7 +41,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <p>A round holds one connection of the pool it shares with the service (same-database mode) for
  * its claim and one round trip to Kafka's acks, never for a topic's metadata: it sends only to
  * topics whose metadata its producer was seen to hold ({@link TopicReadiness}), checked between
- * rounds. Each thread holds at most one connection at a time.
+ * rounds. Each thread holds at most one connection at a time. When Kafka takes a round's records
+ * but acknowledges none within the ack timeout (a stalled broker), further rounds would each hold
+ * their connection that long again: new messages are left to the relay for 30 s, or until Kafka
+ * acknowledges one of the records still in flight.
  */
 final class KafkaFastPath implements FastPath {
   private static final Logger log = LoggerFactory.getLogger(KafkaFastPath.class);
@@ -56,6 +59,7 @@ final class KafkaFastPath implements FastPath {
   private static final int DEFAULT_MAX_BLOCK_MS = 2_000;
   private static final int DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
   private static final int MAX_DELIVERY_TIMEOUT_MS = 300_000;
+  private static final long SILENCE_NANOS = TimeUnit.SECONDS.toNanos(30);
   private static final String PROPERTIES = "outbox.kafka.properties";
 
   private final OutboxStore store;
@@ -67,6 +71,9 @@ final class KafkaFastPath implements FastPath {
   private final BlockingQueue<List<Long>> queue;
   private final List<Thread> threads;
   private volatile boolean closed;
+  // Until then Kafka is taken as stalled: it answered none of a round's records within the ack
+  // timeout, and each further round would hold its pool connection that long again.
+  private volatile long silentUntil = System.nanoTime();
   private final Duration ackTimeout;
   private final OutageLog outages = new OutageLog(log);
 
@@ -226,14 +233,29 @@ final class KafkaFastPath implements FastPath {
         ids.addAll(transaction);
       }
       transactions.clear();
-      publishInSlices(ids);
+      if (silent()) {
+        outages.warn(
+            "fast path: Kafka acknowledged none of a round's messages within "
+                + ackTimeout.toMillis()
+                + " ms lately: "
+                + ids.size()
+                + " message(s) left to the relay");
+      } else {
+        publishInSlices(ids);
+      }
       recordLateAcks();
     }
   }
 
+  private boolean silent() {
+    return silentUntil - System.nanoTime() > 0;
+  }
+
   private void recordLateAcks() {
     try {
-      inFlight.recordLateAcks();
+      if (inFlight.recordLateAcks() > 0) {
+        silentUntil = System.nanoTime(); // Kafka answers again
+      }
     } catch (RuntimeException e) {
       outages.warn("fast path: late acknowledgements not recorded yet: " + e);
     }
@@ -247,7 +269,7 @@ final class KafkaFastPath implements FastPath {
     }
     List<Long> sorted = ids.stream().sorted().toList();
     int from = 0;
-    while (from < sorted.size() && !closed) { // closing: the rest is the relay's
+    while (from < sorted.size() && !closed && !silent()) { // the rest is the relay's
       List<Long> slice = sorted.subList(from, Math.min(from + SLICE_ROWS, sorted.size()));
       List<Long> within;
       try {
@@ -297,7 +319,7 @@ final class KafkaFastPath implements FastPath {
               + first.getValue()
               + ")");
     }
-    if (unusable.size() < topics.size()) {
+    if (unusable.size() < topics.size() && !silent()) {
       publishReady(ids, new ArrayList<>());
     }
   }
@@ -320,7 +342,11 @@ final class KafkaFastPath implements FastPath {
                 return ready;
               },
               true);
-      report(result.outcome());
+      BatchPublisher.Outcome outcome = result.outcome();
+      if (outcome.acked().isEmpty() && !outcome.inFlight().isEmpty()) {
+        silentUntil = System.nanoTime() + SILENCE_NANOS;
+      }
+      report(outcome);
       return true;
     } catch (RuntimeException e) {
       listener.roundFailed(PublishPath.FAST_PATH, e);

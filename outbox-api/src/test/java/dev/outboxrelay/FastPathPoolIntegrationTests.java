@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outboxrelay.internal.MessageStatus;
+import dev.outboxrelay.testsupport.TestServers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +43,7 @@ class FastPathPoolIntegrationTests {
 
   @AfterEach
   void stop() {
+    TestServers.kafka().resume();
     if (fixture != null) {
       fixture.close();
     }
@@ -118,6 +120,54 @@ class FastPathPoolIntegrationTests {
                 missing,
                 MessageStatus.PENDING.code()))
         .isEqualTo(toMissing);
+  }
+
+  @Test
+  void aStalledKafkaHoldsAPoolOfOneForOneRoundNotRoundAfterRound() {
+    fixture =
+        new OutboxFixture(
+            OutboxFixture.withFastPath()
+                .fastPathThreads(1)
+                .fastPathAckTimeout(Duration.ofSeconds(1)),
+            this::poolOfOne);
+    Outbox outbox = fixture.bean(Outbox.class);
+    TransactionTemplate tx =
+        new TransactionTemplate(fixture.bean(PlatformTransactionManager.class));
+    long warm = tx.execute(status -> outbox.send(message("warm-up")));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> fixture.status(warm) == MessageStatus.SENT.code());
+
+    TestServers.kafka().pause(); // takes the records, answers nothing
+    int slow = 0;
+    List<Long> ids = new ArrayList<>();
+    try {
+      for (int i = 0; i < 10; i++) {
+        String refId = "stalled-" + i;
+        long started = System.nanoTime();
+        ids.add(tx.execute(status -> outbox.send(message(refId))));
+        if (Duration.ofNanos(System.nanoTime() - started).toMillis() > 500) {
+          slow++;
+        }
+      }
+    } finally {
+      TestServers.kafka().resume();
+    }
+
+    // Each round waits 1 s for acks on the pool's only connection: one round may delay a call
+    // or two, but not one round per call.
+    assertThat(slow).isLessThanOrEqualTo(2);
+    for (long id : ids) { // nothing lost: published late by the fast path, or the relay's
+      assertThat(fixture.status(id)).isIn(MessageStatus.PENDING.code(), MessageStatus.SENT.code());
+    }
+  }
+
+  private OutboxMessage message(String refId) {
+    return OutboxMessage.builder(fixture.topic)
+        .key(refId)
+        .payload(refId)
+        .reference(1, refId)
+        .build();
   }
 
   /** The business pool: one connection, a short wait for it, on the test database. */

@@ -4,6 +4,7 @@ import dev.outboxrelay.config.InvalidSettingException;
 import dev.outboxrelay.internal.BatchPublisher;
 import dev.outboxrelay.internal.InFlightRows;
 import dev.outboxrelay.internal.OrderingGuard;
+import dev.outboxrelay.internal.OutboxRow;
 import dev.outboxrelay.internal.OutboxStore;
 import dev.outboxrelay.internal.ProducerSettings;
 import dev.outboxrelay.internal.PublishListener;
@@ -12,8 +13,10 @@ import dev.outboxrelay.internal.PublishRound;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +37,14 @@ import org.springframework.transaction.support.TransactionTemplate;
  * the database is busy it gives up, and the rows stay PENDING for the relay. A row whose record is
  * still in flight when the ack timeout ends is not handed over before the producer has surely given
  * up on it ({@link InFlightRows}); its late acknowledgement is recorded here.
+ *
+ * <p>A round holds one connection of the pool it shares with the service (same-database mode) for
+ * its claim and one round trip to Kafka's acks, never for a topic's metadata: it sends only to
+ * topics whose metadata its producer was seen to hold ({@link TopicReadiness}), checked between
+ * rounds. Each thread holds at most one connection at a time. When Kafka takes a round's records
+ * but acknowledges none within the ack timeout (a stalled broker), further rounds would each hold
+ * their connection that long again: new messages are left to the relay for 30 s, or until Kafka
+ * acknowledges one of the records still in flight.
  */
 final class KafkaFastPath implements FastPath {
   private static final Logger log = LoggerFactory.getLogger(KafkaFastPath.class);
@@ -48,6 +59,7 @@ final class KafkaFastPath implements FastPath {
   private static final int DEFAULT_MAX_BLOCK_MS = 2_000;
   private static final int DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
   private static final int MAX_DELIVERY_TIMEOUT_MS = 300_000;
+  private static final long SILENCE_NANOS = TimeUnit.SECONDS.toNanos(30);
   private static final String PROPERTIES = "outbox.kafka.properties";
 
   private final OutboxStore store;
@@ -55,9 +67,13 @@ final class KafkaFastPath implements FastPath {
   private final InFlightRows inFlight;
   private final PublishListener listener;
   private final Producer<byte[], byte[]> producer;
+  private final TopicReadiness readiness;
   private final BlockingQueue<List<Long>> queue;
   private final List<Thread> threads;
   private volatile boolean closed;
+  // Until then Kafka is taken as stalled: it answered none of a round's records within the ack
+  // timeout, and each further round would hold its pool connection that long again.
+  private volatile long silentUntil = System.nanoTime();
   private final Duration ackTimeout;
   private final OutageLog outages = new OutageLog(log);
 
@@ -73,6 +89,7 @@ final class KafkaFastPath implements FastPath {
     transaction.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
     transaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
     this.producer = producer;
+    this.readiness = new TopicReadiness(producer);
     this.listener = listener;
     this.ackTimeout = settings.fastPath().ackTimeout();
     this.inFlight =
@@ -216,14 +233,29 @@ final class KafkaFastPath implements FastPath {
         ids.addAll(transaction);
       }
       transactions.clear();
-      publishInSlices(ids);
+      if (silent()) {
+        outages.warn(
+            "fast path: Kafka acknowledged none of a round's messages within "
+                + ackTimeout.toMillis()
+                + " ms lately: "
+                + ids.size()
+                + " message(s) left to the relay");
+      } else {
+        publishInSlices(ids);
+      }
       recordLateAcks();
     }
   }
 
+  private boolean silent() {
+    return silentUntil - System.nanoTime() > 0;
+  }
+
   private void recordLateAcks() {
     try {
-      inFlight.recordLateAcks();
+      if (inFlight.recordLateAcks() > 0) {
+        silentUntil = System.nanoTime(); // Kafka answers again
+      }
     } catch (RuntimeException e) {
       outages.warn("fast path: late acknowledgements not recorded yet: " + e);
     }
@@ -237,7 +269,7 @@ final class KafkaFastPath implements FastPath {
     }
     List<Long> sorted = ids.stream().sorted().toList();
     int from = 0;
-    while (from < sorted.size() && !closed) { // closing: the rest is the relay's
+    while (from < sorted.size() && !closed && !silent()) { // the rest is the relay's
       List<Long> slice = sorted.subList(from, Math.min(from + SLICE_ROWS, sorted.size()));
       List<Long> within;
       try {
@@ -257,37 +289,97 @@ final class KafkaFastPath implements FastPath {
     }
   }
 
+  /**
+   * Publishes those of {@code ids} still fresh. Rows of a topic not known to be ready are left out
+   * of the round (unsent, released at its commit); their topics are checked after it, holding no
+   * connection, and if one was found ready a second round takes what is still fresh of {@code ids}
+   * (the rows of their keys the ordering guard held back behind them too). Rows of the topics found
+   * unusable are the relay's.
+   */
   private void publish(List<Long> ids) {
+    List<OutboxRow> unchecked = new ArrayList<>();
+    if (!publishReady(ids, unchecked) || unchecked.isEmpty()) {
+      return;
+    }
+    Set<String> topics = new HashSet<>();
+    unchecked.forEach(row -> topics.add(row.topic()));
+    Map<String, Exception> unusable = readiness.check(topics);
+    long left = unchecked.stream().filter(row -> unusable.containsKey(row.topic())).count();
+    if (left > 0) {
+      Map.Entry<String, Exception> first = unusable.entrySet().iterator().next();
+      outages.warn(
+          "fast path: "
+              + left
+              + " message(s) to "
+              + unusable.size()
+              + " topic(s) without metadata (missing, not authorized, or Kafka unreachable) left"
+              + " to the relay (first: "
+              + first.getKey()
+              + ", "
+              + first.getValue()
+              + ")");
+    }
+    if (unusable.size() < topics.size() && !silent()) {
+      publishReady(ids, new ArrayList<>());
+    }
+  }
+
+  /**
+   * One round over {@code ids}, publishing the rows of ready topics; the others are added to {@code
+   * unchecked}.
+   *
+   * @return false if the round failed
+   */
+  private boolean publishReady(List<Long> ids, List<OutboxRow> unchecked) {
     try {
-      PublishRound.Result result = round.run(() -> store.claimFresh(ids), true);
-      List<BatchPublisher.InFlight> late = result.outcome().inFlight();
-      if (!late.isEmpty()) {
-        outages.warn(
-            "fast path: "
-                + late.size()
-                + " message(s) not acknowledged within "
-                + ackTimeout.toMillis()
-                + " ms but still in flight: recorded if Kafka acknowledges them, else left to the"
-                + " relay "
-                + inFlight.hold().toMillis()
-                + " ms after their send (first: id="
-                + late.get(0).row().id()
-                + ")");
+      PublishRound.Result result =
+          round.run(
+              () -> {
+                List<OutboxRow> ready = new ArrayList<>();
+                for (OutboxRow row : store.claimFresh(ids)) {
+                  (readiness.ready(row.topic()) ? ready : unchecked).add(row);
+                }
+                return ready;
+              },
+              true);
+      BatchPublisher.Outcome outcome = result.outcome();
+      if (outcome.acked().isEmpty() && !outcome.inFlight().isEmpty()) {
+        silentUntil = System.nanoTime() + SILENCE_NANOS;
       }
-      List<BatchPublisher.Failure> failed = result.outcome().failed();
-      if (!failed.isEmpty()) {
-        outages.warn(
-            "fast path: "
-                + failed.size()
-                + " message(s) not acknowledged, left to the relay (first: id="
-                + failed.get(0).row().id()
-                + ", "
-                + failed.get(0).error()
-                + ")");
-      }
+      report(outcome);
+      return true;
     } catch (RuntimeException e) {
       listener.roundFailed(PublishPath.FAST_PATH, e);
       outages.warn("fast path failed, " + ids.size() + " message(s) left to the relay: " + e);
+      return false;
+    }
+  }
+
+  private void report(BatchPublisher.Outcome outcome) {
+    List<BatchPublisher.InFlight> late = outcome.inFlight();
+    if (!late.isEmpty()) {
+      outages.warn(
+          "fast path: "
+              + late.size()
+              + " message(s) not acknowledged within "
+              + ackTimeout.toMillis()
+              + " ms but still in flight: recorded if Kafka acknowledges them, else left to the"
+              + " relay "
+              + inFlight.hold().toMillis()
+              + " ms after their send (first: id="
+              + late.get(0).row().id()
+              + ")");
+    }
+    List<BatchPublisher.Failure> failed = outcome.failed();
+    if (!failed.isEmpty()) {
+      outages.warn(
+          "fast path: "
+              + failed.size()
+              + " message(s) not acknowledged, left to the relay (first: id="
+              + failed.get(0).row().id()
+              + ", "
+              + failed.get(0).error()
+              + ")");
     }
   }
 

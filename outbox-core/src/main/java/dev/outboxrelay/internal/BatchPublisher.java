@@ -74,8 +74,9 @@ public final class BatchPublisher {
   /**
    * Publishes {@code rows} in order; returns which were acknowledged, which failed (why), and which
    * were still in flight when the wait ended. Takes at most the ack timeout: rows it had no time to
-   * send fail with {@link RoundTimeUsedUpException}; acknowledged rows of a key whose earlier row
-   * was not acknowledged fail with {@link KeyOrderKeptException} ({@link #outcome}).
+   * send fail with {@link RoundTimeUsedUpException}; rows of a key whose earlier row was not
+   * acknowledged fail with {@link KeyOrderKeptException}: not sent when the earlier row failed
+   * before reaching Kafka, their acknowledgement set aside otherwise ({@link #outcome}).
    */
   public Outcome publish(List<OutboxRow> rows) {
     long started = System.nanoTime();
@@ -92,30 +93,44 @@ public final class BatchPublisher {
       failedTopics.putAll(topicCheck.unusable(topics));
     }
     Map<Integer, Exception> rowFailures = new HashMap<>();
+    // key -> its row that failed before reaching Kafka (its topic unusable, no time left): the
+    // key's later rows are not sent at all, rather than sent and their acks set aside each round
+    Map<String, Long> keptBack = new HashMap<>();
     for (int i = 0; i < rows.size(); i++) {
       OutboxRow row = rows.get(i);
       Future<RecordMetadata> future = null;
-      if (row.defect() != null) {
+      Long earlier = row.key() == null ? null : keptBack.get(row.key());
+      if (earlier != null) {
+        rowFailures.put(i, new KeyOrderKeptException(earlier));
+      } else if (row.defect() != null) {
         rowFailures.put(i, new UnpublishableMessageException(row.defect()));
       } else if (!failedTopics.containsKey(row.topic())) {
         if (i > 0 && System.nanoTime() - started > sendWindowNanos) {
           rowFailures.put(i, new RoundTimeUsedUpException(ackTimeoutNanos / 1_000_000));
-          futures.add(null);
-          sentOn.add(false);
-          continue;
-        }
-        try {
-          future = send(row, failedTopics);
-          // after send() returned: Kafka bounds the outcome's report from then on (a send may
-          // first block up to max.block.ms on metadata)
-          sentAt[i] = System.nanoTime();
-        } catch (RuntimeException e) {
-          rowFailures.put(i, e);
+        } else {
+          try {
+            future = send(row, failedTopics);
+            // after send() returned: Kafka bounds the outcome's report from then on (a send may
+            // first block up to max.block.ms on metadata)
+            sentAt[i] = System.nanoTime();
+          } catch (RuntimeException e) {
+            rowFailures.put(i, e);
+          }
         }
       }
       futures.add(future);
       // a send the producer answered at once (no metadata, record refused) put nothing on the wire
       sentOn.add(future != null && !future.isDone());
+      Exception notSent =
+          future == null
+              ? rowFailures.getOrDefault(i, failedTopics.get(row.topic()))
+              : future.isDone() ? failureOf(future) : null;
+      if (row.key() != null
+          && earlier == null
+          && notSent != null
+          && !PermanentFailures.isPermanent(notSent)) {
+        keptBack.putIfAbsent(row.key(), row.id());
+      }
     }
     List<Result> results = new ArrayList<>(rows.size());
     for (int i = 0; i < rows.size(); i++) {

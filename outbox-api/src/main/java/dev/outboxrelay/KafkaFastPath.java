@@ -180,6 +180,16 @@ final class KafkaFastPath implements FastPath {
                 Math.min(
                     Integer.MAX_VALUE,
                     Math.max(settings.fastPath().ackTimeout().toMillis(), minimum)));
+    if (!properties.containsKey(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)) {
+      // the delivery timeout is the fast path's own (the ack timeout): name what the user set
+      ProducerSettings.requireFitsDeliveryTimeout(
+          PROPERTIES,
+          properties,
+          config,
+          MAX_DELIVERY_TIMEOUT_MS,
+          "the longest the fast path allows (a row still in flight waits that long before the"
+              + " relay may publish it); lower this");
+    }
     if (delivery < minimum || delivery > MAX_DELIVERY_TIMEOUT_MS) {
       throw new InvalidSettingException(
           PROPERTIES + "." + ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
@@ -194,7 +204,15 @@ final class KafkaFastPath implements FastPath {
     config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) delivery);
     String bootstrapServers =
         java.util.Objects.requireNonNull(settings.kafka().bootstrapServers(), "fast path is off");
-    return ProducerSettings.enforce(config, bootstrapServers);
+    ProducerSettings.enforce(config, bootstrapServers);
+    List<String> overridden = ProducerSettings.overridden(properties, config);
+    if (!overridden.isEmpty()) {
+      log.warn(
+          "{}: {} ignored; the outbox sets these itself (README, Fast path)",
+          PROPERTIES,
+          overridden);
+    }
+    return config;
   }
 
   @Override

@@ -209,6 +209,22 @@ class OutboxAutoConfigurationTests {
                 "outbox.kafka.bootstrap-servers=localhost:9",
                 "outbox.kafka.properties.request.timeout.ms=soon"))
         .startsWith("outbox.kafka.properties.request.timeout.ms must be a whole number");
+    // the delivery timeout left to the outbox: the error names what the user set
+    assertThat(
+            startUpFailure(
+                "outbox.kafka.bootstrap-servers=localhost:9",
+                "outbox.kafka.properties.request.timeout.ms=600000"))
+        .startsWith(
+            "outbox.kafka.properties.request.timeout.ms is too long: linger.ms +"
+                + " request.timeout.ms (600000 ms) must fit in the producer's delivery.timeout.ms,"
+                + " 300000 ms here");
+    assertThat(
+            startUpFailure(
+                "outbox.kafka.bootstrap-servers=localhost:9",
+                "outbox.kafka.properties.delivery.timeout.ms=99999999999"))
+        .startsWith(
+            "outbox.kafka.properties.delivery.timeout.ms must be a whole number from 0 to"
+                + " 2147483647");
   }
 
   @Test

@@ -80,9 +80,80 @@ public final class ProducerSettings {
       return Integer.parseInt(configured.trim());
     } catch (NumberFormatException e) {
       throw new InvalidSettingException(
-          propertyPrefix + "." + name, "must be a whole number, was '" + configured + "'");
+          propertyPrefix + "." + name,
+          "must be a whole number from 0 to " + Integer.MAX_VALUE + ", was '" + configured + "'");
     }
   }
+
+  /**
+   * Checks Kafka's rule {@code linger.ms + request.timeout.ms <= delivery.timeout.ms} for a
+   * delivery timeout the outbox sets itself, so that the error names the properties the user set,
+   * not one the user cannot set.
+   *
+   * @param config the producer's whole configuration; values are numbers or their strings
+   * @param deliveryTimeoutMillis the delivery timeout the outbox sets
+   * @param deliverySetting where the delivery timeout comes from and what to do, for the message
+   * @throws InvalidSettingException naming {@code <propertyPrefix>.request.timeout.ms} (or {@code
+   *     linger.ms}, whichever the user set) when the two exceed the delivery timeout
+   */
+  public static void requireFitsDeliveryTimeout(
+      String propertyPrefix,
+      Map<String, String> userProperties,
+      Map<String, Object> config,
+      long deliveryTimeoutMillis,
+      String deliverySetting) {
+    long linger;
+    long request;
+    try {
+      linger = millis(config, ProducerConfig.LINGER_MS_CONFIG, 5);
+      request = millis(config, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 30_000);
+    } catch (NumberFormatException e) {
+      return; // not a number: the producer refuses it, naming it
+    }
+    if (linger + request <= deliveryTimeoutMillis) {
+      return;
+    }
+    String named =
+        userProperties.containsKey(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG)
+                || !userProperties.containsKey(ProducerConfig.LINGER_MS_CONFIG)
+            ? ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG
+            : ProducerConfig.LINGER_MS_CONFIG;
+    throw new InvalidSettingException(
+        propertyPrefix + "." + named,
+        "is too long: linger.ms + request.timeout.ms ("
+            + (linger + request)
+            + " ms) must fit in the producer's delivery.timeout.ms, "
+            + deliveryTimeoutMillis
+            + " ms here: "
+            + deliverySetting);
+  }
+
+  /**
+   * The keys of {@code userProperties} the outbox overrides in {@code effective} (the settings its
+   * guarantees rest on, such as {@code acks} and {@code enable.idempotence}), each as {@code
+   * key=given (used: effective)}; for one warning line at start, since a user who set them believes
+   * they are in force. Only these keys are named: none of them holds a secret.
+   */
+  public static java.util.List<String> overridden(
+      Map<String, String> userProperties, Map<String, Object> effective) {
+    java.util.List<String> ignored = new java.util.ArrayList<>();
+    for (String key : OWN) {
+      String given = userProperties.get(key);
+      Object used = effective.get(key);
+      if (given != null && used != null && !given.trim().equals(String.valueOf(used))) {
+        ignored.add(key + "=" + given + " (used: " + used + ")");
+      }
+    }
+    return ignored;
+  }
+
+  private static final java.util.List<String> OWN =
+      java.util.List.of(
+          ProducerConfig.ACKS_CONFIG,
+          ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+          ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+          ProducerConfig.MAX_BLOCK_MS_CONFIG,
+          ProducerConfig.BOOTSTRAP_SERVERS_CONFIG);
 
   /**
    * How long after a round stopped waiting the producer of {@code config} may still deliver one of

@@ -200,6 +200,19 @@ public final class OutboxRelay implements AutoCloseable {
     // puts its rows off until this and the request timeout have passed since the send,
     // InFlightRows).
     config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) sendTimeout);
+    ProducerSettings.requireFitsDeliveryTimeout(
+        "outbox.relay.kafka.properties",
+        settings.kafka().properties(),
+        config,
+        sendTimeout,
+        "it is outbox.relay.send-timeout; lower this or raise the send-timeout");
+    List<String> overridden = ProducerSettings.overridden(settings.kafka().properties(), config);
+    if (!overridden.isEmpty()) {
+      log.warn(
+          "outbox.relay.kafka.properties: {} ignored; the relay sets these itself (README, Run the"
+              + " relay)",
+          overridden);
+    }
     return config;
   }
 

@@ -204,4 +204,33 @@ class RelaySettingsTests {
     assertThat(policy.decide(new KafkaException("odd"), 4)).isEqualTo(dead);
     assertThat(policy.backoff(1)).isBetween(Duration.ofMillis(800), Duration.ofSeconds(1));
   }
+
+  /**
+   * The relay sets its producer's delivery.timeout.ms to its send-timeout: a request.timeout.ms (or
+   * linger.ms) that does not fit is named, with the send-timeout, rather than Kafka's rule about a
+   * delivery.timeout.ms the user cannot set.
+   */
+  @Test
+  void aProducerTimeoutThatDoesNotFitTheSendTimeoutIsNamed() {
+    RelaySettings settings =
+        valid()
+            .sendTimeout(java.time.Duration.ofSeconds(15))
+            .kafkaProperties(java.util.Map.of("request.timeout.ms", "20000"))
+            .build();
+    assertThatThrownBy(() -> OutboxRelay.producerConfig(settings))
+        .isInstanceOfSatisfying(
+            InvalidSettingException.class,
+            e ->
+                assertThat(e.property())
+                    .isEqualTo("outbox.relay.kafka.properties.request.timeout.ms"))
+        .hasMessageContaining("(20001 ms) must fit in the producer's delivery.timeout.ms, 15000 ms")
+        .hasMessageContaining("outbox.relay.send-timeout");
+    assertThat(
+            OutboxRelay.producerConfig(
+                valid()
+                    .kafkaProperties(java.util.Map.of("acks", "1", "enable.idempotence", "false"))
+                    .build()))
+        .containsEntry("acks", "all")
+        .containsEntry("enable.idempotence", true);
+  }
 }

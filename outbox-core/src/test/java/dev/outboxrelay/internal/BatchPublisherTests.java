@@ -143,16 +143,7 @@ class BatchPublisherTests {
 
   @Test
   void aTopicWhoseSendFailsAtOnceFailsItsOtherRowsWithoutSendingThem() {
-    MockProducer<byte[], byte[]> producer =
-        new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
-          @Override
-          public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
-            if (record.topic().equals("missing")) {
-              throw new TimeoutException("topic missing not present in metadata after 1000 ms");
-            }
-            return super.send(record);
-          }
-        };
+    MockProducer<byte[], byte[]> producer = missingTopicProducer();
 
     BatchPublisher.Outcome outcome =
         new BatchPublisher(producer, BOUND, Duration.ZERO)
@@ -207,16 +198,7 @@ class BatchPublisherTests {
    */
   @Test
   void aKeysRowAfterItsEarlierRowsTopicFailedIsKept() {
-    MockProducer<byte[], byte[]> producer =
-        new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
-          @Override
-          public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
-            if (record.topic().equals("missing")) {
-              throw new TimeoutException("topic missing not present in metadata after 1000 ms");
-            }
-            return super.send(record);
-          }
-        };
+    MockProducer<byte[], byte[]> producer = missingTopicProducer();
 
     BatchPublisher.Outcome outcome =
         new BatchPublisher(producer, BOUND, Duration.ZERO)
@@ -229,6 +211,19 @@ class BatchPublisherTests {
             org.assertj.core.groups.Tuple.tuple(1L, TimeoutException.class),
             org.assertj.core.groups.Tuple.tuple(2L, KeyOrderKeptException.class));
     assertThat(producer.history()).extracting(r -> new String(r.value())).hasSize(1);
+  }
+
+  /** A producer that acknowledges at once, and has no metadata for topic "missing". */
+  private static MockProducer<byte[], byte[]> missingTopicProducer() {
+    return new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+      @Override
+      public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
+        if (record.topic().equals("missing")) {
+          throw new TimeoutException("topic missing not present in metadata after 1000 ms");
+        }
+        return super.send(record);
+      }
+    };
   }
 
   private static MockProducer<byte[], byte[]> producer(boolean autoComplete) {

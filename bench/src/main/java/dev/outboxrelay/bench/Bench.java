@@ -121,7 +121,9 @@ final class Bench {
         SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_rows_read', 'Innodb_rows_updated',
           'Innodb_rows_inserted', 'Handler_read_next', 'Handler_read_key', 'Innodb_buffer_pool_reads',
           'Innodb_data_fsyncs', 'Innodb_row_lock_waits', 'Innodb_row_lock_time',
-          'Innodb_deadlocks', 'Com_commit', 'Com_select', 'Com_update', 'Binlog_bytes_written')""",
+          'Innodb_deadlocks', 'Com_commit', 'Com_select', 'Com_update', 'Com_insert', 'Com_delete',
+          'Com_rollback', 'Questions', 'Bytes_received', 'Bytes_sent', 'Handler_read_rnd_next',
+          'Created_tmp_tables', 'Sort_rows', 'Binlog_bytes_written')""",
         rs -> {
           status.put(rs.getString(1), Long.parseLong(rs.getString(2)));
         });
@@ -146,8 +148,8 @@ final class Bench {
     return after.getOrDefault(name, 0L) - before.getOrDefault(name, 0L);
   }
 
-  /** The server counters between two snapshots, per message. */
-  static String perMessage(Map<String, Long> before, Map<String, Long> after, long messages) {
+  /** The server counters between two snapshots, per 1,000 messages. */
+  static String perThousand(Map<String, Long> before, Map<String, Long> after, long messages) {
     StringBuilder text = new StringBuilder();
     for (Map.Entry<String, Long> entry : after.entrySet()) {
       long delta = entry.getValue() - before.getOrDefault(entry.getKey(), 0L);
@@ -157,7 +159,7 @@ final class Bench {
       text.append(text.length() == 0 ? "" : ", ")
           .append(entry.getKey())
           .append(' ')
-          .append(String.format("%.2f", (double) delta / messages));
+          .append(String.format("%,.1f", delta * 1000.0 / messages));
     }
     return text.toString();
   }
@@ -177,8 +179,8 @@ final class Bench {
     Map<String, Double> perThousand = cpuAfter.perThousandSince(cpuBefore, messages);
     line("CPU per 1,000 messages: %s", Cpu.Snapshot.describePerThousand(perThousand));
     line(
-        "MariaDB per message: %s; %s",
-        perMessage(statusBefore, statusAfter, messages), locks(statusBefore, statusAfter));
+        "MariaDB per 1,000 messages: %s; %s",
+        perThousand(statusBefore, statusAfter, messages), locks(statusBefore, statusAfter));
     return perThousand;
   }
 

@@ -95,7 +95,7 @@ final class RelayJar {
         jar,
         db.testDatabase(),
         bootstrapServers,
-        List.of("-Xmx512m", "-XX:+ExitOnOutOfMemoryError"),
+        jvmArgs(),
         Map.of(
             "OUTBOX_RELAY_LANES",
             Integer.toString(Bench.LANES),
@@ -110,6 +110,20 @@ final class RelayJar {
             "SERVER_PORT",
             "0"),
         log);
+  }
+
+  // OUTBOX_BENCH_RELAY_JVM_ARGS adds JVM options to the jar's, e.g. a flight recording to find
+  // where the jar spends its CPU:
+  // -XX:StartFlightRecording=filename=/tmp/relay.jfr,settings=profile (the JVM does not expand
+  // %p in this file name, so a run with [1j] and [1o] overwrites one recording with the other)
+  private static List<String> jvmArgs() {
+    List<String> args =
+        new java.util.ArrayList<>(List.of("-Xmx512m", "-XX:+ExitOnOutOfMemoryError"));
+    String extra = System.getenv("OUTBOX_BENCH_RELAY_JVM_ARGS");
+    if (extra != null && !extra.isBlank()) {
+      args.addAll(List.of(extra.trim().split("\\s+")));
+    }
+    return args;
   }
 
   /** Waits for {@code condition}, checked every 2 ms; fails with the jar's log if it exited. */

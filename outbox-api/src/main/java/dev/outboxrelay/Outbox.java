@@ -21,8 +21,15 @@ package dev.outboxrelay;
 public interface Outbox {
 
   /**
-   * Writes {@code message} to the outbox and returns its id ({@code t_msg.id}, also the {@code
-   * outbox-id} Kafka header). Nothing is written if the message is invalid.
+   * Writes {@code message} to the outbox and returns its row id ({@code t_msg.id}, for {@link
+   * #deliveryStatus}). The Kafka record's {@code outbox-id} header is another id, the message's
+   * globally unique {@code t_msg.msg_id} (a UUIDv7 generated here), on which consumers dedupe.
+   * Nothing is written if the message is invalid.
+   *
+   * <p>Message-store mode: writes {@code t_msg_order} in the caller's transaction, then the message
+   * PREPARED in a short transaction of its own on the message database (the article's approach 4);
+   * it is confirmed after the caller's transaction commits, cancelled after it rolls back. Outside
+   * a transaction: prepares, commits {@code t_msg_order} in a short transaction, and confirms.
    *
    * @throws IllegalArgumentException if a field is invalid; the message names the field, the
    *     problem and the limit
@@ -31,11 +38,6 @@ public interface Outbox {
    * @throws IllegalStateException on a misuse, before anything is written: the active transaction
    *     does not manage the outbox's DataSource, or (with {@code outbox.key-order=commit}) an outer
    *     transaction of this thread holds the message's key
-   *     <p>Message-store mode: writes {@code t_msg_order} in the caller's transaction, then the
-   *     message PREPARED in a short transaction of its own on the message database (the article's
-   *     approach 4); it is confirmed after the caller's transaction commits, cancelled after it
-   *     rolls back. Outside a transaction: prepares, commits {@code t_msg_order} in a short
-   *     transaction, and confirms.
    * @throws org.springframework.dao.DataAccessException if the database fails the write inside the
    *     caller's transaction ({@code CannotAcquireLockException} for a deadlock or lock wait
    *     timeout, else {@code TransactionSystemException}): the caller's transaction is then marked
@@ -52,7 +54,7 @@ public interface Outbox {
    * message} PREPARED in a short transaction of its own on the message database, with a new global
    * business message id. Pass the result to {@link #enlist} inside the business transaction. A
    * prepared message never enlisted, or enlisted in a transaction that rolls back, is cancelled (by
-   * the relay's check-back, after {@code outbox.relay.check-back.transaction- timeout}, when nobody
+   * the relay's check-back, after {@code outbox.relay.check-back.transaction-timeout}, when nobody
    * cancelled it before); until then it holds back later messages of its key.
    *
    * @return the prepared message: its id, business message id and reference

@@ -7,7 +7,8 @@ import java.util.Objects;
  * the article's approach 5), before its business transaction: {@link Outbox#enlist} then records it
  * in that transaction, which decides whether it is published.
  *
- * @param messageId {@code t_msg.id}, also the {@code outbox-id} Kafka header
+ * @param messageId {@code t_msg.id}, the row id {@link Outbox#deliveryStatus} takes (the {@code
+ *     outbox-id} Kafka header is the message's global {@code t_msg.msg_id})
  * @param busMsgId the global business message id ({@code bus_msg_id}), a random UUID; the business
  *     transaction records it in {@code t_msg_order}, where the relay's check-back looks for it
  * @param refType the message's business reference type

@@ -21,30 +21,30 @@ final class MessageStoreDataSource {
    *     out of range
    */
   static HikariDataSource create(OutboxProperties.DataSourceProperties properties) {
-    String url = SettingChecks.blankToNull(properties.getUrl());
+    String url = SettingChecks.blankToNull(properties.url());
     if (url == null || !url.startsWith("jdbc:")) {
       throw new InvalidSettingException(
           PREFIX + ".url", "must be a JDBC URL such as jdbc:mysql://host:3306/messages");
     }
-    SettingChecks.range(PREFIX + ".maximum-pool-size", properties.getMaximumPoolSize(), 1, 1000);
+    SettingChecks.range(PREFIX + ".maximum-pool-size", properties.maximumPoolSize(), 1, 1000);
     java.time.Duration connectionTimeout =
         SettingChecks.range(
             PREFIX + ".connection-timeout",
-            properties.getConnectionTimeout(),
+            properties.connectionTimeout(),
             java.time.Duration.ofMillis(250),
             java.time.Duration.ofMinutes(5));
     java.time.Duration socketTimeout =
         SettingChecks.range(
             PREFIX + ".socket-timeout",
-            properties.getSocketTimeout(),
+            properties.socketTimeout(),
             java.time.Duration.ofMillis(100),
             java.time.Duration.ofMinutes(5));
     HikariConfig config = new HikariConfig();
     config.setPoolName("outbox-message-store");
     config.setJdbcUrl(url);
-    config.setUsername(properties.getUsername());
-    config.setPassword(properties.getPassword());
-    config.setMaximumPoolSize(properties.getMaximumPoolSize());
+    config.setUsername(properties.username());
+    config.setPassword(properties.password());
+    config.setMaximumPoolSize(properties.maximumPoolSize());
     config.setInitializationFailTimeout(-1);
     // Every business call of message-store mode waits on this database: bounded waits, so that a
     // database away or hung fails the call instead of holding it (and its business locks).

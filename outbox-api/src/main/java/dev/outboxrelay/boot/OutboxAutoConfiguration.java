@@ -53,7 +53,7 @@ public class OutboxAutoConfiguration {
     @ConditionalOnProperty(prefix = "outbox.message-store.datasource", name = "url")
     @ConditionalOnMissingBean(name = OutboxConfiguration.MESSAGE_DATA_SOURCE)
     DataSource outboxMessageDataSource(OutboxProperties properties) {
-      return MessageStoreDataSource.create(properties.getMessageStore().getDatasource());
+      return MessageStoreDataSource.create(properties.messageStore().datasource());
     }
   }
 

@@ -276,11 +276,6 @@ class OutboxAutoConfigurationTests {
   }
 
   @Test
-  void bootPropertyDefaultsEqualTheSettingsRecordDefaults() {
-    assertThat(new OutboxProperties().toSettings()).isEqualTo(OutboxSettings.defaults());
-  }
-
-  @Test
   void canBeSwitchedOff() {
     runner()
         .withPropertyValues("outbox.enabled=false")

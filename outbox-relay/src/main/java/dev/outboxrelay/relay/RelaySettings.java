@@ -21,6 +21,13 @@ import org.jspecify.annotations.Nullable;
  * #toString()} is the effective configuration as the relay logs it at start, producer credentials
  * masked.
  *
+ * <p>Longer than the ~400 lines a class of the engine should have, on purpose: it is the one place
+ * where each of the relay's settings has its type, range check (with the message that names the
+ * property), default and documentation, and the {@link Builder} that Java code (tests, the bench,
+ * applications without Spring Boot) starts from the defaults with. Split, one setting would be
+ * spread over several files; the Spring Boot binding ({@code OutboxRelayProperties}) only names the
+ * properties for the IDE metadata and hands them to the builder.
+ *
  * @param kafka {@code outbox.relay.kafka.*}: the Kafka cluster; bootstrap servers required
  * @param lanes {@code outbox.relay.lanes}: lanes keys are hashed to, 1 to 1024, default 16; must
  *     equal the writers' {@code outbox.lanes}

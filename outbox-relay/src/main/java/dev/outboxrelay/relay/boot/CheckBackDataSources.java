@@ -19,8 +19,8 @@ final class CheckBackDataSources {
    * @throws InvalidSettingException if the URL is not a Connector/J URL of one server
    */
   static HikariDataSource create(OutboxRelayProperties.CheckBack checkBack) {
-    OutboxRelayProperties.CheckBackDataSource properties = checkBack.getDatasource();
-    String url = SettingChecks.blankToNull(properties.getUrl());
+    OutboxRelayProperties.CheckBackDataSource properties = checkBack.datasource();
+    String url = SettingChecks.blankToNull(properties.url());
     if (url == null || !url.startsWith("jdbc:mysql:")) {
       throw new InvalidSettingException(
           PREFIX + ".url",
@@ -38,14 +38,14 @@ final class CheckBackDataSources {
     HikariConfig config = new HikariConfig();
     config.setPoolName("outbox-check-back");
     config.setJdbcUrl(url);
-    config.setUsername(properties.getUsername());
-    config.setPassword(properties.getPassword());
+    config.setUsername(properties.username());
+    config.setPassword(properties.password());
     config.setReadOnly(true);
     config.setMaximumPoolSize(2);
     config.setMinimumIdle(0);
     config.setInitializationFailTimeout(-1);
     // A business database away or hung is no answer within the request timeout, as an endpoint's.
-    long timeout = Math.max(250, checkBack.getRequestTimeout().toMillis());
+    long timeout = Math.max(250, checkBack.requestTimeout().toMillis());
     config.setConnectionTimeout(timeout);
     config.addDataSourceProperty("connectTimeout", Long.toString(timeout));
     config.addDataSourceProperty("socketTimeout", Long.toString(timeout));

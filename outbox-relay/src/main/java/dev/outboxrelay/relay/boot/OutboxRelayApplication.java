@@ -106,10 +106,10 @@ public class OutboxRelayApplication {
       try {
         workers =
             Binder.get(environment)
-                .bind("outbox.relay.workers", Integer.class)
-                .orElse(new OutboxRelayProperties().getWorkers());
+                .bindOrCreate("outbox.relay", OutboxRelayProperties.class)
+                .workers();
       } catch (RuntimeException e) {
-        return; // not a number: binding the relay's settings reports it
+        return; // a value that cannot be read: binding the relay's settings reports it
       }
       environment
           .getPropertySources()

@@ -63,7 +63,7 @@ public class OutboxRelayAutoConfiguration {
   @ConditionalOnExpression("!'${outbox.relay.check-back.datasource.url:}'.isBlank()")
   @ConditionalOnMissingBean(name = CHECK_BACK_DATA_SOURCE)
   DataSource outboxCheckBackDataSource(OutboxRelayProperties properties) {
-    return CheckBackDataSources.create(properties.getCheckBack());
+    return CheckBackDataSources.create(properties.checkBack());
   }
 
   @Bean

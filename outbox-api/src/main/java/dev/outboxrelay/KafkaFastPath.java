@@ -5,11 +5,12 @@ import dev.outboxrelay.internal.BatchPublisher;
 import dev.outboxrelay.internal.InFlightRows;
 import dev.outboxrelay.internal.OrderingGuard;
 import dev.outboxrelay.internal.OutboxRow;
-import dev.outboxrelay.internal.OutboxStore;
 import dev.outboxrelay.internal.ProducerSettings;
 import dev.outboxrelay.internal.PublishListener;
 import dev.outboxrelay.internal.PublishPath;
 import dev.outboxrelay.internal.PublishRound;
+import dev.outboxrelay.internal.RoundClaims;
+import dev.outboxrelay.internal.RoundOutcomes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -62,7 +63,8 @@ final class KafkaFastPath implements FastPath {
   private static final long SILENCE_NANOS = TimeUnit.SECONDS.toNanos(30);
   private static final String PROPERTIES = "outbox.kafka.properties";
 
-  private final OutboxStore store;
+  private final RoundClaims claims;
+  private final RoundOutcomes outcomes;
   private final PublishRound round;
   private final InFlightRows inFlight;
   private final PublishListener listener;
@@ -83,7 +85,8 @@ final class KafkaFastPath implements FastPath {
       Producer<byte[], byte[]> producer,
       OutboxSettings settings,
       PublishListener listener) {
-    this.store = new OutboxStore(dataSource);
+    this.claims = new RoundClaims(dataSource);
+    this.outcomes = new RoundOutcomes(dataSource);
     TransactionTemplate transaction = new TransactionTemplate(transactionManager);
     // READ COMMITTED: no gap locks, so business INSERTs never wait for the fast path's commit.
     transaction.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
@@ -95,21 +98,21 @@ final class KafkaFastPath implements FastPath {
     this.inFlight =
         new InFlightRows(
             PublishPath.FAST_PATH,
-            store,
+            outcomes,
             transaction,
             ProducerSettings.inFlightHold(producerConfig(settings)),
-            store::markLateSent,
+            outcomes::markLateSent,
             listener);
     // Failures are not recorded: the rows stay PENDING, untouched, and the relay publishes them.
     this.round =
         new PublishRound(
             PublishPath.FAST_PATH,
             transaction,
-            OrderingGuard.byKey(store),
+            OrderingGuard.byKey(claims),
             new BatchPublisher(producer, ackTimeout, maxBlock(settings)),
-            store::claimFresh,
+            claims::claimFresh,
             outcome -> {
-              store.markSent(outcome.ackedIds());
+              outcomes.markSent(outcome.ackedIds());
               return List.of();
             },
             inFlight,
@@ -291,7 +294,7 @@ final class KafkaFastPath implements FastPath {
       List<Long> slice = sorted.subList(from, Math.min(from + SLICE_ROWS, sorted.size()));
       List<Long> within;
       try {
-        within = store.freshWithinBudget(slice, SLICE_BYTES);
+        within = claims.freshWithinBudget(slice, SLICE_BYTES);
       } catch (RuntimeException e) {
         listener.roundFailed(PublishPath.FAST_PATH, e);
         outages.warn(
@@ -354,7 +357,7 @@ final class KafkaFastPath implements FastPath {
           round.run(
               () -> {
                 List<OutboxRow> ready = new ArrayList<>();
-                for (OutboxRow row : store.claimFresh(ids)) {
+                for (OutboxRow row : claims.claimFresh(ids)) {
                   (readiness.ready(row.topic()) ? ready : unchecked).add(row);
                 }
                 return ready;

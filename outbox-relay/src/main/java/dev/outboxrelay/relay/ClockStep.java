@@ -2,7 +2,7 @@ package dev.outboxrelay.relay;
 
 import dev.outboxrelay.config.SettingChecks;
 import dev.outboxrelay.internal.MessageStatus;
-import dev.outboxrelay.internal.OutboxStore;
+import dev.outboxrelay.internal.RelayMembers;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -111,7 +111,7 @@ final class ClockStep {
     this.leaseDuration = settings.leaseDuration();
     Duration slack = settings.leaseDuration();
     lockFamily(LaneLeases.LANE_LOCK_PREFIX + "%", settings.leaseDuration(), slack);
-    lockFamily(OutboxStore.MEMBER_LEASE_PREFIX + "%", settings.leaseDuration(), slack);
+    lockFamily(RelayMembers.LEASE_PREFIX + "%", settings.leaseDuration(), slack);
     lockFamily(Housekeeping.PURGE_LOCK, Housekeeping.longestPurgeHold(settings), slack);
     lockFamily(CheckBack.LOCK, CheckBack.longestHold(settings.checkBack()), slack);
     Duration longestDelay =

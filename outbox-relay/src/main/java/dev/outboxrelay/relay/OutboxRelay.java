@@ -1,10 +1,14 @@
 package dev.outboxrelay.relay;
 
+import dev.outboxrelay.internal.MessageStoreDecisions;
 import dev.outboxrelay.internal.MicrometerPublishListener;
+import dev.outboxrelay.internal.OutboxMaintenance;
 import dev.outboxrelay.internal.OutboxSchema;
-import dev.outboxrelay.internal.OutboxStore;
 import dev.outboxrelay.internal.ProducerSettings;
 import dev.outboxrelay.internal.PublishListener;
+import dev.outboxrelay.internal.RelayMembers;
+import dev.outboxrelay.internal.RoundClaims;
+import dev.outboxrelay.internal.RoundOutcomes;
 import dev.outboxrelay.internal.SupportedDatabase;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -100,7 +104,7 @@ public final class OutboxRelay implements AutoCloseable {
     OutboxSchema.check(dataSource);
     warnWithoutNetworkTimeout(dataSource);
     this.connections = new ConnectionRenewal(dataSource);
-    OutboxStore store = new OutboxStore(dataSource);
+    RelayMembers members = new RelayMembers(dataSource);
     LockProvider locks =
         new JdbcTemplateLockProvider(
             JdbcTemplateLockProvider.Configuration.builder()
@@ -110,7 +114,7 @@ public final class OutboxRelay implements AutoCloseable {
                 .build());
     MeterRegistry meters = meterRegistry == null ? new SimpleMeterRegistry() : meterRegistry;
     this.clock = new ClockStep(dataSource, settings, meters);
-    this.leases = new LaneLeases(locks, store, clock, settings);
+    this.leases = new LaneLeases(locks, members, clock, settings);
     Map<String, Object> producerConfig = producerConfig(settings);
     this.producer = ProducerSettings.createProducer("outbox.relay.kafka", producerConfig);
     this.kafka = new KafkaProbe(settings, Duration.ofSeconds(2), meters, wakeup::wakeAll);
@@ -122,7 +126,8 @@ public final class OutboxRelay implements AutoCloseable {
     TopicBackoff topics = new TopicBackoff(settings.backoff());
     this.round =
         new LaneRound(
-            store,
+            new RoundClaims(dataSource),
+            new RoundOutcomes(dataSource),
             transaction,
             producer,
             listener,
@@ -130,11 +135,18 @@ public final class OutboxRelay implements AutoCloseable {
             kafka::unusableTopics,
             ProducerSettings.inFlightHold(producerConfig),
             settings);
-    this.housekeeping = new Housekeeping(store, transaction, locks, settings);
+    this.housekeeping =
+        new Housekeeping(new OutboxMaintenance(dataSource), members, transaction, locks, settings);
     this.checkBack =
         checkBackSource == null
             ? null
-            : new CheckBack(store, checkBackSource, transaction, locks, settings, meters);
+            : new CheckBack(
+                new MessageStoreDecisions(dataSource),
+                checkBackSource,
+                transaction,
+                locks,
+                settings,
+                meters);
     this.stalls = new StallWatch(settings.stallTimeout());
     RelayMetrics.gauges(
         meters,

@@ -39,13 +39,4 @@ class RelayMembersTests extends StoreContractTests {
             RelayMembers.LEASE_PREFIX + "gone-an-hour",
             RelayMembers.LEASE_PREFIX + "live");
   }
-
-  private void lease(String name, String untilFromNow) {
-    jdbc.update(
-        "INSERT INTO shedlock (name, lock_until, locked_at, locked_by) VALUES (?,"
-            + " DATE_ADD(UTC_TIMESTAMP(3), "
-            + untilFromNow
-            + "), UTC_TIMESTAMP(3), 'test')",
-        name);
-  }
 }

@@ -17,10 +17,10 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * The store's contract on a real server, one test class per class of statements ({@link
  * OutboxWritesTests}, {@link RoundClaimsTests}, {@link RoundOutcomesTests}, {@link
- * MessageStoreDecisionsTests}, {@link OutboxMaintenanceTests}, {@link RelayMembersTests}): what
- * each statement claims, skips, refuses and counts. Each test gets a fresh database holding the
- * schema on the test server: MariaDB 11.4 (with {@code -Doutbox.test.servers=testcontainers}, MySQL
- * 8.4).
+ * MessageStoreDecisionsTests}, {@link OutboxMaintenanceTests}, {@link RelayMembersTests}, {@link
+ * ClockStepRepairsTests}): what each statement claims, skips, refuses and counts. Each test gets a
+ * fresh database holding the schema on the test server: MariaDB 11.4 (with {@code
+ * -Doutbox.test.servers=testcontainers}, MySQL 8.4).
  */
 abstract class StoreContractTests {
   static final long MB = 1 << 20;
@@ -81,6 +81,16 @@ abstract class StoreContractTests {
       lock.setLong(1, id);
       lock.executeQuery().close();
     }
+  }
+
+  /** A ShedLock lease {@code name} that runs out at {@code untilFromNow} (an SQL interval). */
+  void lease(String name, String untilFromNow) {
+    jdbc.update(
+        "INSERT INTO shedlock (name, lock_until, locked_at, locked_by) VALUES (?,"
+            + " DATE_ADD(UTC_TIMESTAMP(3), "
+            + untilFromNow
+            + "), UTC_TIMESTAMP(3), 'test')",
+        name);
   }
 
   static List<Long> ids(List<OutboxRow> rows) {

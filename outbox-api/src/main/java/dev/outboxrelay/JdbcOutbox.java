@@ -4,7 +4,7 @@ import dev.outboxrelay.internal.KafkaRecords;
 import dev.outboxrelay.internal.Lanes;
 import dev.outboxrelay.internal.MessageStatus;
 import dev.outboxrelay.internal.OutboxSchema;
-import dev.outboxrelay.internal.OutboxStore;
+import dev.outboxrelay.internal.OutboxWrites;
 import dev.outboxrelay.internal.ProducerSettings;
 import dev.outboxrelay.internal.SupportedDatabase;
 import java.util.List;
@@ -29,7 +29,7 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
 
   private volatile boolean afterCompletionLogged;
   private final DataSource dataSource;
-  private final OutboxStore store;
+  private final OutboxWrites store;
   private final TransactionTemplate ownTransaction;
   private final OutboxSettings settings;
   private final int maxRecordBytes;
@@ -45,7 +45,7 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
     OutboxSchema.check(dataSource);
     CallerTransaction.requireSynchronization(transactionManager);
     this.dataSource = dataSource;
-    this.store = new OutboxStore(dataSource);
+    this.store = new OutboxWrites(dataSource);
     this.ownTransaction = new TransactionTemplate(transactionManager);
     ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
     this.settings = settings;
@@ -157,12 +157,12 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
   }
 
   /** The {@code t_msg} row of a validated message. */
-  static OutboxStore.NewMessage row(
+  static OutboxWrites.NewMessage row(
       OutboxMessage message,
       @Nullable String headersJson,
       @Nullable Long orderId,
       OutboxSettings settings) {
-    return new OutboxStore.NewMessage(
+    return new OutboxWrites.NewMessage(
         orderId,
         message.refType(),
         message.refId(),

@@ -1,18 +1,17 @@
 package dev.outboxrelay;
 
-import dev.outboxrelay.config.InvalidSettingException;
 import dev.outboxrelay.internal.BatchPublisher;
 import dev.outboxrelay.internal.InFlightRows;
 import dev.outboxrelay.internal.OrderingGuard;
 import dev.outboxrelay.internal.OutboxRow;
-import dev.outboxrelay.internal.OutboxStore;
 import dev.outboxrelay.internal.ProducerSettings;
 import dev.outboxrelay.internal.PublishListener;
 import dev.outboxrelay.internal.PublishPath;
 import dev.outboxrelay.internal.PublishRound;
+import dev.outboxrelay.internal.RoundClaims;
+import dev.outboxrelay.internal.RoundOutcomes;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +21,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -56,13 +54,10 @@ final class KafkaFastPath implements FastPath {
   private static final int SLICE_ROWS = 500;
   private static final long SLICE_BYTES = 8L * 1024 * 1024;
   private static final int UNMEASURED_ROWS = 16;
-  private static final int DEFAULT_MAX_BLOCK_MS = 2_000;
-  private static final int DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
-  private static final int MAX_DELIVERY_TIMEOUT_MS = 300_000;
   private static final long SILENCE_NANOS = TimeUnit.SECONDS.toNanos(30);
-  private static final String PROPERTIES = "outbox.kafka.properties";
 
-  private final OutboxStore store;
+  private final RoundClaims claims;
+  private final RoundOutcomes outcomes;
   private final PublishRound round;
   private final InFlightRows inFlight;
   private final PublishListener listener;
@@ -83,7 +78,8 @@ final class KafkaFastPath implements FastPath {
       Producer<byte[], byte[]> producer,
       OutboxSettings settings,
       PublishListener listener) {
-    this.store = new OutboxStore(dataSource);
+    this.claims = new RoundClaims(dataSource);
+    this.outcomes = new RoundOutcomes(dataSource);
     TransactionTemplate transaction = new TransactionTemplate(transactionManager);
     // READ COMMITTED: no gap locks, so business INSERTs never wait for the fast path's commit.
     transaction.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
@@ -95,21 +91,21 @@ final class KafkaFastPath implements FastPath {
     this.inFlight =
         new InFlightRows(
             PublishPath.FAST_PATH,
-            store,
+            outcomes,
             transaction,
-            ProducerSettings.inFlightHold(producerConfig(settings)),
-            store::markLateSent,
+            ProducerSettings.inFlightHold(FastPathProducer.config(settings)),
+            outcomes::markLateSent,
             listener);
     // Failures are not recorded: the rows stay PENDING, untouched, and the relay publishes them.
     this.round =
         new PublishRound(
             PublishPath.FAST_PATH,
             transaction,
-            OrderingGuard.byKey(store),
-            new BatchPublisher(producer, ackTimeout, maxBlock(settings)),
-            store::claimFresh,
+            OrderingGuard.byKey(claims),
+            new BatchPublisher(producer, ackTimeout, FastPathProducer.maxBlock(settings)),
+            claims::claimFresh,
             outcome -> {
-              store.markSent(outcome.ackedIds());
+              outcomes.markSent(outcome.ackedIds());
               return List.of();
             },
             inFlight,
@@ -122,97 +118,6 @@ final class KafkaFastPath implements FastPath {
       threads.add(thread);
       thread.start();
     }
-  }
-
-  /** The fast path producer's {@code max.block.ms}: 2 s unless the user set it. */
-  private static Duration maxBlock(OutboxSettings settings) {
-    return Duration.ofMillis(
-        ProducerSettings.intProperty(
-            "outbox.kafka.properties",
-            settings.kafka().properties(),
-            ProducerConfig.MAX_BLOCK_MS_CONFIG,
-            DEFAULT_MAX_BLOCK_MS));
-  }
-
-  /**
-   * The fast path's producer: idempotent, acks from all replicas, bounded waits.
-   *
-   * @throws InvalidSettingException if Kafka refuses {@code outbox.kafka.*}, or as {@link
-   *     #producerConfig}
-   */
-  static Producer<byte[], byte[]> createProducer(OutboxSettings settings) {
-    return ProducerSettings.createProducer("outbox.kafka", producerConfig(settings));
-  }
-
-  /**
-   * The fast path producer's configuration. Its {@code delivery.timeout.ms} bounds how long a row
-   * whose record is still in flight after the ack timeout is kept from the relay: by default the
-   * ack timeout, at least {@code linger.ms + request.timeout.ms} (as Kafka requires).
-   *
-   * @throws InvalidSettingException naming {@code outbox.kafka.properties.delivery.timeout.ms} when
-   *     it is below {@code linger.ms + request.timeout.ms} or above 5 min, or a timeout that is not
-   *     a whole number
-   */
-  static Map<String, Object> producerConfig(OutboxSettings settings) {
-    Map<String, String> properties = settings.kafka().properties();
-    Map<String, Object> config = new HashMap<>();
-    // Defaults the user may override: keep waits short, the relay covers for a slow Kafka.
-    config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, DEFAULT_MAX_BLOCK_MS);
-    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, DEFAULT_REQUEST_TIMEOUT_MS);
-    config.put(ProducerConfig.CLIENT_ID_CONFIG, "outbox-fast-path");
-    config.putAll(properties);
-    long minimum =
-        (long)
-                ProducerSettings.intProperty(
-                    PROPERTIES, properties, ProducerConfig.LINGER_MS_CONFIG, 0)
-            + ProducerSettings.intProperty(
-                PROPERTIES,
-                properties,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                DEFAULT_REQUEST_TIMEOUT_MS);
-    long delivery =
-        ProducerSettings.intProperty(
-            PROPERTIES,
-            properties,
-            ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-            (int)
-                Math.min(
-                    Integer.MAX_VALUE,
-                    Math.max(settings.fastPath().ackTimeout().toMillis(), minimum)));
-    if (!properties.containsKey(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)) {
-      // the delivery timeout is the fast path's own (the ack timeout): name what the user set
-      ProducerSettings.requireFitsDeliveryTimeout(
-          PROPERTIES,
-          properties,
-          config,
-          MAX_DELIVERY_TIMEOUT_MS,
-          "the longest the fast path allows (a row still in flight waits that long before the"
-              + " relay may publish it); lower this");
-    }
-    if (delivery < minimum || delivery > MAX_DELIVERY_TIMEOUT_MS) {
-      throw new InvalidSettingException(
-          PROPERTIES + "." + ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-          "must be between linger.ms + request.timeout.ms ("
-              + minimum
-              + ") and "
-              + MAX_DELIVERY_TIMEOUT_MS
-              + " (5 min): a row still in flight after the ack timeout waits that long (and"
-              + " request.timeout.ms) before the relay may publish it; was "
-              + delivery);
-    }
-    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) delivery);
-    String bootstrapServers =
-        java.util.Objects.requireNonNull(settings.kafka().bootstrapServers(), "fast path is off");
-    ProducerSettings.enforce(config, bootstrapServers);
-    List<String> overridden = ProducerSettings.overridden(properties, config);
-    if (!overridden.isEmpty()) {
-      log.warn(
-          "{}: {} ignored; the outbox sets these itself (README, Fast path)",
-          PROPERTIES,
-          overridden);
-    }
-    return config;
   }
 
   @Override
@@ -291,7 +196,7 @@ final class KafkaFastPath implements FastPath {
       List<Long> slice = sorted.subList(from, Math.min(from + SLICE_ROWS, sorted.size()));
       List<Long> within;
       try {
-        within = store.freshWithinBudget(slice, SLICE_BYTES);
+        within = claims.freshWithinBudget(slice, SLICE_BYTES);
       } catch (RuntimeException e) {
         listener.roundFailed(PublishPath.FAST_PATH, e);
         outages.warn(
@@ -354,7 +259,7 @@ final class KafkaFastPath implements FastPath {
           round.run(
               () -> {
                 List<OutboxRow> ready = new ArrayList<>();
-                for (OutboxRow row : store.claimFresh(ids)) {
+                for (OutboxRow row : claims.claimFresh(ids)) {
                   (readiness.ready(row.topic()) ? ready : unchecked).add(row);
                 }
                 return ready;

@@ -1,6 +1,6 @@
 package dev.outboxrelay;
 
-import dev.outboxrelay.internal.OutboxStore;
+import dev.outboxrelay.internal.MessageStoreDecisions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -18,16 +18,16 @@ import org.springframework.transaction.support.TransactionTemplate;
 final class MessageDecisions {
   private static final Logger log = LoggerFactory.getLogger(MessageDecisions.class);
 
-  private final OutboxStore business;
-  private final OutboxStore messages;
+  private final MessageStoreDecisions business;
+  private final MessageStoreDecisions messages;
   private final TransactionTemplate messageTransaction;
   private final FastPath fastPath;
   private final Duration relayDelay;
   private final OutageLog outages = new OutageLog(log);
 
   MessageDecisions(
-      OutboxStore business,
-      OutboxStore messages,
+      MessageStoreDecisions business,
+      MessageStoreDecisions messages,
       TransactionTemplate messageTransaction,
       FastPath fastPath,
       Duration relayDelay) {

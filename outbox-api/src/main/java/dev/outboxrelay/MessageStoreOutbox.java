@@ -1,7 +1,8 @@
 package dev.outboxrelay;
 
+import dev.outboxrelay.internal.MessageStoreDecisions;
 import dev.outboxrelay.internal.OutboxSchema;
-import dev.outboxrelay.internal.OutboxStore;
+import dev.outboxrelay.internal.OutboxWrites;
 import dev.outboxrelay.internal.SupportedDatabase;
 import java.time.Duration;
 import java.util.Map;
@@ -23,8 +24,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 final class MessageStoreOutbox implements Outbox, AutoCloseable {
   private final DataSource businessDataSource;
-  private final OutboxStore business;
-  private final OutboxStore messages;
+  private final OutboxWrites business;
+  private final OutboxWrites messages;
   private final TransactionTemplate businessTransaction;
   private final TransactionTemplate messageTransaction;
   private final OutboxSettings settings;
@@ -49,8 +50,8 @@ final class MessageStoreOutbox implements Outbox, AutoCloseable {
     SupportedDatabase.check(messageDataSource);
     OutboxSchema.check(messageDataSource);
     this.businessDataSource = businessDataSource;
-    this.business = new OutboxStore(businessDataSource);
-    this.messages = new OutboxStore(messageDataSource);
+    this.business = new OutboxWrites(businessDataSource);
+    this.messages = new OutboxWrites(messageDataSource);
     // the article's REQUIRES_NEW: the message commits in the message database at once, whatever
     // the business transaction does next
     this.businessTransaction = requiresNew(businessTransactions);
@@ -62,7 +63,12 @@ final class MessageStoreOutbox implements Outbox, AutoCloseable {
     Duration relayDelay =
         fastPath == FastPath.NONE ? Duration.ZERO : settings.fastPath().relayDelay();
     this.decisions =
-        new MessageDecisions(business, messages, messageTransaction, fastPath, relayDelay);
+        new MessageDecisions(
+            new MessageStoreDecisions(businessDataSource),
+            new MessageStoreDecisions(messageDataSource),
+            messageTransaction,
+            fastPath,
+            relayDelay);
   }
 
   private static TransactionTemplate requiresNew(PlatformTransactionManager transactions) {
@@ -112,7 +118,7 @@ final class MessageStoreOutbox implements Outbox, AutoCloseable {
       @Nullable String headersJson,
       @Nullable Long orderId,
       String busMsgId) {
-    OutboxStore.NewMessage row = JdbcOutbox.row(message, headersJson, orderId, settings);
+    OutboxWrites.NewMessage row = JdbcOutbox.row(message, headersJson, orderId, settings);
     Long id = messageTransaction.execute(status -> messages.insertPrepared(row, busMsgId));
     return new PreparedMessage(id, busMsgId, message.refType(), message.refId());
   }

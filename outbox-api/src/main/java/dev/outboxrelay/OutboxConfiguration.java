@@ -91,7 +91,7 @@ public class OutboxConfiguration {
     return new KafkaFastPath(
         dataSource,
         transactionManager,
-        KafkaFastPath.createProducer(settings),
+        FastPathProducer.create(settings),
         settings,
         listener.getIfAvailable(() -> PublishListener.NONE));
   }

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.outboxrelay.internal.MessageStatus;
 import dev.outboxrelay.internal.MicrometerPublishListener;
-import dev.outboxrelay.internal.OutboxStore;
+import dev.outboxrelay.internal.RoundClaims;
 import dev.outboxrelay.testsupport.TestServers;
 import dev.outboxrelay.testsupport.TopicReader;
 import dev.outboxrelay.testsupport.TopicReader.Received;
@@ -140,7 +140,7 @@ class FastPathIntegrationTests {
     otherPublisher.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
     TransactionStatus lock = txManager.getTransaction(otherPublisher);
     try (TopicReader reader = fixture.reader()) {
-      assertThat(new OutboxStore(fixture.database.dataSource()).claimIds(List.of(older)))
+      assertThat(new RoundClaims(fixture.database.dataSource()).claimIds(List.of(older)))
           .hasSize(1);
       // One transaction, so the fast path claims both in one batch: once the other key is SENT,
       // the guard has decided about the newer customer-1 row too.

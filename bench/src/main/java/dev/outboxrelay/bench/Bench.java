@@ -88,7 +88,7 @@ final class Bench {
 
   /**
    * An idempotent producer with acks=all; {@code overrides} as given. Without overrides it is the
-   * relay's own configuration (OutboxRelay.producerConfig): linger 5 ms, batch.size 256 KiB.
+   * relay's own configuration (RelayProducer.config): linger 5 ms, batch.size 256 KiB.
    */
   Producer<byte[], byte[]> producer(String clientId, Map<String, Object> overrides) {
     Map<String, Object> config = new HashMap<>();

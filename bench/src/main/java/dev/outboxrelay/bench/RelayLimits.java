@@ -3,7 +3,8 @@ package dev.outboxrelay.bench;
 import dev.outboxrelay.internal.BatchPublisher;
 import dev.outboxrelay.internal.OrderingGuard;
 import dev.outboxrelay.internal.OutboxRow;
-import dev.outboxrelay.internal.OutboxStore;
+import dev.outboxrelay.internal.RoundClaims;
+import dev.outboxrelay.internal.RoundOutcomes;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -22,7 +23,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Phase 1b, where the relay's time goes: the raw limits of each side (an idempotent producer alone;
  * the database claim-and-mark alone) and one relay loop run by hand, single-threaded, with every
  * step timed: claim, ordering guard, publish (send all, await acks), mark SENT, and transaction
- * begin/commit. It uses the relay's own building blocks (OutboxStore, OrderingGuard,
+ * begin/commit. It uses the relay's own building blocks (RoundClaims, RoundOutcomes, OrderingGuard,
  * BatchPublisher) in the order LaneRound uses them.
  */
 final class RelayLimits {
@@ -101,7 +102,8 @@ final class RelayLimits {
       String topic = bench.newTopic("loop");
       Backlog.fill(db.pool("backlog", 1), topic, LOOP_ROWS, Bench.KEYS, Bench.LANES);
       DataSource pool = db.pool("loop", 2);
-      OutboxStore store = new OutboxStore(pool);
+      RoundClaims store = new RoundClaims(pool);
+      RoundOutcomes outcomes = new RoundOutcomes(pool);
       // the relay's guard (LaneRound): by lane, over idx_msg_claim
       OrderingGuard guard = OrderingGuard.byLane(store);
       TransactionTemplate transaction =
@@ -152,7 +154,7 @@ final class RelayLimits {
                         ids = released.stream().map(OutboxRow::id).toList();
                       }
                       long t3 = System.nanoTime();
-                      store.markSent(ids);
+                      outcomes.markSent(ids);
                       long t4 = System.nanoTime();
                       step[0] += t1 - t0;
                       step[1] += t2 - t1;

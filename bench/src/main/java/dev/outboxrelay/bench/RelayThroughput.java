@@ -24,7 +24,7 @@ final class RelayThroughput {
   static final int WORKERS = 2;
   static final Duration POLL_INTERVAL = Duration.ofMillis(10);
 
-  /** The first step of the relay's claim (one part of OutboxStore.candidatesSql), for EXPLAIN. */
+  /** The first step of the relay's claim (one part of RoundClaims.candidatesSql), for EXPLAIN. */
   static final String CLAIM_LANE =
       """
       SELECT id FROM t_msg WHERE lane = ? AND status = 0 AND next_attempt_at <= UTC_TIMESTAMP(3)

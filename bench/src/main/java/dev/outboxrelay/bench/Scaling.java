@@ -1,7 +1,7 @@
 package dev.outboxrelay.bench;
 
 import dev.outboxrelay.internal.OutboxRow;
-import dev.outboxrelay.internal.OutboxStore;
+import dev.outboxrelay.internal.RoundClaims;
 import dev.outboxrelay.relay.RelaySettings;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,7 +89,7 @@ final class Scaling {
               db.pool("fill", 1), "bench-scale", size, Bench.KEYS, Bench.LANES, PENDING_EVERY);
       bench.line("table written in %.1f s (not in the binary log)", Bench.seconds(fillNanos));
       DataSource pool = db.pool("claim", 2);
-      OutboxStore store = new OutboxStore(pool);
+      RoundClaims store = new RoundClaims(pool);
       TransactionTemplate transaction =
           new TransactionTemplate(new DataSourceTransactionManager(pool));
       transaction.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);

@@ -1,6 +1,6 @@
 package dev.outboxrelay.web;
 
-import dev.outboxrelay.internal.OutboxStore;
+import dev.outboxrelay.internal.MessageStoreDecisions;
 import java.util.List;
 import java.util.Set;
 import javax.sql.DataSource;
@@ -42,13 +42,13 @@ public class CheckBackController {
 
   private static final int MAX_ID_LENGTH = 64;
 
-  private final OutboxStore business;
+  private final MessageStoreDecisions business;
 
   /**
    * @param businessDataSource the business database, which holds {@code t_msg_order}
    */
   public CheckBackController(DataSource businessDataSource) {
-    this.business = new OutboxStore(businessDataSource);
+    this.business = new MessageStoreDecisions(businessDataSource);
   }
 
   /**

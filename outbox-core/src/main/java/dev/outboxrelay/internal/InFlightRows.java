@@ -31,7 +31,7 @@ public final class InFlightRows {
   private static final Logger log = LoggerFactory.getLogger(InFlightRows.class);
 
   private final PublishPath path;
-  private final OutboxStore store;
+  private final RoundOutcomes store;
   private final TransactionTemplate transaction;
   private final Duration hold;
   private final ToIntFunction<Collection<Long>> recordSent;
@@ -47,7 +47,7 @@ public final class InFlightRows {
    */
   public InFlightRows(
       PublishPath path,
-      OutboxStore store,
+      RoundOutcomes store,
       TransactionTemplate transaction,
       Duration hold,
       ToIntFunction<Collection<Long>> recordSent,

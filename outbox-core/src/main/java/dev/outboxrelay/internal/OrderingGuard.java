@@ -21,7 +21,7 @@ public final class OrderingGuard {
    * Asks by key ({@code idx_msg_key}): a few index probes per claimed key, whatever the backlog;
    * for the fast path's small batches of fresh rows.
    */
-  public static OrderingGuard byKey(OutboxStore store) {
+  public static OrderingGuard byKey(RoundClaims store) {
     return new OrderingGuard(store::firstBlockingIds);
   }
 
@@ -29,7 +29,7 @@ public final class OrderingGuard {
    * Asks by lane ({@code idx_msg_claim}): one scan of the claimed lanes' unpublished rows, which
    * are mostly the claimed ones; for the relay's large batches of a lane's oldest rows.
    */
-  public static OrderingGuard byLane(OutboxStore store) {
+  public static OrderingGuard byLane(RoundClaims store) {
     return new OrderingGuard(store::firstBlockingIdsInLanes);
   }
 

@@ -94,7 +94,7 @@ class SchemaIntegrationTests {
       assertThat(old.queryForObject("SELECT COUNT(*) FROM t_msg_key", Integer.class)).isZero();
       assertThat(old.queryForObject("SELECT msg_bytes FROM t_msg", Integer.class)).isNull();
       // the relay claims the PENDING row written before the upgrade, measuring its size
-      OutboxStore store = new OutboxStore(v1.dataSource());
+      RoundClaims store = new RoundClaims(v1.dataSource());
       assertThat(store.claimLanes(List.of(3), 10, 4).rows())
           .singleElement()
           .satisfies(row -> assertThat(row.refId()).isEqualTo("before-v2"));
@@ -142,11 +142,14 @@ class SchemaIntegrationTests {
                   "SELECT COUNT(*) FROM t_msg WHERE bus_msg_id IS NOT NULL", Integer.class))
           .isZero();
       // the new unique key: one row per business message id, any number without one
-      OutboxStore store = new OutboxStore(v2.dataSource());
+      OutboxWrites store = new OutboxWrites(v2.dataSource());
       store.insertOrder(2, "a", "bus-1");
       assertThatThrownBy(() -> store.insertOrder(2, "b", "bus-1"))
           .isInstanceOf(org.springframework.dao.DuplicateKeyException.class);
-      assertThat(store.recordedBusMsgIds(List.of("bus-1", "bus-2"))).containsExactly("bus-1");
+      assertThat(
+              new MessageStoreDecisions(v2.dataSource())
+                  .recordedBusMsgIds(List.of("bus-1", "bus-2")))
+          .containsExactly("bus-1");
     }
   }
 
@@ -177,12 +180,14 @@ class SchemaIntegrationTests {
       OutboxSchema.check(v3.dataSource());
       assertThat(old.queryForObject("SELECT COUNT(*) FROM t_msg", Integer.class))
           .isEqualTo(written.get());
-      OutboxStore store = new OutboxStore(v3.dataSource());
+      RoundClaims store = new RoundClaims(v3.dataSource());
       long fresh =
-          store.insertMessage(
-              new OutboxStore.NewMessage(null, 1, "fresh", "orders", "k", new byte[] {1}, null, 3),
-              MessageStatus.PENDING,
-              java.time.Duration.ZERO);
+          new OutboxWrites(v3.dataSource())
+              .insertMessage(
+                  new OutboxWrites.NewMessage(
+                      null, 1, "fresh", "orders", "k", new byte[] {1}, null, 3),
+                  MessageStatus.PENDING,
+                  java.time.Duration.ZERO);
       List<OutboxRow> claimed = store.claimLanes(List.of(3), 10_000, 100_000_000).rows();
       List<OutboxRow> again = store.claimLanes(List.of(3), 10_000, 100_000_000).rows();
 
@@ -274,12 +279,12 @@ class SchemaIntegrationTests {
   @Test
   void claimWalksTheLaneIndexInIdOrderAndLocksThroughThePrimaryKey() {
     // a worker's round over three lanes: one part per lane, each in id order from the index
-    String candidates = OutboxStore.candidatesSql(3);
+    String candidates = RoundClaims.candidatesSql(3);
     for (String value : List.of("3", "500", "4", "500", "5", "500")) {
       candidates = candidates.replaceFirst("\\?", value);
     }
     List<Map<String, Object>> plan = jdbc.queryForList("EXPLAIN " + candidates);
-    Map<String, Object> lock = explain(OutboxStore.CLAIM_IDS.replace(":ids", "3, 19, 35, 51"));
+    Map<String, Object> lock = explain(RoundClaims.CLAIM_IDS.replace(":ids", "3, 19, 35, 51"));
 
     assertThat(plan).filteredOn(row -> "t_msg".equals(row.get("table"))).hasSize(3);
     for (Map<String, Object> part : plan) {
@@ -298,7 +303,7 @@ class SchemaIntegrationTests {
   void orderingGuardQueryUsesTheKeyIndex() {
     Map<String, Object> plan =
         explain(
-            OutboxStore.FIRST_BLOCKING
+            RoundClaims.FIRST_BLOCKING
                 .replace(":keys", "'key-1', 'key-2'")
                 .replace(":maxId", "15000")
                 .replace(":claimed", "11, 12"));
@@ -312,7 +317,7 @@ class SchemaIntegrationTests {
     List<Map<String, Object>> guard =
         jdbc.queryForList(
             "EXPLAIN "
-                + OutboxStore.unclaimedInLanesSql(2)
+                + RoundClaims.unclaimedInLanesSql(2)
                     .replace(":lane0", "3")
                     .replace(":maxId0", "15000")
                     .replace(":claimed0", "11, 12")
@@ -320,7 +325,7 @@ class SchemaIntegrationTests {
                     .replace(":maxId1", "9000")
                     .replace(":claimed1", "13"));
     Map<String, Object> gauges =
-        explain(OutboxStore.PENDING_STATS.replace(":lanes", "0, 1, 2, 3, 4, 5, 6, 7"));
+        explain(OutboxMaintenance.PENDING_STATS.replace(":lanes", "0, 1, 2, 3, 4, 5, 6, 7"));
 
     // one range of idx_msg_claim per claimed lane
     assertThat(guard)

@@ -1,6 +1,6 @@
 package dev.outboxrelay.relay;
 
-import dev.outboxrelay.internal.OutboxStore;
+import dev.outboxrelay.internal.MessageStoreDecisions;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -47,7 +47,7 @@ final class CheckBack {
   static final String CANNOT_CANCEL = "outbox.check.back.cannot.cancel";
   private static final int MAX_PAGES_PER_RUN = 50;
 
-  private final OutboxStore messages;
+  private final MessageStoreDecisions messages;
   private final CheckBackSource source;
   private final TransactionTemplate transaction;
   private final LockingTaskExecutor singleton;
@@ -63,7 +63,7 @@ final class CheckBack {
   private volatile @Nullable String cannotCancel;
 
   CheckBack(
-      OutboxStore messages,
+      MessageStoreDecisions messages,
       CheckBackSource source,
       TransactionTemplate transaction,
       LockProvider locks,
@@ -156,7 +156,7 @@ final class CheckBack {
     long afterId = 0;
     int decided = 0;
     for (int page = 0; page < MAX_PAGES_PER_RUN; page++) {
-      List<OutboxStore.PreparedRow> rows =
+      List<MessageStoreDecisions.PreparedRow> rows =
           messages.preparedOlderThan(lanes, settings.after(), afterId, settings.batchSize());
       if (rows.isEmpty()) {
         break;
@@ -170,19 +170,22 @@ final class CheckBack {
     return decided;
   }
 
-  private int decide(List<OutboxStore.PreparedRow> rows) {
+  private int decide(List<MessageStoreDecisions.PreparedRow> rows) {
     List<String> asked =
-        rows.stream().map(OutboxStore.PreparedRow::busMsgId).filter(Objects::nonNull).toList();
+        rows.stream()
+            .map(MessageStoreDecisions.PreparedRow::busMsgId)
+            .filter(Objects::nonNull)
+            .toList();
     if (asked.isEmpty()) {
       return 0;
     }
     CheckBackSource.Answer answer = source.ask(asked);
     Set<String> committed = answer.committed();
     noteWhetherItCanCancel(answer.absenceUnproven());
-    List<OutboxStore.PreparedRow> confirm = new ArrayList<>();
-    List<OutboxStore.PreparedRow> cancel = new ArrayList<>();
+    List<MessageStoreDecisions.PreparedRow> confirm = new ArrayList<>();
+    List<MessageStoreDecisions.PreparedRow> cancel = new ArrayList<>();
     double timeout = settings.transactionTimeout().toMillis() / 1000.0;
-    for (OutboxStore.PreparedRow row : rows) {
+    for (MessageStoreDecisions.PreparedRow row : rows) {
       if (row.busMsgId() == null) {
         continue; // not written by message-store mode: nobody can say whether it committed
       }
@@ -235,7 +238,10 @@ final class CheckBack {
   }
 
   private static void record(
-      List<OutboxStore.PreparedRow> rows, int changed, Counter counter, DistributionSummary age) {
+      List<MessageStoreDecisions.PreparedRow> rows,
+      int changed,
+      Counter counter,
+      DistributionSummary age) {
     counter.increment(changed);
     // rows a service decided meanwhile are not the check-back's: their ages are known only when
     // none was (the usual case)
@@ -244,7 +250,7 @@ final class CheckBack {
     }
   }
 
-  private static java.util.Map<Long, String> ids(List<OutboxStore.PreparedRow> rows) {
+  private static java.util.Map<Long, String> ids(List<MessageStoreDecisions.PreparedRow> rows) {
     java.util.Map<Long, String> ids = new java.util.HashMap<>();
     rows.forEach(row -> ids.put(row.id(), row.busMsgId()));
     return ids;

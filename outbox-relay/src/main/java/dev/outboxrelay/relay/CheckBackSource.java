@@ -1,7 +1,9 @@
 package dev.outboxrelay.relay;
 
+import dev.outboxrelay.internal.OutboxSchema;
 import java.util.List;
 import java.util.Set;
+import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
 /** Where the check-back learns which business transactions committed. */
@@ -28,4 +30,33 @@ interface CheckBackSource {
    *     server whose role could not be read), and then no message may be cancelled on its word
    */
   record Answer(Set<String> committed, @Nullable String absenceUnproven) {}
+
+  /**
+   * The check-back's source as {@code settings} choose it: the business database (checked to hold
+   * {@code t_msg_order}), an HTTP endpoint, or null for no check-back.
+   *
+   * @param checkBackDataSource the business database, read-only; required with {@code
+   *     source=database}, else unused (may be null)
+   * @throws dev.outboxrelay.config.InvalidSettingException with {@code source=database} and no
+   *     {@code checkBackDataSource}
+   */
+  static @Nullable CheckBackSource of(
+      RelaySettings.CheckBack settings, @Nullable DataSource checkBackDataSource) {
+    switch (settings.source()) {
+      case DATABASE:
+        if (checkBackDataSource == null) {
+          throw new dev.outboxrelay.config.InvalidSettingException(
+              "outbox.relay.check-back.datasource.url",
+              "must be set with outbox.relay.check-back.source=database: the business database"
+                  + " that holds t_msg_order");
+        }
+        OutboxSchema.checkBusinessTables(checkBackDataSource);
+        return new DatabaseCheckBack(checkBackDataSource);
+      case HTTP:
+        return new HttpCheckBack(
+            java.util.Objects.requireNonNull(settings.url()), settings.requestTimeout());
+      default:
+        return null;
+    }
+  }
 }

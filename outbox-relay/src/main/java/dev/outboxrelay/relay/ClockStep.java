@@ -1,8 +1,8 @@
 package dev.outboxrelay.relay;
 
 import dev.outboxrelay.config.SettingChecks;
-import dev.outboxrelay.internal.MessageStatus;
-import dev.outboxrelay.internal.OutboxStore;
+import dev.outboxrelay.internal.ClockStepRepairs;
+import dev.outboxrelay.internal.RelayMembers;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -12,9 +12,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
-import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
 /**
  * What a database clock that stepped back (a failover to a server whose clock was ahead, an NTP
@@ -51,43 +48,10 @@ final class ClockStep {
   private static final int SLICE_ROWS = 1000;
   private static final int SLICES_PER_RUN = 10;
 
-  // one statement per family of locks: the names it covers and the longest hold a relay writes
-  private static final String CAP_LOCKS =
-      """
-      UPDATE shedlock SET lock_until = DATE_ADD(UTC_TIMESTAMP(3), INTERVAL :holdMicros MICROSECOND)
-      WHERE name LIKE :names
-        AND lock_until > DATE_ADD(UTC_TIMESTAMP(3), INTERVAL :limitMicros MICROSECOND)\
-      """;
-
-  private static final String SUSPECT_LOCKS =
-      """
-      SELECT COUNT(*) FROM shedlock
-      WHERE lock_until > DATE_ADD(UTC_TIMESTAMP(3), INTERVAL ? MICROSECOND)\
-      """;
-
-  // microseconds since a fixed instant, whatever the session's time zone
-  private static final String DATABASE_NOW =
-      "SELECT TIMESTAMPDIFF(MICROSECOND, '2000-01-01 00:00:00', UTC_TIMESTAMP(3))";
-
-  // a slice of a lane's PENDING rows from idx_msg_claim (lane, status, id), with the verdict
-  private static final String SLICE =
-      """
-      SELECT id, next_attempt_at > DATE_ADD(UTC_TIMESTAMP(3), INTERVAL ? MICROSECOND) AS implausible
-      FROM t_msg WHERE lane = ? AND status = ? AND id > ? ORDER BY id LIMIT ?\
-      """;
-
-  private static final String MAKE_DUE =
-      """
-      UPDATE t_msg SET next_attempt_at = UTC_TIMESTAMP(3)
-      WHERE id IN (:ids) AND status = :pending
-        AND next_attempt_at > DATE_ADD(UTC_TIMESTAMP(3), INTERVAL :limitMicros MICROSECOND)\
-      """;
-
-  private final JdbcTemplate jdbc;
-  private final NamedParameterJdbcTemplate named;
+  private final ClockStepRepairs store;
   private final int lanes;
   private final Duration leaseDuration;
-  private final List<MapSqlParameterSource> lockFamilies = new ArrayList<>();
+  private final List<ClockStepRepairs.LeaseFamily> lockFamilies = new ArrayList<>();
   private long shortestLimitMicros = Long.MAX_VALUE; // of the lock families
   private final long messageLimitMicros;
   private final Counter steps;
@@ -105,13 +69,12 @@ final class ClockStep {
   private long sweepAfterId;
 
   ClockStep(DataSource dataSource, RelaySettings settings, MeterRegistry meters) {
-    this.jdbc = new JdbcTemplate(dataSource);
-    this.named = new NamedParameterJdbcTemplate(jdbc);
+    this.store = new ClockStepRepairs(dataSource);
     this.lanes = settings.lanes();
     this.leaseDuration = settings.leaseDuration();
     Duration slack = settings.leaseDuration();
     lockFamily(LaneLeases.LANE_LOCK_PREFIX + "%", settings.leaseDuration(), slack);
-    lockFamily(OutboxStore.MEMBER_LEASE_PREFIX + "%", settings.leaseDuration(), slack);
+    lockFamily(RelayMembers.LEASE_PREFIX + "%", settings.leaseDuration(), slack);
     lockFamily(Housekeeping.PURGE_LOCK, Housekeeping.longestPurgeHold(settings), slack);
     lockFamily(CheckBack.LOCK, CheckBack.longestHold(settings.checkBack()), slack);
     Duration longestDelay =
@@ -141,10 +104,7 @@ final class ClockStep {
   private void lockFamily(String names, Duration hold, Duration slack) {
     shortestLimitMicros = Math.min(shortestLimitMicros, micros(hold.plus(slack)));
     lockFamilies.add(
-        new MapSqlParameterSource()
-            .addValue("names", names)
-            .addValue("holdMicros", micros(hold))
-            .addValue("limitMicros", micros(hold.plus(slack))));
+        new ClockStepRepairs.LeaseFamily(names, micros(hold), micros(hold.plus(slack))));
   }
 
   /**
@@ -157,13 +117,13 @@ final class ClockStep {
       watch();
       // a plain read first: the UPDATEs would lock the rows they examine, which every relay's
       // ShedLock renews, and there is nothing to cut but after a step
-      Integer suspect = jdbc.queryForObject(SUSPECT_LOCKS, Integer.class, shortestLimitMicros);
+      Integer suspect = store.suspectLeases(shortestLimitMicros);
       if (suspect == null || suspect == 0) {
         return;
       }
       int cut = 0;
-      for (MapSqlParameterSource family : lockFamilies) {
-        cut += named.update(CAP_LOCKS, family);
+      for (ClockStepRepairs.LeaseFamily family : lockFamilies) {
+        cut += store.capLeases(family);
       }
       if (cut > 0) {
         leaseRepairs.increment(cut);
@@ -181,7 +141,7 @@ final class ClockStep {
 
   private void watch() {
     long started = System.nanoTime();
-    Long now = jdbc.queryForObject(DATABASE_NOW, Long.class);
+    Long now = store.databaseMicros();
     long ended = System.nanoTime();
     if (now == null) {
       return;
@@ -231,37 +191,14 @@ final class ClockStep {
   }
 
   private int sweepSlice() {
-    List<Long> ids = new ArrayList<>();
-    long[] last = {sweepAfterId};
-    int[] rows = {0};
-    jdbc.query(
-        SLICE,
-        rs -> {
-          rows[0]++;
-          last[0] = rs.getLong(1);
-          if (rs.getBoolean(2)) {
-            ids.add(last[0]);
-          }
-        },
-        messageLimitMicros,
-        sweepLane,
-        MessageStatus.PENDING.code(),
-        sweepAfterId,
-        SLICE_ROWS);
-    int made =
-        ids.isEmpty()
-            ? 0
-            : named.update(
-                MAKE_DUE,
-                new MapSqlParameterSource()
-                    .addValue("ids", ids)
-                    .addValue("pending", MessageStatus.PENDING.code())
-                    .addValue("limitMicros", messageLimitMicros));
-    if (rows[0] < SLICE_ROWS) {
+    ClockStepRepairs.Slice slice =
+        store.pendingSlice(sweepLane, sweepAfterId, SLICE_ROWS, messageLimitMicros);
+    int made = store.makeDue(slice.implausible(), messageLimitMicros);
+    if (slice.rows() < SLICE_ROWS) {
       sweepLane = sweepLane + 1 < lanes ? sweepLane + 1 : -1;
       sweepAfterId = 0;
     } else {
-      sweepAfterId = last[0];
+      sweepAfterId = slice.lastId();
     }
     return made;
   }

@@ -1,6 +1,6 @@
 package dev.outboxrelay.relay;
 
-import dev.outboxrelay.internal.OutboxStore;
+import dev.outboxrelay.internal.MessageStoreDecisions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
@@ -26,7 +26,7 @@ final class DatabaseCheckBack implements CheckBackSource {
   public Answer ask(List<String> busMsgIds) {
     try (Connection connection = business.getConnection()) {
       Set<String> found =
-          new OutboxStore(new SingleConnectionDataSource(connection, true))
+          new MessageStoreDecisions(new SingleConnectionDataSource(connection, true))
               .recordedBusMsgIds(busMsgIds);
       // After the read: a server that is the primary now was the primary while it read.
       return new Answer(found, PrimaryServer.whyNotProven(connection));

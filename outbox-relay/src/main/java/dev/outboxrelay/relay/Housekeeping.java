@@ -3,7 +3,8 @@ package dev.outboxrelay.relay;
 import dev.outboxrelay.config.InvalidSettingException;
 import dev.outboxrelay.config.SettingChecks;
 import dev.outboxrelay.internal.MessageStatus;
-import dev.outboxrelay.internal.OutboxStore;
+import dev.outboxrelay.internal.OutboxMaintenance;
+import dev.outboxrelay.internal.RelayMembers;
 import java.time.Instant;
 import java.util.List;
 import net.javacrumbs.shedlock.core.DefaultLockingTaskExecutor;
@@ -27,42 +28,47 @@ final class Housekeeping {
   private static final List<MessageStatus> PURGED =
       List.of(MessageStatus.SENT, MessageStatus.CANCELLED, MessageStatus.DEAD);
 
-  private final OutboxStore store;
+  private final OutboxMaintenance store;
+  private final RelayMembers members;
   private final TransactionTemplate transaction;
   private final LockingTaskExecutor singleton;
   private final RelaySettings settings;
   private static final int MAX_KEY_SLICES_PER_RUN = 10;
   // where the sweep of unused key lock rows goes on at the next run ("" = from the first key)
   private String keySweepFrom = "";
-  private volatile OutboxStore.PendingStats stats = new OutboxStore.PendingStats(0, 0, 0);
-  private volatile OutboxStore.PreparedStats prepared = new OutboxStore.PreparedStats(0, 0);
+  private volatile OutboxMaintenance.PendingStats stats =
+      new OutboxMaintenance.PendingStats(0, 0, 0);
+  private volatile OutboxMaintenance.PreparedStats prepared =
+      new OutboxMaintenance.PreparedStats(0, 0);
 
   /**
    * @param transaction READ COMMITTED, so a purge statement locks only the rows it deletes
    */
   Housekeeping(
-      OutboxStore store,
+      OutboxMaintenance store,
+      RelayMembers members,
       TransactionTemplate transaction,
       LockProvider locks,
       RelaySettings settings) {
     this.store = store;
+    this.members = members;
     this.transaction = transaction;
     this.singleton = new DefaultLockingTaskExecutor(locks);
     this.settings = settings;
   }
 
-  OutboxStore.PendingStats stats() {
+  OutboxMaintenance.PendingStats stats() {
     return stats;
   }
 
   /** PREPARED messages (message-store mode) as the gauges last saw them. */
-  OutboxStore.PreparedStats prepared() {
+  OutboxMaintenance.PreparedStats prepared() {
     return prepared;
   }
 
   void refreshGauges() {
     try {
-      OutboxStore.PendingStats now = store.pendingStats(settings.lanes());
+      OutboxMaintenance.PendingStats now = store.pendingStats(settings.lanes());
       if (now.unserved() > 0 && now.unserved() != stats.unserved()) {
         log.warn("outbox.relay.lanes {}", unservedProblem(now.unserved(), settings.lanes()));
       }
@@ -151,7 +157,7 @@ final class Housekeeping {
         } while (deleted == settings.purge().batchSize() && statements < MAX_PURGE_BATCHES_PER_RUN);
       }
     }
-    store.purgeStaleMembers();
+    members.purgeStaleMembers();
     int keys = purgeUnusedKeys();
     if (keys > 0) {
       log.debug("deleted {} lock row(s) of keys with no message left", keys);
@@ -176,7 +182,7 @@ final class Housekeeping {
     int deleted = 0;
     for (int slice = 0; slice < MAX_KEY_SLICES_PER_RUN; slice++) {
       String from = keySweepFrom;
-      OutboxStore.KeySweep sweep =
+      OutboxMaintenance.KeySweep sweep =
           transaction.execute(tx -> store.purgeUnusedKeys(from, settings.purge().batchSize()));
       deleted += sweep.deleted();
       keySweepFrom = sweep.next() == null ? "" : sweep.next();

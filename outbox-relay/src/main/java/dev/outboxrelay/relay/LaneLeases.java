@@ -1,6 +1,6 @@
 package dev.outboxrelay.relay;
 
-import dev.outboxrelay.internal.OutboxStore;
+import dev.outboxrelay.internal.RelayMembers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,10 +31,10 @@ import org.slf4j.LoggerFactory;
 final class LaneLeases {
   private static final Logger log = LoggerFactory.getLogger(LaneLeases.class);
   static final String LANE_LOCK_PREFIX = "outbox-lane-";
-  static final String MEMBER_LOCK_PREFIX = OutboxStore.MEMBER_LEASE_PREFIX;
+  static final String MEMBER_LOCK_PREFIX = RelayMembers.LEASE_PREFIX;
 
   private final LockProvider locks;
-  private final OutboxStore store;
+  private final RelayMembers store;
   private final ClockStep clock;
   private final int lanes;
   private final Duration leaseDuration;
@@ -47,7 +47,7 @@ final class LaneLeases {
   private volatile boolean suspended;
   private @Nullable SimpleLock membership;
 
-  LaneLeases(LockProvider locks, OutboxStore store, ClockStep clock, RelaySettings settings) {
+  LaneLeases(LockProvider locks, RelayMembers store, ClockStep clock, RelaySettings settings) {
     this.locks = locks;
     this.store = store;
     this.clock = clock;

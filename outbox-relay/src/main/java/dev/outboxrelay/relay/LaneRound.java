@@ -3,10 +3,11 @@ package dev.outboxrelay.relay;
 import dev.outboxrelay.internal.BatchPublisher;
 import dev.outboxrelay.internal.InFlightRows;
 import dev.outboxrelay.internal.OrderingGuard;
-import dev.outboxrelay.internal.OutboxStore;
 import dev.outboxrelay.internal.PublishListener;
 import dev.outboxrelay.internal.PublishPath;
 import dev.outboxrelay.internal.PublishRound;
+import dev.outboxrelay.internal.RoundClaims;
+import dev.outboxrelay.internal.RoundOutcomes;
 import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.clients.producer.Producer;
@@ -19,14 +20,15 @@ import org.springframework.transaction.support.TransactionTemplate;
  * lane; failures are retried after a backoff or made DEAD ({@link RelayRecorder}).
  */
 final class LaneRound {
-  private final OutboxStore store;
+  private final RoundClaims claims;
   private final PublishRound round;
   private final InFlightRows inFlight;
   private final int batchSize;
   private final long batchBytes;
 
   LaneRound(
-      OutboxStore store,
+      RoundClaims claims,
+      RoundOutcomes outcomes,
       TransactionTemplate transaction,
       Producer<byte[], byte[]> producer,
       PublishListener listener,
@@ -34,16 +36,16 @@ final class LaneRound {
       BatchPublisher.TopicCheck topicCheck,
       Duration inFlightHold,
       RelaySettings settings) {
-    this.store = store;
+    this.claims = claims;
     this.inFlight =
         new InFlightRows(
             PublishPath.RELAY,
-            store,
+            outcomes,
             transaction,
             inFlightHold,
             settings.onAck() == RelaySettings.OnAck.DELETE
-                ? store::deleteLateSent
-                : store::markLateSent,
+                ? outcomes::deleteLateSent
+                : outcomes::markLateSent,
             listener);
     this.batchSize = settings.batchSize();
     this.batchBytes = settings.batchBytes();
@@ -51,10 +53,10 @@ final class LaneRound {
         new PublishRound(
             PublishPath.RELAY,
             transaction,
-            OrderingGuard.byLane(store),
+            OrderingGuard.byLane(claims),
             new BatchPublisher(producer, settings.sendTimeout(), settings.maxBlock(), topicCheck),
-            store::claimIds,
-            new RelayRecorder(store, producer, topics, settings),
+            claims::claimIds,
+            new RelayRecorder(outcomes, producer, topics, settings),
             inFlight,
             listener);
   }
@@ -93,7 +95,7 @@ final class LaneRound {
     PublishRound.Result result =
         round.run(
             () -> {
-              OutboxStore.LaneClaim claim = store.claimLanes(lanes, perLane, batchBytes);
+              RoundClaims.LaneClaim claim = claims.claimLanes(lanes, perLane, batchBytes);
               full[0] = claim.full();
               return claim.rows();
             },

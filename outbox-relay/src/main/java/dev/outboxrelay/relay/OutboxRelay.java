@@ -1,16 +1,19 @@
 package dev.outboxrelay.relay;
 
+import dev.outboxrelay.internal.MessageStoreDecisions;
 import dev.outboxrelay.internal.MicrometerPublishListener;
+import dev.outboxrelay.internal.OutboxMaintenance;
 import dev.outboxrelay.internal.OutboxSchema;
-import dev.outboxrelay.internal.OutboxStore;
 import dev.outboxrelay.internal.ProducerSettings;
 import dev.outboxrelay.internal.PublishListener;
+import dev.outboxrelay.internal.RelayMembers;
+import dev.outboxrelay.internal.RoundClaims;
+import dev.outboxrelay.internal.RoundOutcomes;
 import dev.outboxrelay.internal.SupportedDatabase;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -22,7 +25,6 @@ import javax.sql.DataSource;
 import net.javacrumbs.shedlock.core.LockProvider;
 import net.javacrumbs.shedlock.provider.jdbctemplate.JdbcTemplateLockProvider;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,13 +96,13 @@ public final class OutboxRelay implements AutoCloseable {
       @Nullable MeterRegistry meterRegistry,
       @Nullable DataSource checkBackDataSource) {
     this.settings = settings;
-    CheckBackSource checkBackSource = checkBackSource(settings.checkBack(), checkBackDataSource);
+    CheckBackSource checkBackSource = CheckBackSource.of(settings.checkBack(), checkBackDataSource);
     JdbcTemplate jdbc = new JdbcTemplate(dataSource);
     SupportedDatabase.check(dataSource);
     OutboxSchema.check(dataSource);
     warnWithoutNetworkTimeout(dataSource);
     this.connections = new ConnectionRenewal(dataSource);
-    OutboxStore store = new OutboxStore(dataSource);
+    RelayMembers members = new RelayMembers(dataSource);
     LockProvider locks =
         new JdbcTemplateLockProvider(
             JdbcTemplateLockProvider.Configuration.builder()
@@ -110,8 +112,8 @@ public final class OutboxRelay implements AutoCloseable {
                 .build());
     MeterRegistry meters = meterRegistry == null ? new SimpleMeterRegistry() : meterRegistry;
     this.clock = new ClockStep(dataSource, settings, meters);
-    this.leases = new LaneLeases(locks, store, clock, settings);
-    Map<String, Object> producerConfig = producerConfig(settings);
+    this.leases = new LaneLeases(locks, members, clock, settings);
+    Map<String, Object> producerConfig = RelayProducer.config(settings);
     this.producer = ProducerSettings.createProducer("outbox.relay.kafka", producerConfig);
     this.kafka = new KafkaProbe(settings, Duration.ofSeconds(2), meters, wakeup::wakeAll);
     TransactionTemplate transaction =
@@ -122,7 +124,8 @@ public final class OutboxRelay implements AutoCloseable {
     TopicBackoff topics = new TopicBackoff(settings.backoff());
     this.round =
         new LaneRound(
-            store,
+            new RoundClaims(dataSource),
+            new RoundOutcomes(dataSource),
             transaction,
             producer,
             listener,
@@ -130,11 +133,18 @@ public final class OutboxRelay implements AutoCloseable {
             kafka::unusableTopics,
             ProducerSettings.inFlightHold(producerConfig),
             settings);
-    this.housekeeping = new Housekeeping(store, transaction, locks, settings);
+    this.housekeeping =
+        new Housekeeping(new OutboxMaintenance(dataSource), members, transaction, locks, settings);
     this.checkBack =
         checkBackSource == null
             ? null
-            : new CheckBack(store, checkBackSource, transaction, locks, settings, meters);
+            : new CheckBack(
+                new MessageStoreDecisions(dataSource),
+                checkBackSource,
+                transaction,
+                locks,
+                settings,
+                meters);
     this.stalls = new StallWatch(settings.stallTimeout());
     RelayMetrics.gauges(
         meters,
@@ -155,65 +165,6 @@ public final class OutboxRelay implements AutoCloseable {
     this.chores = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-housekeeping"));
     this.checks = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-checks"));
     this.checkBacks = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-check-back"));
-  }
-
-  private static @Nullable CheckBackSource checkBackSource(
-      RelaySettings.CheckBack settings, @Nullable DataSource checkBackDataSource) {
-    switch (settings.source()) {
-      case DATABASE:
-        if (checkBackDataSource == null) {
-          throw new dev.outboxrelay.config.InvalidSettingException(
-              "outbox.relay.check-back.datasource.url",
-              "must be set with outbox.relay.check-back.source=database: the business database"
-                  + " that holds t_msg_order");
-        }
-        OutboxSchema.checkBusinessTables(checkBackDataSource);
-        return new DatabaseCheckBack(checkBackDataSource);
-      case HTTP:
-        return new HttpCheckBack(
-            java.util.Objects.requireNonNull(settings.url()), settings.requestTimeout());
-      default:
-        return null;
-    }
-  }
-
-  /** The relay's producer: idempotent, acks from all in-sync replicas, waits bounded. */
-  static Map<String, Object> producerConfig(RelaySettings settings) {
-    Map<String, Object> config = new HashMap<>();
-    long sendTimeout = settings.sendTimeout().toMillis();
-    // Defaults the user may override with outbox.relay.kafka.properties.*
-    // Each round waits for its acks: a long linger would be waited out once per round. Under load
-    // the producer batches anyway, while its sender is busy.
-    config.put(ProducerConfig.LINGER_MS_CONFIG, 1);
-    config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(30_000, sendTimeout - 10));
-    config.put(ProducerConfig.CLIENT_ID_CONFIG, "outbox-relay-" + settings.instanceId());
-    // Kafka's default backoff grows to 1 s during an outage: the first round after the probe sees
-    // the broker again would wait up to that long (and 20 % jitter) for the connection.
-    config.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, KafkaProbe.RECONNECT_BACKOFF_MAX_MS);
-    config.putAll(settings.kafka().properties());
-    ProducerSettings.enforce(config, settings.kafka().bootstrapServers());
-    // A missing topic or slow metadata fetch fails that topic's rows after max-block, not the
-    // batch.
-    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, settings.maxBlock().toMillis());
-    // A record outlives its round by at most the time its sends took (a round that stopped waiting
-    // puts its rows off until this and the request timeout have passed since the send,
-    // InFlightRows).
-    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) sendTimeout);
-    ProducerSettings.requireFitsDeliveryTimeout(
-        "outbox.relay.kafka.properties",
-        settings.kafka().properties(),
-        config,
-        sendTimeout,
-        "it is outbox.relay.send-timeout; lower this or raise the send-timeout");
-    List<String> overridden = ProducerSettings.overridden(settings.kafka().properties(), config);
-    if (!overridden.isEmpty()) {
-      log.warn(
-          "outbox.relay.kafka.properties: {} ignored; the relay sets these itself (README, Run the"
-              + " relay)",
-          overridden);
-    }
-    return config;
   }
 
   /**

@@ -4,8 +4,8 @@ import dev.outboxrelay.internal.BatchPublisher;
 import dev.outboxrelay.internal.KafkaRecords;
 import dev.outboxrelay.internal.LeftForNextRoundException;
 import dev.outboxrelay.internal.OutboxRow;
-import dev.outboxrelay.internal.OutboxStore;
 import dev.outboxrelay.internal.PublishRound;
+import dev.outboxrelay.internal.RoundOutcomes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 final class RelayRecorder implements PublishRound.Recorder {
   private static final Logger log = LoggerFactory.getLogger(RelayRecorder.class);
 
-  private final OutboxStore store;
+  private final RoundOutcomes store;
   private final Producer<byte[], byte[]> producer;
   private final FailurePolicy failures;
   private final TopicBackoff topics;
@@ -36,7 +36,7 @@ final class RelayRecorder implements PublishRound.Recorder {
   private final List<Integer> allLanes;
 
   RelayRecorder(
-      OutboxStore store,
+      RoundOutcomes store,
       Producer<byte[], byte[]> producer,
       TopicBackoff topics,
       RelaySettings settings) {

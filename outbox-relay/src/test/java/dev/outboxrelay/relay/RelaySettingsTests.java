@@ -217,7 +217,7 @@ class RelaySettingsTests {
             .sendTimeout(java.time.Duration.ofSeconds(15))
             .kafkaProperties(java.util.Map.of("request.timeout.ms", "20000"))
             .build();
-    assertThatThrownBy(() -> OutboxRelay.producerConfig(settings))
+    assertThatThrownBy(() -> RelayProducer.config(settings))
         .isInstanceOfSatisfying(
             InvalidSettingException.class,
             e ->
@@ -226,7 +226,7 @@ class RelaySettingsTests {
         .hasMessageContaining("(20001 ms) must fit in the producer's delivery.timeout.ms, 15000 ms")
         .hasMessageContaining("outbox.relay.send-timeout");
     assertThat(
-            OutboxRelay.producerConfig(
+            RelayProducer.config(
                 valid()
                     .kafkaProperties(java.util.Map.of("acks", "1", "enable.idempotence", "false"))
                     .build()))

@@ -1,0 +1,330 @@
+package dev.outboxrelay.internal;
+
+import static dev.outboxrelay.internal.OutboxTables.bind;
+
+import java.sql.ResultSet;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+
+/**
+ * The publish round's claim, for the fast path and the relay: the statements that pick rows to
+ * publish, lock and load them ({@code FOR UPDATE SKIP LOCKED}), and ask the ordering guard's
+ * question. Run them in the round's transaction: the locks they take hold until it ends. What the
+ * round then records is {@link RoundOutcomes}'s.
+ */
+public final class RoundClaims {
+  private static final String CLAIM_FRESH =
+      bind(
+          """
+          SELECT {COLUMNS} FROM {MESSAGES}
+          WHERE id IN (:ids) AND status = {PENDING} AND attempts = 0 AND last_error IS NULL
+          ORDER BY id
+          FOR UPDATE SKIP LOCKED""");
+
+  // The fast path's slice of a large batch: the fresh rows' sizes, read without locks.
+  private static final String FRESH_SIZES =
+      bind(
+          """
+          SELECT id, msg_bytes FROM {MESSAGES}
+          WHERE id IN (:ids) AND status = {PENDING} AND attempts = 0 AND last_error IS NULL""");
+
+  static final String CLAIM_IDS =
+      bind(
+          """
+          SELECT {COLUMNS} FROM {MESSAGES}
+          WHERE id IN (:ids) AND status = {PENDING} AND next_attempt_at <= UTC_TIMESTAMP(3)
+          ORDER BY id
+          FOR UPDATE SKIP LOCKED""");
+
+  // The first step of the relay's claim: the candidates and their sizes, read without locking, one
+  // part per lane of a worker's round, each walking idx_msg_claim in id order (no filesort), in
+  // one statement. msg_bytes (V2) spares reading the payloads; it is NULL for older rows.
+  private static final String CANDIDATES_PART =
+      bind(
+          """
+          (SELECT id, lane, msg_bytes FROM {MESSAGES}
+           WHERE lane = ? AND status = {PENDING} AND next_attempt_at <= UTC_TIMESTAMP(3)
+           ORDER BY id LIMIT ?)""");
+
+  // The size of candidates without msg_bytes: reads their payloads (rows written before V2 or by
+  // other tools only).
+  private static final String MEASURE =
+      bind(
+          """
+          SELECT id, LENGTH(payload) + COALESCE(LENGTH(headers), 0) AS bytes FROM {MESSAGES}
+          WHERE id IN (:ids)""");
+
+  // The ordering guard: per key, the oldest PENDING (or PREPARED, which may still be confirmed)
+  // row that is not in the publisher's own claimed set. idx_msg_key serves it.
+  static final String FIRST_BLOCKING =
+      bind(
+          """
+          SELECT msg_key, MIN(id) AS first_id FROM {MESSAGES}
+          WHERE msg_key IN (:keys) AND status IN ({PENDING}, {PREPARED}) AND id < :maxId AND id NOT IN (:claimed)
+          GROUP BY msg_key""");
+
+  // The relay's ordering guard, one part per claimed lane: the lane's unpublished rows below the
+  // lane's newest claimed id that are not claimed, from idx_msg_claim (the key is looked up for
+  // those rows only). All rows of a key share its lane, so a lane's own newest claimed id bounds
+  // what can block its keys: one bound for all lanes made every round read the busier lanes'
+  // rows up to the newest claimed id of the quietest lane.
+  private static final String UNCLAIMED_IN_LANE_PART =
+      bind(
+          """
+          (SELECT id, msg_key FROM {MESSAGES}
+           WHERE lane = :lane%1$d AND status IN ({PENDING}, {PREPARED}) AND id < :maxId%1$d
+             AND id NOT IN (:claimed%1$d))""");
+
+  // A column that does not decode marks its row defective instead of failing the whole claim: one
+  // row written by hand or by another tool must not stall every lane of a worker.
+  private static final RowMapper<OutboxRow> ROW =
+      (ResultSet rs, int rowNum) -> {
+        Map<String, String> headers;
+        String defect = null;
+        try {
+          headers = HeadersJson.decode(rs.getString("headers"));
+        } catch (RuntimeException e) {
+          headers = Map.of();
+          defect =
+              e instanceof IllegalArgumentException
+                  ? e.getMessage()
+                  : "t_msg.headers cannot be read: " + e;
+        }
+        long id = rs.getLong("id");
+        int refType = rs.getInt("ref_type");
+        String refId = rs.getString("ref_id");
+        String topic = rs.getString("topic");
+        String key = rs.getString("msg_key");
+        Instant createdAt =
+            rs.getObject("created_at", LocalDateTime.class).toInstant(ZoneOffset.UTC);
+        String messageId = rs.getString("msg_id");
+        return new OutboxRow(
+            id,
+            messageId != null && !messageId.isBlank() // blank: a row written by hand
+                ? messageId
+                : MessageIds.legacy(id, createdAt, refType, refId, topic, key),
+            refType,
+            refId,
+            topic,
+            key,
+            rs.getBytes("payload"),
+            headers,
+            rs.getInt("lane"),
+            rs.getInt("attempts"),
+            createdAt,
+            defect);
+      };
+
+  private final JdbcTemplate jdbc;
+  private final NamedParameterJdbcTemplate named;
+
+  public RoundClaims(DataSource dataSource) {
+    this.jdbc = new JdbcTemplate(Objects.requireNonNull(dataSource, "dataSource"));
+    this.named = new NamedParameterJdbcTemplate(jdbc);
+  }
+
+  /**
+   * The fast path's claim: locks and returns those of {@code ids} that were never attempted (no
+   * attempt counted and no error recorded, so none a relay round put off), whatever their {@code
+   * next_attempt_at} (the relay's delay), skipping rows locked by others.
+   */
+  public List<OutboxRow> claimFresh(Collection<Long> ids) {
+    if (ids.isEmpty()) {
+      return List.of();
+    }
+    return named.query(CLAIM_FRESH, new MapSqlParameterSource("ids", ids), ROW);
+  }
+
+  /**
+   * The fast path's slice of a large batch: of {@code ids}, the fresh ones ({@link #claimFresh}
+   * would take them) in id order, as far as their payload and headers add up to at most {@code
+   * maxBytes} (at least one); read without locks, so a row may be taken by others before it is
+   * claimed.
+   *
+   * @param ids a few hundred at most
+   * @param maxBytes at least 1
+   * @return ids ascending; empty when none of {@code ids} is fresh
+   */
+  public List<Long> freshWithinBudget(Collection<Long> ids, long maxBytes) {
+    if (ids.isEmpty()) {
+      return List.of();
+    }
+    List<Candidate> candidates =
+        named.query(
+            FRESH_SIZES,
+            new MapSqlParameterSource("ids", ids),
+            (rs, n) -> {
+              long bytes = rs.getLong("msg_bytes");
+              boolean unknown = rs.wasNull(); // read before the other columns
+              return new Candidate(rs.getLong("id"), 0, unknown ? -1 : bytes);
+            });
+    return Candidate.withinBudget(candidates, maxBytes, this::measure);
+  }
+
+  /** Locks and returns those of {@code ids} that are still due, skipping rows locked by others. */
+  public List<OutboxRow> claimIds(Collection<Long> ids) {
+    if (ids.isEmpty()) {
+      return List.of();
+    }
+    return named.query(CLAIM_IDS, new MapSqlParameterSource("ids", ids), ROW);
+  }
+
+  /**
+   * Locks and returns up to {@code limitPerLane} due rows of each of {@code lanes}, oldest first,
+   * and together at most {@code maxBytes} of payload and headers (but at least one row), skipping
+   * rows locked by others; the result is in id order. Two steps: the candidates and their sizes are
+   * read from idx_msg_claim without locking, then the rows within the budget are locked through the
+   * primary key ({@link #claimIds}). A locking read of the index itself would keep the index
+   * entries of the rows it skips locked until it commits, so the fast path's UPDATE of those rows
+   * would wait for the relay.
+   *
+   * @param maxBytes the round's byte budget, at least 1; a single row larger than it is claimed
+   *     alone
+   * @return the rows, and whether some lane may have more due rows now (a lane's share came back
+   *     full, or the budget left candidates out)
+   */
+  public LaneClaim claimLanes(List<Integer> lanes, int limitPerLane, long maxBytes) {
+    if (lanes.isEmpty()) {
+      return new LaneClaim(List.of(), false);
+    }
+    Object[] args = new Object[lanes.size() * 2];
+    for (int i = 0; i < lanes.size(); i++) {
+      args[2 * i] = lanes.get(i);
+      args[2 * i + 1] = limitPerLane;
+    }
+    List<Candidate> candidates =
+        jdbc.query(
+            candidatesSql(lanes.size()),
+            (rs, n) -> {
+              long bytes = rs.getLong("msg_bytes");
+              boolean unknown = rs.wasNull(); // read before the other columns
+              return new Candidate(rs.getLong("id"), rs.getInt("lane"), unknown ? -1 : bytes);
+            },
+            args);
+    if (candidates.isEmpty()) {
+      return new LaneClaim(List.of(), false);
+    }
+    List<Long> within = Candidate.withinBudget(candidates, maxBytes, this::measure);
+    Map<Integer, Long> perLane =
+        candidates.stream().collect(Collectors.groupingBy(Candidate::lane, Collectors.counting()));
+    boolean full =
+        within.size() < candidates.size()
+            || perLane.values().stream().anyMatch(count -> count >= limitPerLane);
+    return new LaneClaim(claimIds(within), full);
+  }
+
+  /** The sizes of rows that do not hold theirs (written before V2 or by other tools). */
+  private Map<Long, Long> measure(List<Long> ids) {
+    Map<Long, Long> sizes = new HashMap<>();
+    named.query(
+        MEASURE,
+        new MapSqlParameterSource("ids", ids),
+        (ResultSet rs) -> {
+          sizes.put(rs.getLong("id"), rs.getLong("bytes"));
+        });
+    return sizes;
+  }
+
+  /**
+   * @param rows the claimed rows, locked, in id order
+   * @param full some lane may have more due rows now
+   */
+  public record LaneClaim(List<OutboxRow> rows, boolean full) {}
+
+  static String candidatesSql(int lanes) {
+    return String.join("\nUNION ALL\n", Collections.nCopies(lanes, CANDIDATES_PART));
+  }
+
+  /**
+   * The ordering guard's question: for each key of {@code claimed}, the id of its oldest
+   * unpublished row outside {@code claimed}, where that row is older than some claimed row.
+   */
+  public Map<String, Long> firstBlockingIds(List<OutboxRow> claimed) {
+    Set<String> keys =
+        claimed.stream().map(OutboxRow::key).filter(Objects::nonNull).collect(Collectors.toSet());
+    if (keys.isEmpty()) {
+      return Map.of();
+    }
+    MapSqlParameterSource params =
+        new MapSqlParameterSource("keys", keys)
+            .addValue("maxId", claimed.stream().mapToLong(OutboxRow::id).max().orElseThrow())
+            .addValue("claimed", claimed.stream().map(OutboxRow::id).toList());
+    Map<String, Long> result = new HashMap<>();
+    named.query(
+        FIRST_BLOCKING,
+        params,
+        (ResultSet rs) -> {
+          result.put(rs.getString("msg_key"), rs.getLong("first_id"));
+        });
+    return result;
+  }
+
+  /**
+   * The ordering guard's question as the relay asks it, by lane: for each key of {@code claimed},
+   * the id of its oldest unpublished row outside {@code claimed} in the claimed lanes (all rows of
+   * a key share its lane), where that row is older than some claimed row.
+   */
+  public Map<String, Long> firstBlockingIdsInLanes(List<OutboxRow> claimed) {
+    if (claimed.isEmpty()) {
+      return Map.of();
+    }
+    Map<Integer, List<Long>> byLane =
+        claimed.stream()
+            .collect(
+                Collectors.groupingBy(
+                    OutboxRow::lane,
+                    TreeMap::new,
+                    Collectors.mapping(OutboxRow::id, Collectors.toList())));
+    MapSqlParameterSource params = new MapSqlParameterSource();
+    int part = 0;
+    for (Map.Entry<Integer, List<Long>> lane : byLane.entrySet()) {
+      List<Long> ids = lane.getValue();
+      params
+          .addValue("lane" + part, lane.getKey())
+          .addValue("maxId" + part, ids.stream().mapToLong(Long::longValue).max().orElseThrow())
+          .addValue("claimed" + part, ids);
+      part++;
+    }
+    Set<String> keys =
+        claimed.stream().map(OutboxRow::key).filter(Objects::nonNull).collect(Collectors.toSet());
+    Map<String, Long> result = new HashMap<>();
+    named.query(
+        unclaimedInLanesSql(byLane.size()),
+        params,
+        (ResultSet rs) -> {
+          String key = rs.getString("msg_key");
+          if (key != null && keys.contains(key)) {
+            result.merge(key, rs.getLong("id"), Math::min);
+          }
+        });
+    return result;
+  }
+
+  /**
+   * The relay guard's statement for {@code lanes} claimed lanes: parts 0 to {@code lanes - 1}, each
+   * with its {@code :laneN}, {@code :maxIdN} and {@code :claimedN}.
+   */
+  static String unclaimedInLanesSql(int lanes) {
+    List<String> parts = new ArrayList<>(lanes);
+    for (int part = 0; part < lanes; part++) {
+      parts.add(UNCLAIMED_IN_LANE_PART.formatted(part));
+    }
+    return String.join("\nUNION ALL\n", parts);
+  }
+}

@@ -109,7 +109,7 @@ final class FastPathProducer {
     List<String> overridden = ProducerSettings.overridden(properties, config);
     if (!overridden.isEmpty()) {
       log.warn(
-          "{}: {} ignored; the outbox sets these itself (README, Fast path)",
+          "{}: {} ignored; the outbox sets these itself (docs/service.md, What send does)",
           PROPERTIES,
           overridden);
     }

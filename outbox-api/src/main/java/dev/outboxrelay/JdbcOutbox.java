@@ -58,7 +58,8 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
 
   /**
    * The largest record the producers accept: {@code outbox.kafka.properties.max.request.size} or
-   * Kafka's default. The relay's producer must accept at least as much (README, "Size limits").
+   * Kafka's default. The relay's producer must accept at least as much (docs/service.md, "Size
+   * limits, end to end").
    */
   static int maxRecordBytes(OutboxSettings settings) {
     return ProducerSettings.intProperty(

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The article's three scenarios and the savepoint case, on the real MariaDB and Kafka: a message is
- * published if and only if its transaction committed (docs/design.md §4.1 and §4.3), and the fast
- * path publishes it right after the commit.
+ * published if and only if its transaction committed (docs/design.md, "Guarantees", 1 and 3), and
+ * the fast path publishes it right after the commit.
  */
 class ArticleScenariosIntegrationTests {
   private static final Duration DELIVERY = Duration.ofSeconds(30);

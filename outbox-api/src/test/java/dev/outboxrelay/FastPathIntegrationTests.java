@@ -20,7 +20,10 @@ import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.support.DefaultTransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
-/** The fast path on the real servers: Kafka down (§4.7) and the per-key ordering guard (§4.4). */
+/**
+ * The fast path on the real servers: Kafka down and the per-key ordering guard (docs/design.md,
+ * "Guarantees", 7 and 4).
+ */
 class FastPathIntegrationTests {
   private static final Duration DELIVERY = Duration.ofSeconds(30);
 

@@ -348,9 +348,9 @@ class PrometheusIntegrationTests {
   }
 
   /**
-   * The business service's check-back endpoint (README, "Check-back"): {@code POST {"busMsgIds":
-   * [...]}}, answered {@code {"found": [...]}}, the asked ids in {@link #committed}; 503 while that
-   * is null.
+   * The business service's check-back endpoint (docs/message-store.md, "The check-back"): {@code
+   * POST {"busMsgIds": [...]}}, answered {@code {"found": [...]}}, the asked ids in {@link
+   * #committed}; 503 while that is null.
    */
   private static HttpServer startCheckBackEndpoint() throws Exception {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);

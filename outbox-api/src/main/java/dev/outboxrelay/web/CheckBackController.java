@@ -21,13 +21,14 @@ import org.springframework.web.bind.annotation.RestController;
  * Message-store mode's check-back endpoint, served by the business service: tells the relay which
  * business message ids a committed transaction recorded in {@code t_msg_order}.
  *
- * <p>Contract (README, "Check-back"): {@code POST <path>} with {@code Content-Type:
- * application/json} and a body {@code {"busMsgIds": ["<id>", ...]}} (1 to {@value #MAX_IDS} ids,
- * each 1 to 64 characters) answers {@code 200} with {@code {"found": ["<id>", ...]}}: those of the
- * ids a {@code t_msg_order} row carries, whose business transaction therefore committed. An id not
- * found belongs to a transaction that rolled back or has not committed yet. A malformed request
- * gets {@code 400}; a database that cannot answer gets {@code 503}, and the relay asks again later.
- * The path is {@code outbox.check-back-endpoint.path}, default {@code /outbox/check-back}.
+ * <p>Contract (docs/message-store.md, "The check-back"): {@code POST <path>} with {@code
+ * Content-Type: application/json} and a body {@code {"busMsgIds": ["<id>", ...]}} (1 to {@value
+ * #MAX_IDS} ids, each 1 to 64 characters) answers {@code 200} with {@code {"found": ["<id>",
+ * ...]}}: those of the ids a {@code t_msg_order} row carries, whose business transaction therefore
+ * committed. An id not found belongs to a transaction that rolled back or has not committed yet. A
+ * malformed request gets {@code 400}; a database that cannot answer gets {@code 503}, and the relay
+ * asks again later. The path is {@code outbox.check-back-endpoint.path}, default {@code
+ * /outbox/check-back}.
  *
  * <p>Spring Boot registers it with {@code outbox.check-back-endpoint.enabled=true}; a plain Spring
  * MVC application declares it as a bean. It reveals only whether ids the caller already knows

@@ -14,8 +14,9 @@ import org.apache.kafka.common.record.RecordBatch;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The Kafka record of an outbox row (docs/design.md §5): key = {@code msg_key}, value = payload,
- * headers = the caller's plus the {@code outbox-*} headers consumers dedupe and trace with.
+ * The Kafka record of an outbox row (docs/design.md, "Contracts"): key = {@code msg_key}, value =
+ * payload, headers = the caller's plus the {@code outbox-*} headers consumers dedupe and trace
+ * with.
  */
 public final class KafkaRecords {
   /**

@@ -5,10 +5,10 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Per-key order (docs/design.md §4.4): a claimed row may be published only if no older unpublished
- * row with the same key exists outside the publisher's own claimed set. That older row is being
- * published by someone else (the fast path, a previous lease holder) or waits for its retry; the
- * held-back row stays PENDING and goes out after it.
+ * Per-key order (docs/design.md, "Guarantees", 4): a claimed row may be published only if no older
+ * unpublished row with the same key exists outside the publisher's own claimed set. That older row
+ * is being published by someone else (the fast path, a previous lease holder) or waits for its
+ * retry; the held-back row stays PENDING and goes out after it.
  */
 public final class OrderingGuard {
   private final Function<List<OutboxRow>, Map<String, Long>> firstBlockingIds;

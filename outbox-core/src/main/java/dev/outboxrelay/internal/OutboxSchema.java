@@ -81,7 +81,7 @@ public final class OutboxSchema {
       return "t_msg_order of database "
           + connection.getCatalog()
           + " has no bus_msg_id: apply sql/mysql/V3__message_store.sql (also in the jar under"
-          + " META-INF/outbox/sql/mysql/) before starting this version (README, \"Upgrading\")";
+          + " META-INF/outbox/sql/mysql/) before starting this version (docs/service.md, \"Upgrading\", and CHANGELOG.md)";
     }
     return null;
   }
@@ -102,8 +102,8 @@ public final class OutboxSchema {
           + " are at schema version 1: apply sql/mysql/V2__sizes_and_key_locks.sql, then"
           + " V3__message_store.sql and V4__message_ids.sql (also in the jar under"
           + " META-INF/outbox/sql/mysql/) before"
-          + " starting this version (README,"
-          + " \"Upgrading\")";
+          + " starting this version (docs/service.md,"
+          + " \"Upgrading\", and CHANGELOG.md)";
     }
     if (count(connection, COUNT_COLUMN, "t_msg", "bus_msg_id") == 0
         || count(connection, COUNT_COLUMN, "t_msg_order", "bus_msg_id") == 0) {
@@ -111,14 +111,14 @@ public final class OutboxSchema {
           + database
           + " are at schema version 2: apply sql/mysql/V3__message_store.sql, then"
           + " V4__message_ids.sql (also in the jar under META-INF/outbox/sql/mysql/) before"
-          + " starting this version (README, \"Upgrading\")";
+          + " starting this version (docs/service.md, \"Upgrading\", and CHANGELOG.md)";
     }
     if (count(connection, COUNT_COLUMN, "t_msg", "msg_id") == 0) {
       return "the outbox tables of database "
           + database
           + " are at schema version 3: apply sql/mysql/V4__message_ids.sql (also in the jar"
-          + " under META-INF/outbox/sql/mysql/) before starting this version (README,"
-          + " \"Upgrading\")";
+          + " under META-INF/outbox/sql/mysql/) before starting this version (docs/service.md,"
+          + " \"Upgrading\", and CHANGELOG.md)";
     }
     return null;
   }

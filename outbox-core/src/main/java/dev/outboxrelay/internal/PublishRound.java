@@ -16,11 +16,11 @@ import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * One publish round, the algorithm the fast path and the relay share (docs/design.md §4.2): in one
- * transaction, claim rows ({@code FOR UPDATE SKIP LOCKED}), keep those the {@link OrderingGuard}
- * releases, publish them and wait for Kafka's acks ({@link BatchPublisher}), record the outcome,
- * commit. Row locks are held for one round trip to Kafka at most, bounded by the publisher's ack
- * timeout; nothing is recorded as sent that Kafka did not acknowledge.
+ * One publish round, the algorithm the fast path and the relay share (docs/design.md, "The publish
+ * round"): in one transaction, claim rows ({@code FOR UPDATE SKIP LOCKED}), keep those the {@link
+ * OrderingGuard} releases, publish them and wait for Kafka's acks ({@link BatchPublisher}), record
+ * the outcome, commit. Row locks are held for one round trip to Kafka at most, bounded by the
+ * publisher's ack timeout; nothing is recorded as sent that Kafka did not acknowledge.
  *
  * <p>When the database rolls the round back after the acks (InnoDB picked it as a deadlock victim),
  * publishing the batch again would duplicate all of it: the outcome is recorded again instead, in a

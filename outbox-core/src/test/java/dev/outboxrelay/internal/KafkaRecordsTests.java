@@ -10,7 +10,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.Test;
 
-/** The Kafka record of an outbox row (docs/design.md §5); no servers. */
+/** The Kafka record of an outbox row (docs/design.md, "Contracts"); no servers. */
 class KafkaRecordsTests {
   private static final Instant CREATED = Instant.parse("2026-11-30T03:04:05.678Z");
 

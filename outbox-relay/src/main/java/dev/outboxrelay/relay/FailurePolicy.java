@@ -8,12 +8,13 @@ import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.RetriableException;
 
 /**
- * Decides what a failed publish becomes (docs/design.md §4.6). A failure of the message itself (too
- * large, invalid, cannot be serialized, its topic name is illegal) makes it DEAD at once. A failure
- * of its environment (missing rights, a missing topic, brokers or the network unavailable, no time
- * left in the round, an earlier row of its key not acknowledged) defers it without counting an
- * attempt: an operator usually fixes it within minutes, and the message must still be there then.
- * Anything else is retried after a backoff and counts against {@code max-attempts}.
+ * Decides what a failed publish becomes (docs/design.md, "Guarantees", 6). A failure of the message
+ * itself (too large, invalid, cannot be serialized, its topic name is illegal) makes it DEAD at
+ * once. A failure of its environment (missing rights, a missing topic, brokers or the network
+ * unavailable, no time left in the round, an earlier row of its key not acknowledged) defers it
+ * without counting an attempt: an operator usually fixes it within minutes, and the message must
+ * still be there then. Anything else is retried after a backoff and counts against {@code
+ * max-attempts}.
  */
 final class FailurePolicy {
   /** What becomes of a failed row. */

@@ -22,10 +22,11 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Asks the business service's check-back endpoint (README, "Check-back"): {@code POST} of {@code
- * {"busMsgIds": [...]}}, answered {@code 200} with {@code {"found": [...]}}. Anything else (another
- * status, a malformed body, an id in the answer that was not asked about, a body over {@value
- * #MAX_BODY_BYTES} bytes, no whole answer within the request timeout) is no answer.
+ * Asks the business service's check-back endpoint (docs/message-store.md, "The check-back"): {@code
+ * POST} of {@code {"busMsgIds": [...]}}, answered {@code 200} with {@code {"found": [...]}}.
+ * Anything else (another status, a malformed body, an id in the answer that was not asked about, a
+ * body over {@value #MAX_BODY_BYTES} bytes, no whole answer within the request timeout) is no
+ * answer.
  */
 final class HttpCheckBack implements CheckBackSource {
   // 1,000 ids of 64 characters, quoted, with room to spare

@@ -50,8 +50,8 @@ final class RelayProducer {
     List<String> overridden = ProducerSettings.overridden(settings.kafka().properties(), config);
     if (!overridden.isEmpty()) {
       log.warn(
-          "outbox.relay.kafka.properties: {} ignored; the relay sets these itself (README, Run the"
-              + " relay)",
+          "outbox.relay.kafka.properties: {} ignored; the relay sets these itself (docs/relay.md,"
+              + " Run it)",
           overridden);
     }
     return config;

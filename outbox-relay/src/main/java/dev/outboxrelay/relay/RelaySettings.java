@@ -35,8 +35,8 @@ import org.jspecify.annotations.Nullable;
  * @param batchSize {@code outbox.relay.batch-size}: rows claimed per round of a worker, shared by
  *     its lanes, 1 to 10,000, default 500
  * @param batchBytes {@code outbox.relay.batch-bytes}: payload and header bytes claimed per round of
- *     a worker, which bounds the relay's memory (README, "Memory"); a single larger message is
- *     published alone, 64 KiB to 1 GiB, default 8 MiB
+ *     a worker, which bounds the relay's memory (docs/relay.md, "Memory"); a single larger message
+ *     is published alone, 64 KiB to 1 GiB, default 8 MiB
  * @param pollInterval {@code outbox.relay.poll-interval}: pause of a worker whose lanes had no full
  *     batch, and of the lease keeper between tries while the database refuses the relay's writes
  *     (at least 100 ms), 1 ms to 1 min, default 100 ms
@@ -309,7 +309,10 @@ public record RelaySettings(
       NONE,
       /** The business database's {@code t_msg_order}, read-only. */
       DATABASE,
-      /** The business service's check-back endpoint over HTTP (README, "Check-back"). */
+      /**
+       * The business service's check-back endpoint over HTTP (docs/message-store.md, "The
+       * check-back").
+       */
       HTTP
     }
 

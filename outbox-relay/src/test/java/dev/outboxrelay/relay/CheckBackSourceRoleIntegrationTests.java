@@ -158,7 +158,8 @@ class CheckBackSourceRoleIntegrationTests {
         String grant = mariaDb ? "SLAVE MONITOR" : "REPLICATION CLIENT";
         assertThat(relay.checkBack().cannotCancel()).contains("(grant it " + grant + ")");
 
-        // what README asks the check-back's user to have: now it can tell, and cancels
+        // what docs/message-store.md asks the check-back's user to have: now it can tell, and
+        // cancels
         replicaAdmin.execute("GRANT " + grant + " ON *.* TO '" + user + "'@'%'");
         assertThat(relay.checkBack().runNow()).isEqualTo(1);
         assertThat(fixture.status(messages.notRecorded().messageId()))

@@ -30,7 +30,7 @@ import org.springframework.context.annotation.Bean;
 /**
  * The HTTP check-back: the relay asks the business service's endpoint, here the ready-made {@link
  * CheckBackController} in a real Spring MVC application on the business database; the endpoint's
- * contract (README, "Check-back"), and an endpoint that does not answer.
+ * contract (docs/message-store.md, "The check-back"), and an endpoint that does not answer.
  */
 class HttpCheckBackIntegrationTests {
   private static final Duration DELIVERY = Duration.ofSeconds(30);

@@ -24,9 +24,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.dao.CannotAcquireLockException;
 
 /**
- * Per-key order is commit order (docs/design.md §4.4), also when two transactions of one key
- * overlap: {@code send} locks the key until the transaction ends, so the second writer waits, gets
- * the larger id, and is published after the first.
+ * Per-key order is commit order (docs/design.md, "Guarantees", 4), also when two transactions of
+ * one key overlap: {@code send} locks the key until the transaction ends, so the second writer
+ * waits, gets the larger id, and is published after the first.
  */
 class KeyOrderIntegrationTests {
   private static final Duration DELIVERY = Duration.ofSeconds(60);

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Poison isolated (docs/design.md §4.6): an unsendable message becomes DEAD; every other key flows.
+ * Poison isolated (docs/design.md, "Guarantees", 6): an unsendable message becomes DEAD; every
+ * other key flows.
  */
 class PoisonMessageIntegrationTests {
   private static final Duration DELIVERY = Duration.ofSeconds(60);

@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * At least once (docs/design.md §4.2) and bounded duplicates (§4.5) on the real servers: a backlog,
- * a broker outage in the middle of a stream, and a relay that dies between Kafka's ack and its
- * commit.
+ * At least once (docs/design.md, "Guarantees", 2) and bounded duplicates (5) on the real servers: a
+ * backlog, a broker outage in the middle of a stream, and a relay that dies between Kafka's ack and
+ * its commit.
  */
 class RelayDeliveryIntegrationTests {
   private static final Duration DELIVERY = Duration.ofSeconds(60);

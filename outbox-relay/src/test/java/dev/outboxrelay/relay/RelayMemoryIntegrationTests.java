@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Memory bounded by bytes, and a worker that stops making progress fails liveness (README,
- * "Memory"; docs/design.md §4.2). The packaged relay's heap test is {@code RelayJarIT}.
+ * Memory bounded by bytes, and a worker that stops making progress fails liveness (docs/relay.md,
+ * "Memory"; docs/design.md, "Guarantees", 9). The packaged relay's heap test is {@code RelayJarIT}.
  */
 class RelayMemoryIntegrationTests {
   private static final Duration DELIVERY = Duration.ofSeconds(60);

@@ -17,7 +17,10 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Lane leases, housekeeping and short transactions (docs/design.md §4.8) on the real servers. */
+/**
+ * Lane leases, housekeeping and short transactions (docs/design.md, "Guarantees", 8, and "Relay")
+ * on the real servers.
+ */
 class RelayOperationsIntegrationTests {
   private static final Duration BOUND = Duration.ofSeconds(30);
   @RegisterExtension final RelayFixture fixture = new RelayFixture(1);

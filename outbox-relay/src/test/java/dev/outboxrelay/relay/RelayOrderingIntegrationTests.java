@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Per-key order (docs/design.md §4.4) and nothing lost, with two relays and the fast path working
- * one table while four writers commit concurrently; checked by consuming the topic.
+ * Per-key order (docs/design.md, "Guarantees", 4) and nothing lost, with two relays and the fast
+ * path working one table while four writers commit concurrently; checked by consuming the topic.
  */
 class RelayOrderingIntegrationTests {
   private static final int WRITERS = 4;

@@ -56,7 +56,8 @@ final class RelayProcess implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.add("-Xmx256m");
-    command.add("-XX:+ExitOnOutOfMemoryError"); // the relay's launch recipe (README, "Memory")
+    command.add(
+        "-XX:+ExitOnOutOfMemoryError"); // the relay's launch recipe (docs/relay.md, "Memory")
     command.add("-XX:+UseSerialGC");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));

@@ -55,9 +55,10 @@ public class OutboxRelayApplication {
   }
 
   /**
-   * The launch recipe (README, "Memory") starts the JVM with {@code -XX:+ExitOnOutOfMemoryError}:
-   * after an OutOfMemoryError nothing in the process can be trusted, and a restart is the cure.
-   * Without it the relay still fails liveness when a worker is stopped by one; this says so.
+   * The launch recipe (docs/relay.md, "Memory") starts the JVM with {@code
+   * -XX:+ExitOnOutOfMemoryError}: after an OutOfMemoryError nothing in the process can be trusted,
+   * and a restart is the cure. Without it the relay still fails liveness when a worker is stopped
+   * by one; this says so.
    */
   static void warnUnlessExitOnOutOfMemory() {
     try {

@@ -14,7 +14,7 @@ import org.springframework.util.unit.DataSize;
  * also environment variables such as {@code OUTBOX_RELAY_BATCH_SIZE}), turned into the validated
  * {@link RelaySettings}, which holds the ranges and checks them. The {@code @param} texts and
  * {@code @DefaultValue}s are what the configuration processor writes into the IDE metadata, which
- * the README table is checked against; a test checks that the defaults equal {@link
+ * the docs/relay.md table is checked against; a test checks that the defaults equal {@link
  * RelaySettings#builder()}'s.
  *
  * @param enabled Run the relay in this application (the relay application sets it; libraries

@@ -67,11 +67,14 @@ class OrderServiceTests {
     try (TopicReader topic = TopicReader.fromNow(kafka.bootstrapServers(), "orders")) {
       long orderId = orders.placeOrder("alice", new BigDecimal("12.50"));
 
-      assertThat(jdbc.queryForObject("SELECT customer FROM orders WHERE id = ?", String.class, orderId))
+      assertThat(
+              jdbc.queryForObject(
+                  "SELECT customer FROM orders WHERE id = ?", String.class, orderId))
           .isEqualTo("alice");
       assertThat(
               jdbc.queryForObject(
-                  "SELECT COUNT(*) FROM t_msg WHERE ref_type = ? AND ref_id = ? AND topic = 'orders'",
+                  "SELECT COUNT(*) FROM t_msg WHERE ref_type = ? AND ref_id = ? AND topic ="
+                      + " 'orders'",
                   Integer.class,
                   OrderService.ORDER_PLACED,
                   Long.toString(orderId)))
@@ -94,7 +97,8 @@ class OrderServiceTests {
               return id;
             });
 
-    assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM orders WHERE id = ?", Integer.class, orderId))
+    assertThat(
+            jdbc.queryForObject("SELECT COUNT(*) FROM orders WHERE id = ?", Integer.class, orderId))
         .isZero();
     assertThat(
             jdbc.queryForObject(

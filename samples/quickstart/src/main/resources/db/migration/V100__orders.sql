@@ -1,0 +1,7 @@
+CREATE TABLE orders (
+  id         BIGINT        NOT NULL AUTO_INCREMENT,
+  customer   VARCHAR(64)   NOT NULL,
+  amount     DECIMAL(12,2) NOT NULL,
+  created_at DATETIME(3)   NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  PRIMARY KEY (id)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;

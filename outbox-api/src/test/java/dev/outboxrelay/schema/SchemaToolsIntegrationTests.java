@@ -81,6 +81,30 @@ class SchemaToolsIntegrationTests {
   }
 
   @Test
+  void theReleasedScriptsKeepTheirChecksums() {
+    // Flyway and Liquibase refuse to start when an applied script's checksum changed: a released
+    // script, comments included, is never edited (a change is a new script and changeset)
+    assertThat(
+            new JdbcTemplate(byFlyway.dataSource())
+                .queryForList(
+                    "SELECT CONCAT(version, ' ', checksum) FROM flyway_schema_history"
+                        + " ORDER BY installed_rank",
+                    String.class))
+        .containsExactly("1 -441169278", "2 -987212598", "3 758926071", "4 -2049706160");
+    assertThat(
+            new JdbcTemplate(byLiquibase.dataSource())
+                .queryForList(
+                    "SELECT CONCAT(id, ' ', md5sum) FROM DATABASECHANGELOG ORDER BY orderexecuted",
+                    String.class))
+        .containsExactly(
+            // "9:" is the checksum version of Liquibase 4.33
+            "outbox-v1 9:48ccff0f80001c012aefeb96034eeeb7",
+            "outbox-v2 9:723c8d98252ebb34bdb9c527a197f2cc",
+            "outbox-v3 9:a370c9040e90f78dd308a30d940d5558",
+            "outbox-v4 9:2b6cfbe00f060009f2e8c2ed51b629d8");
+  }
+
+  @Test
   void flywayTakesADatabaseItBroughtToV3ToTheSameSchema() {
     try (TestDatabase upgraded = TestServers.database().createDatabase("schema_flyway_v3")) {
       flyway(upgraded.dataSource(), "spring.flyway.target=3");

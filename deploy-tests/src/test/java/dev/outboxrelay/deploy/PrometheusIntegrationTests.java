@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.sun.net.httpserver.HttpServer;
+import dev.outboxrelay.OutboxSchemaScripts;
 import dev.outboxrelay.internal.Lanes;
-import dev.outboxrelay.internal.OutboxSchema;
 import dev.outboxrelay.testsupport.DatabaseServer;
 import dev.outboxrelay.testsupport.KafkaBroker;
 import dev.outboxrelay.testsupport.RelayJarProcess;
@@ -72,7 +72,7 @@ class PrometheusIntegrationTests {
     work = Files.createTempDirectory("outbox-prometheus-test-");
     DatabaseServer server = TestServers.database();
     database = server.createDatabase("deploy_prometheus");
-    database.runScript(OutboxSchema.mysqlScripts());
+    database.runScript(OutboxSchemaScripts.mysqlScripts().toArray(String[]::new));
     kafka = TestServers.kafka();
     kafka.createTopic(TOPIC, 1);
     kafka.createTopic(CONFIRMED_TOPIC, 1);

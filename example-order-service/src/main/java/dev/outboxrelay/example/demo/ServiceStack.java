@@ -1,11 +1,11 @@
 package dev.outboxrelay.example.demo;
 
+import dev.outboxrelay.OutboxSchemaScripts;
 import dev.outboxrelay.OutboxSettings;
 import dev.outboxrelay.example.orders.OrderServiceApplication;
 import dev.outboxrelay.example.orders.Publishing;
 import dev.outboxrelay.example.points.OrderEventsConsumer;
 import dev.outboxrelay.example.points.PointsServiceApplication;
-import dev.outboxrelay.internal.OutboxSchema;
 import dev.outboxrelay.testsupport.DatabaseServer;
 import dev.outboxrelay.testsupport.KafkaBroker;
 import dev.outboxrelay.testsupport.TestDatabase;
@@ -103,7 +103,7 @@ final class ServiceStack implements AutoCloseable {
         started.add(messageDatabase);
         // The order service creates only its own schema: the message database's outbox tables
         // are a migration, as in production (sql/mysql/V1..V4).
-        messageDatabase.runScript(OutboxSchema.mysqlScripts());
+        messageDatabase.runScript(OutboxSchemaScripts.mysqlScripts().toArray(String[]::new));
       }
 
       Map<String, Object> orderProperties = datasource(database, ordersDatabase, "orders-" + name);

@@ -6,10 +6,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.outboxrelay.Outbox;
 import dev.outboxrelay.OutboxMessage;
+import dev.outboxrelay.OutboxSchemaScripts;
 import dev.outboxrelay.PreparedMessage;
 import dev.outboxrelay.example.Http;
 import dev.outboxrelay.example.orders.OrderServiceApplication;
-import dev.outboxrelay.internal.OutboxSchema;
 import dev.outboxrelay.testsupport.DatabaseServer;
 import dev.outboxrelay.testsupport.TestDatabase;
 import dev.outboxrelay.testsupport.TestServers;
@@ -63,7 +63,7 @@ class MessageStoreRegistrationIntegrationTests {
     messageDatabase = server.createDatabase("ms_messages");
     // The service creates its own schema in the business database; the message database's outbox
     // tables are the operator's migration, as in production.
-    messageDatabase.runScript(OutboxSchema.mysqlScripts());
+    messageDatabase.runScript(OutboxSchemaScripts.mysqlScripts().toArray(String[]::new));
     userTopic = "users-ms-" + UUID.randomUUID();
     TestServers.kafka().createTopic(userTopic, 1);
     orderTopic = "orders-ms-" + UUID.randomUUID();

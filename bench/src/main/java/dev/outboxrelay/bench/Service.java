@@ -50,7 +50,11 @@ final class Service implements AutoCloseable {
           definition -> ((AbstractBeanDefinition) definition).setDefaultCandidate(false));
     }
     context.registerBean(OutboxSettings.class, () -> settings);
-    context.register(ServiceConfiguration.class);
+    context.register(
+        ServiceConfiguration.class,
+        settings.mode() == OutboxSettings.Mode.MESSAGE_STORE
+            ? MessageStoreMode.class
+            : SameDatabaseMode.class);
     context.refresh();
     outbox = context.getBean(Outbox.class);
     transaction = new TransactionTemplate(context.getBean(PlatformTransactionManager.class));
@@ -74,6 +78,13 @@ final class Service implements AutoCloseable {
 
   @Configuration(proxyBeanMethods = false)
   @EnableOutbox
+  static class SameDatabaseMode {}
+
+  @Configuration(proxyBeanMethods = false)
+  @EnableOutbox(mode = OutboxSettings.Mode.MESSAGE_STORE)
+  static class MessageStoreMode {}
+
+  @Configuration(proxyBeanMethods = false)
   static class ServiceConfiguration {
     @Bean
     PlatformTransactionManager transactionManager(DataSource dataSource) {

@@ -12,11 +12,14 @@ package dev.outboxrelay;
  * <p>In message-store mode ({@code outbox.mode=message-store}, the article's approaches 4 and 5)
  * the message is written to a message database of its own, PREPARED, and confirmed or cancelled
  * after the business transaction; {@code t_msg_order} stays in the business transaction. {@link
- * #send} prepares it inside the business transaction (approach 4); {@link #prepare} before it, and
- * {@link #enlist} then records it in the business transaction (approach 5). A confirmation or
- * cancellation that fails (the process dies, the message database is away) leaves the message
- * PREPARED; the relay's check-back then asks the business database, or the service's check-back
- * endpoint, whether the transaction committed.
+ * #send} prepares it inside the business transaction (approach 4); {@link MessageStoreOutbox} adds
+ * {@code prepare} before it and {@code enlist} in it (approach 5). A confirmation or cancellation
+ * that fails (the process dies, the message database is away) leaves the message PREPARED; the
+ * relay's check-back then asks the business database, or the service's check-back endpoint, whether
+ * the transaction committed.
+ *
+ * <p>The outbox bean is an {@code Outbox} in both modes; in message-store mode it is also a {@link
+ * MessageStoreOutbox}.
  */
 public interface Outbox {
 
@@ -48,38 +51,6 @@ public interface Outbox {
    *     message store away the business call fails, approach 4's known cost.
    */
   long send(OutboxMessage message);
-
-  /**
-   * Message-store mode, before the business transaction (the article's approach 5): writes {@code
-   * message} PREPARED in a short transaction of its own on the message database, with a new global
-   * business message id. Pass the result to {@link #enlist} inside the business transaction. A
-   * prepared message never enlisted, or enlisted in a transaction that rolls back, is cancelled (by
-   * the relay's check-back, after {@code outbox.relay.check-back.transaction-timeout}, when nobody
-   * cancelled it before); until then it holds back later messages of its key.
-   *
-   * @return the prepared message: its id, business message id and reference
-   * @throws IllegalArgumentException if a field is invalid (see {@link #send}); nothing is written
-   * @throws IllegalStateException in same-database mode
-   * @throws org.springframework.dao.DataAccessException if the message database fails the write,
-   *     which then wrote nothing
-   */
-  PreparedMessage prepare(OutboxMessage message);
-
-  /**
-   * Message-store mode: records {@code message} (from {@link #prepare}) in the caller's transaction
-   * ({@code t_msg_order} with its business message id); the message is confirmed after that
-   * transaction commits, cancelled after it rolls back. Outside a transaction: commits {@code
-   * t_msg_order} in a short transaction of its own and confirms the message.
-   *
-   * @return the message id
-   * @throws DuplicateMessageReferenceException if the message's reference already has a message;
-   *     the prepared message is cancelled, and the caller's transaction stays usable
-   * @throws IllegalStateException in same-database mode, or when the active transaction does not
-   *     manage the outbox's business DataSource
-   * @throws org.springframework.dao.DataAccessException if the business database fails the write
-   *     (as for {@link #send})
-   */
-  long enlist(PreparedMessage message);
 
   /**
    * Reads where message {@code messageId} (an id {@link #send} returned) stands, without locking

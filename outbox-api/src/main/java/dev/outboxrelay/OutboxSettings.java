@@ -71,11 +71,11 @@ public record OutboxSettings(
      * The article's approaches 4 and 5: {@code t_msg} is in a message database of its own (the
      * {@code DataSource} bean named {@value OutboxConfiguration#MESSAGE_DATA_SOURCE}). A message is
      * written PREPARED there in a short transaction of its own ({@link Outbox#send} in the business
-     * transaction, or {@link Outbox#prepare} before it), confirmed after the business transaction
-     * commits and cancelled after it rolls back; the relay's check-back decides the messages whose
-     * confirmation or cancellation was lost. {@code t_msg_order} stays in the business database.
-     * One key's messages are published in the order they were prepared: {@link KeyOrder} does not
-     * apply.
+     * transaction, or {@link MessageStoreOutbox#prepare} before it), confirmed after the business
+     * transaction commits and cancelled after it rolls back; the relay's check-back decides the
+     * messages whose confirmation or cancellation was lost. {@code t_msg_order} stays in the
+     * business database. One key's messages are published in the order they were prepared: {@link
+     * KeyOrder} does not apply.
      */
     MESSAGE_STORE
   }

@@ -41,8 +41,9 @@ class ForeignTransactionIntegrationTests {
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("does not manage the outbox's DataSource");
       if (mode == OutboxSettings.Mode.MESSAGE_STORE) {
-        PreparedMessage prepared = outbox.prepare(message);
-        assertThatThrownBy(() -> foreign.executeWithoutResult(tx -> outbox.enlist(prepared)))
+        MessageStoreOutbox messageStore = fixture.bean(MessageStoreOutbox.class);
+        PreparedMessage prepared = messageStore.prepare(message);
+        assertThatThrownBy(() -> foreign.executeWithoutResult(tx -> messageStore.enlist(prepared)))
             .isInstanceOf(IllegalStateException.class)
             .hasMessageContaining("does not manage the outbox's DataSource");
       }

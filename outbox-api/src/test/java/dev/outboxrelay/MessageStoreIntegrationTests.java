@@ -26,7 +26,7 @@ class MessageStoreIntegrationTests {
   private OutboxFixture fixture;
   private UserService users;
   private Scenarios scenarios;
-  private Outbox outbox;
+  private MessageStoreOutbox outbox;
   private TransactionTemplate transaction;
   private TopicReader reader;
 
@@ -37,7 +37,7 @@ class MessageStoreIntegrationTests {
             OutboxFixture.withFastPath(), UserService.class, Scenarios.class);
     users = fixture.bean(UserService.class);
     scenarios = fixture.bean(Scenarios.class);
-    outbox = fixture.bean(Outbox.class);
+    outbox = fixture.bean(MessageStoreOutbox.class);
     transaction =
         new TransactionTemplate(
             fixture.bean(org.springframework.transaction.PlatformTransactionManager.class));

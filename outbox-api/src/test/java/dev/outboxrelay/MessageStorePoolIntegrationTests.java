@@ -185,7 +185,7 @@ class MessageStorePoolIntegrationTests {
     context.registerBean(
         OutboxSettings.class,
         () -> OutboxSettings.builder().mode(OutboxSettings.Mode.MESSAGE_STORE).build());
-    context.register(OutboxFixture.Infrastructure.class);
+    context.register(OutboxFixture.Infrastructure.class, OutboxFixture.MessageStoreMode.class);
     context.refresh();
     return context;
   }

@@ -18,9 +18,9 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.annotation.EnableTransactionManagement;
 
 /**
- * A plain Spring application with the outbox ({@link EnableOutbox}) on a fresh database of the real
- * test server, with the schema of {@code sql/mysql/} (V1, V2) and the article's {@code t_user}
- * table, publishing to a fresh topic of the real test broker.
+ * A plain Spring application with the outbox ({@link EnableOutbox} of the settings' mode) on a
+ * fresh database of the real test server, with the schema of {@code sql/mysql/} (V1, V2) and the
+ * article's {@code t_user} table, publishing to a fresh topic of the real test broker.
  */
 final class OutboxFixture implements AutoCloseable {
   static final String[] SCHEMA = dev.outboxrelay.internal.OutboxSchema.mysqlScripts();
@@ -91,7 +91,7 @@ final class OutboxFixture implements AutoCloseable {
           messageDatabase::dataSource,
           definition -> ((AbstractBeanDefinition) definition).setDefaultCandidate(false));
     }
-    context.register(Infrastructure.class);
+    context.register(Infrastructure.class, modeConfiguration(outboxSettings.mode()));
     if (components.length > 0) {
       context.register(components);
     }
@@ -144,9 +144,23 @@ final class OutboxFixture implements AutoCloseable {
     }
   }
 
+  /** The configuration that enables the outbox of {@code mode}, as an application declares it. */
+  static Class<?> modeConfiguration(OutboxSettings.Mode mode) {
+    return mode == OutboxSettings.Mode.MESSAGE_STORE
+        ? MessageStoreMode.class
+        : SameDatabaseMode.class;
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  @EnableOutbox
+  static class SameDatabaseMode {}
+
+  @Configuration(proxyBeanMethods = false)
+  @EnableOutbox(mode = OutboxSettings.Mode.MESSAGE_STORE)
+  static class MessageStoreMode {}
+
   @Configuration(proxyBeanMethods = false)
   @EnableTransactionManagement
-  @EnableOutbox
   static class Infrastructure {
     @Bean
     PlatformTransactionManager transactionManager(DataSource dataSource) {

@@ -1,5 +1,6 @@
 package dev.outboxrelay.bench;
 
+import dev.outboxrelay.MessageStoreOutbox;
 import dev.outboxrelay.OutboxSettings;
 import dev.outboxrelay.PreparedMessage;
 import dev.outboxrelay.internal.MessageStatus;
@@ -249,12 +250,13 @@ final class SendCost {
    */
   private static void prepareThenOrder(Service service, String topic, long seq, String keyPrefix) {
     String customer = keyPrefix + ThreadLocalRandom.current().nextInt(Bench.KEYS);
+    MessageStoreOutbox outbox = java.util.Objects.requireNonNull(service.messageStore);
     PreparedMessage prepared =
-        service.outbox.prepare(Service.message(topic, seq, customer, "order-" + seq));
+        outbox.prepare(Service.message(topic, seq, customer, "order-" + seq));
     service.transaction.executeWithoutResult(
         status -> {
           service.jdbc.update(INSERT_ORDER, customer, 10 + seq % 990);
-          service.outbox.enlist(prepared);
+          outbox.enlist(prepared);
         });
   }
 

@@ -1,11 +1,13 @@
 package dev.outboxrelay.bench;
 
 import dev.outboxrelay.EnableOutbox;
+import dev.outboxrelay.MessageStoreOutbox;
 import dev.outboxrelay.Outbox;
 import dev.outboxrelay.OutboxConfiguration;
 import dev.outboxrelay.OutboxMessage;
 import dev.outboxrelay.OutboxSettings;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.support.AbstractBeanDefinition;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -24,6 +26,10 @@ import org.springframework.transaction.support.TransactionTemplate;
 final class Service implements AutoCloseable {
   private final AnnotationConfigApplicationContext context;
   final Outbox outbox;
+
+  /** The same outbox in message-store mode, which also prepares and enlists; null otherwise. */
+  final @Nullable MessageStoreOutbox messageStore;
+
   final TransactionTemplate transaction;
   final JdbcTemplate jdbc;
 
@@ -50,9 +56,17 @@ final class Service implements AutoCloseable {
           definition -> ((AbstractBeanDefinition) definition).setDefaultCandidate(false));
     }
     context.registerBean(OutboxSettings.class, () -> settings);
-    context.register(ServiceConfiguration.class);
+    context.register(
+        ServiceConfiguration.class,
+        settings.mode() == OutboxSettings.Mode.MESSAGE_STORE
+            ? MessageStoreMode.class
+            : SameDatabaseMode.class);
     context.refresh();
     outbox = context.getBean(Outbox.class);
+    messageStore =
+        settings.mode() == OutboxSettings.Mode.MESSAGE_STORE
+            ? context.getBean(MessageStoreOutbox.class)
+            : null;
     transaction = new TransactionTemplate(context.getBean(PlatformTransactionManager.class));
     // the same DataSource as the transaction manager's, so its statements join the transaction
     jdbc = new JdbcTemplate(dataSource);
@@ -74,6 +88,13 @@ final class Service implements AutoCloseable {
 
   @Configuration(proxyBeanMethods = false)
   @EnableOutbox
+  static class SameDatabaseMode {}
+
+  @Configuration(proxyBeanMethods = false)
+  @EnableOutbox(mode = OutboxSettings.Mode.MESSAGE_STORE)
+  static class MessageStoreMode {}
+
+  @Configuration(proxyBeanMethods = false)
   static class ServiceConfiguration {
     @Bean
     PlatformTransactionManager transactionManager(DataSource dataSource) {

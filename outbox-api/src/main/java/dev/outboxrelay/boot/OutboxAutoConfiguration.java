@@ -1,5 +1,6 @@
 package dev.outboxrelay.boot;
 
+import dev.outboxrelay.EnableOutbox;
 import dev.outboxrelay.OutboxConfiguration;
 import dev.outboxrelay.OutboxSettings;
 import dev.outboxrelay.internal.MicrometerPublishListener;
@@ -16,12 +17,12 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.context.annotation.Import;
 import org.springframework.transaction.PlatformTransactionManager;
 
 /**
- * Spring Boot auto-configuration of the outbox: {@link OutboxConfiguration} with settings bound
- * from {@code outbox.*}. Off with {@code outbox.enabled=false}.
+ * Spring Boot auto-configuration of the outbox: {@link EnableOutbox} of the mode {@code
+ * outbox.mode} names, with settings bound from {@code outbox.*}. Off with {@code
+ * outbox.enabled=false}. Package-private: Spring Boot reads it from the imports file.
  */
 @AutoConfiguration(
     afterName = {
@@ -32,14 +33,25 @@ import org.springframework.transaction.PlatformTransactionManager;
 @ConditionalOnBean({DataSource.class, PlatformTransactionManager.class})
 @ConditionalOnProperty(prefix = "outbox", name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(OutboxProperties.class)
-@Import(OutboxConfiguration.class)
-public class OutboxAutoConfiguration {
+class OutboxAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean
   OutboxSettings outboxSettings(OutboxProperties properties) {
     return properties.toSettings();
   }
+
+  /** The outbox bean declared as an {@code Outbox}. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnOutboxMode(OutboxSettings.Mode.SAME_DATABASE)
+  @EnableOutbox
+  static class SameDatabaseMode {}
+
+  /** The outbox bean declared as a {@code MessageStoreOutbox}, injectable as one. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnOutboxMode(OutboxSettings.Mode.MESSAGE_STORE)
+  @EnableOutbox(mode = OutboxSettings.Mode.MESSAGE_STORE)
+  static class MessageStoreMode {}
 
   /**
    * Message-store mode's message database from {@code outbox.message-store.datasource.*}, unless

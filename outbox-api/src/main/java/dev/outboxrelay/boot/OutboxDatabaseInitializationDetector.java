@@ -7,8 +7,9 @@ import org.springframework.boot.sql.init.dependency.AbstractBeansOfTypeDependsOn
 /**
  * Makes Spring Boot initialize the database ({@code spring.sql.init.*} scripts, Flyway, Liquibase)
  * before it creates the {@link Outbox}, which checks the outbox schema when it is created.
+ * Package-private: Spring Boot creates it from {@code META-INF/spring.factories}.
  */
-public class OutboxDatabaseInitializationDetector
+class OutboxDatabaseInitializationDetector
     extends AbstractBeansOfTypeDependsOnDatabaseInitializationDetector {
 
   @Override

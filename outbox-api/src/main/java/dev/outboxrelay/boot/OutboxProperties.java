@@ -30,7 +30,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     question which business message ids a committed transaction recorded, from t_msg_order.
  */
 @ConfigurationProperties("outbox")
-public record OutboxProperties(
+record OutboxProperties(
     @DefaultValue("true") boolean enabled,
     @DefaultValue("same-database") OutboxSettings.Mode mode,
     @Nullable String defaultTopic,

@@ -31,8 +31,8 @@ import org.springframework.web.bind.annotation.RestController;
  * /outbox/check-back}.
  *
  * <p>Spring Boot registers it with {@code outbox.check-back-endpoint.enabled=true}; a plain Spring
- * MVC application declares it as a bean. It reveals only whether ids the caller already knows
- * exist; still, serve it on an internal port or behind the service's authentication.
+ * MVC application declares it as a bean (why it is public). It reveals only whether ids the caller
+ * already knows exist; still, serve it on an internal port or behind the service's authentication.
  */
 @RestController
 public class CheckBackController {

@@ -2,6 +2,7 @@ package dev.outboxrelay.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outboxrelay.MessageStoreOutbox;
 import dev.outboxrelay.MsgSender;
 import dev.outboxrelay.Outbox;
 import dev.outboxrelay.OutboxSettings;
@@ -19,8 +20,12 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.NoSuchBeanDefinitionException;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.diagnostics.FailureAnalyzer;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.core.io.support.SpringFactoriesLoader;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.PlatformTransactionManager;
 
@@ -70,9 +75,16 @@ class OutboxAutoConfigurationTests {
               "outbox.message-store.datasource.username=" + messages.username(),
               "outbox.message-store.datasource.password=" + messages.password(),
               "outbox.message-store.datasource.maximum-pool-size=3")
+          .withUserConfiguration(Approach5.class)
           .run(
               context -> {
-                assertThat(context).hasNotFailed().hasSingleBean(Outbox.class);
+                assertThat(context)
+                    .hasNotFailed()
+                    .hasSingleBean(Outbox.class)
+                    .hasSingleBean(MessageStoreOutbox.class);
+                // created before the outbox (user configuration first): matched by declared type
+                assertThat(context.getBean(Approach5Service.class).outbox())
+                    .isSameAs(context.getBean(Outbox.class));
                 // the message database does not take the business one's place: injection by
                 // type, JdbcTemplate and the transaction manager still get the business database
                 assertThat(context)
@@ -114,10 +126,75 @@ class OutboxAutoConfigurationTests {
     }
   }
 
+  /** A service of approach 5: needs the message-store outbox. */
+  record Approach5Service(MessageStoreOutbox outbox) {}
+
+  @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+  static class Approach5 {
+    @org.springframework.context.annotation.Bean
+    Approach5Service approach5Service(MessageStoreOutbox outbox) {
+      return new Approach5Service(outbox);
+    }
+  }
+
+  @Test
+  void injectingTheMessageStoreOutboxInSameDatabaseModeStopsStartUpSayingToSetTheMode() {
+    runner()
+        .withUserConfiguration(Approach5.class)
+        .run(
+            context -> {
+              assertThat(context)
+                  .getFailure()
+                  .rootCause()
+                  .isInstanceOf(NoSuchBeanDefinitionException.class);
+              FailureAnalysis analysis =
+                  new MessageStoreOutboxFailureAnalyzer().analyze(context.getStartupFailure());
+              assertThat(analysis).isNotNull();
+              assertThat(analysis.getAction()).startsWith("Set outbox.mode=message-store");
+            });
+    // Spring Boot finds it, and asks it before its own "no qualifying bean" analysis (which
+    // needs the bean factory; analyzers that need more are left out here)
+    java.util.List<FailureAnalyzer> analyzers =
+        SpringFactoriesLoader.forDefaultResourceLocation()
+            .load(
+                FailureAnalyzer.class,
+                SpringFactoriesLoader.ArgumentResolver.of(
+                        org.springframework.beans.factory.BeanFactory.class,
+                        new org.springframework.beans.factory.support.DefaultListableBeanFactory())
+                    .and(
+                        org.springframework.core.env.Environment.class,
+                        new org.springframework.core.env.StandardEnvironment()),
+                SpringFactoriesLoader.FailureHandler.handleMessage((message, failure) -> {}));
+    assertThat(analyzers).first().isInstanceOf(MessageStoreOutboxFailureAnalyzer.class);
+    assertThat(analyzers)
+        .anyMatch(a -> a.getClass().getSimpleName().equals("NoSuchBeanDefinitionFailureAnalyzer"));
+  }
+
+  @Test
+  void anOutboxSettingsBeanWhoseModeIsNotOutboxModeStopsStartUpInOneLine() {
+    runner()
+        .withBean(
+            OutboxSettings.class,
+            () -> OutboxSettings.builder().mode(OutboxSettings.Mode.MESSAGE_STORE).build())
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageStartingWith(
+                        "the OutboxSettings have outbox.mode=message-store but the outbox is"
+                            + " registered for outbox.mode=same-database: in Spring Boot set"
+                            + " outbox.mode=message-store"));
+  }
+
   @Test
   void messageStoreModeWithoutAMessageDatabaseStopsStartUpSayingWhatToSet() {
     for (String url : new String[] {null, "postgres://db/messages"}) {
-      ApplicationContextRunner runner = runner().withPropertyValues("outbox.mode=message-store");
+      // bound as the properties are: MESSAGE_STORE selects message-store mode too
+      ApplicationContextRunner runner =
+          runner()
+              .withPropertyValues(
+                  "outbox.mode=" + (url == null ? "MESSAGE_STORE" : "message-store"));
       if (url != null) {
         runner = runner.withPropertyValues("outbox.message-store.datasource.url=" + url);
       }

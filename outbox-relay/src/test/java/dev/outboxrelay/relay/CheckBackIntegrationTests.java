@@ -63,9 +63,9 @@ class CheckBackIntegrationTests {
   @Test
   void confirmsWhatCommittedCancelsWhatDidNotAfterTheTransactionTimeoutAndLeavesTheRest() {
     RelayFixture.Writer writer = fixture.messageStoreWriter(false);
-    PreparedMessage committed = writer.outbox().prepare(writer.message("k1", "committed"));
-    PreparedMessage rolledBack = writer.outbox().prepare(writer.message("k2", "rolled back"));
-    PreparedMessage young = writer.outbox().prepare(writer.message("k3", "still running"));
+    PreparedMessage committed = writer.messageStore().prepare(writer.message("k1", "committed"));
+    PreparedMessage rolledBack = writer.messageStore().prepare(writer.message("k2", "rolled back"));
+    PreparedMessage young = writer.messageStore().prepare(writer.message("k3", "still running"));
     recordCommitted(committed);
     age(committed, Duration.ofSeconds(5));
     age(rolledBack, Duration.ofMinutes(1)); // beyond the transaction timeout (30 s)
@@ -111,7 +111,7 @@ class CheckBackIntegrationTests {
   void aPreparedMessageHoldsBackItsKeyUntilTheCheckBackDecidesIt() {
     RelayFixture.Writer writer = fixture.messageStoreWriter(false);
     // first of the key: its service died after the commit, before confirming
-    PreparedMessage first = writer.outbox().prepare(writer.message("key", "first"));
+    PreparedMessage first = writer.messageStore().prepare(writer.message("key", "first"));
     recordCommitted(first);
     // second of the key: confirmed by its own service at once
     long second =
@@ -120,8 +120,8 @@ class CheckBackIntegrationTests {
             .execute(
                 tx ->
                     writer
-                        .outbox()
-                        .enlist(writer.outbox().prepare(writer.message("key", "second"))));
+                        .messageStore()
+                        .enlist(writer.messageStore().prepare(writer.message("key", "second"))));
     long other = writer.send("other", "other key");
     try (TopicReader reader =
         TopicReader.fromNow(TestServers.kafka().bootstrapServers(), fixture.topic)) {
@@ -149,7 +149,7 @@ class CheckBackIntegrationTests {
   @Test
   void oneInstanceAtATimeChecksBack() {
     RelayFixture.Writer writer = fixture.messageStoreWriter(false);
-    PreparedMessage committed = writer.outbox().prepare(writer.message("k", "committed"));
+    PreparedMessage committed = writer.messageStore().prepare(writer.message("k", "committed"));
     recordCommitted(committed);
     age(committed, Duration.ofSeconds(5));
     OutboxRelay relay = fixture.checkBackRelay(CheckBackIntegrationTests::quickCheckBack);
@@ -174,7 +174,7 @@ class CheckBackIntegrationTests {
   @Test
   void aBusinessDatabaseThatDoesNotAnswerDecidesNothingAndBacksOff() {
     RelayFixture.Writer writer = fixture.messageStoreWriter(false);
-    PreparedMessage old = writer.outbox().prepare(writer.message("k", "old"));
+    PreparedMessage old = writer.messageStore().prepare(writer.message("k", "old"));
     age(old, Duration.ofMinutes(5));
     OutboxRelay relay = fixture.checkBackRelay(CheckBackIntegrationTests::quickCheckBack);
     // the business database goes away: dropped here, as a revoked grant or a wrong schema would
@@ -221,14 +221,14 @@ class CheckBackIntegrationTests {
     RelayFixture.Writer writer = fixture.messageStoreWriter(false);
     OutboxRelay relay = fixture.checkBackRelay(CheckBackIntegrationTests::quickCheckBack);
     relay.start();
-    PreparedMessage late = writer.outbox().prepare(writer.message("k", "late"));
+    PreparedMessage late = writer.messageStore().prepare(writer.message("k", "late"));
     try (TopicReader reader =
         TopicReader.fromNow(TestServers.kafka().bootstrapServers(), fixture.topic)) {
       writer
           .transaction()
           .executeWithoutResult(
               tx -> {
-                writer.outbox().enlist(late);
+                writer.messageStore().enlist(late);
                 // the transaction outlasts the check-back's transaction timeout (30 s)
                 age(late, Duration.ofMinutes(1));
                 await()
@@ -250,7 +250,7 @@ class CheckBackIntegrationTests {
   @Test
   void aBusinessDatabaseUserThatMayOnlyReadTMsgOrderIsEnoughToConfirm() {
     RelayFixture.Writer writer = fixture.messageStoreWriter(false);
-    PreparedMessage committed = writer.outbox().prepare(writer.message("k", "committed"));
+    PreparedMessage committed = writer.messageStore().prepare(writer.message("k", "committed"));
     recordCommitted(committed);
     age(committed, Duration.ofSeconds(5));
     String database = fixture.businessDatabase().name();

@@ -55,8 +55,9 @@ class CheckBackSourceRoleIntegrationTests {
 
   private Messages prepareTwo() {
     RelayFixture.Writer writer = fixture.messageStoreWriter(false);
-    PreparedMessage committed = writer.outbox().prepare(writer.message("k1", "committed"));
-    PreparedMessage notRecorded = writer.outbox().prepare(writer.message("k2", "not recorded"));
+    PreparedMessage committed = writer.messageStore().prepare(writer.message("k1", "committed"));
+    PreparedMessage notRecorded =
+        writer.messageStore().prepare(writer.message("k2", "not recorded"));
     replicaAdmin.update(
         "INSERT INTO t_msg_order (ref_type, ref_id, bus_msg_id, created_at)"
             + " VALUES (?, ?, ?, UTC_TIMESTAMP(3))",

@@ -3,7 +3,7 @@ package dev.outboxrelay.relay;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outboxrelay.EnableOutbox;
-import dev.outboxrelay.Outbox;
+import dev.outboxrelay.MessageStoreOutbox;
 import dev.outboxrelay.OutboxConfiguration;
 import dev.outboxrelay.OutboxMessage;
 import dev.outboxrelay.OutboxSettings;
@@ -67,7 +67,7 @@ public final class CrashingService {
         () -> OutboxSettings.builder().mode(OutboxSettings.Mode.MESSAGE_STORE).build());
     context.register(Infrastructure.class);
     context.refresh();
-    Outbox outbox = context.getBean(Outbox.class);
+    MessageStoreOutbox outbox = context.getBean(MessageStoreOutbox.class);
     JdbcTemplate jdbc = new JdbcTemplate(business);
     TransactionTemplate transaction =
         new TransactionTemplate(context.getBean(PlatformTransactionManager.class));
@@ -168,7 +168,7 @@ public final class CrashingService {
   }
 
   @Configuration(proxyBeanMethods = false)
-  @EnableOutbox
+  @EnableOutbox(mode = OutboxSettings.Mode.MESSAGE_STORE)
   static class Infrastructure {
     @Bean
     PlatformTransactionManager transactionManager(DataSource dataSource) {

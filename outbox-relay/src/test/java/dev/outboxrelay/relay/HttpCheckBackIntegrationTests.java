@@ -97,8 +97,8 @@ class HttpCheckBackIntegrationTests {
   void theRelayAsksTheServicesEndpointAndDecidesFromItsAnswer() {
     URI endpoint = startService();
     RelayFixture.Writer writer = fixture.messageStoreWriter(false);
-    PreparedMessage committed = writer.outbox().prepare(writer.message("k1", "committed"));
-    PreparedMessage rolledBack = writer.outbox().prepare(writer.message("k2", "rolled back"));
+    PreparedMessage committed = writer.messageStore().prepare(writer.message("k1", "committed"));
+    PreparedMessage rolledBack = writer.messageStore().prepare(writer.message("k2", "rolled back"));
     recordCommitted(committed);
     age(committed, Duration.ofSeconds(5));
     age(rolledBack, Duration.ofMinutes(1));
@@ -121,7 +121,7 @@ class HttpCheckBackIntegrationTests {
   void theEndpointAnswersOnlyWellFormedQuestions() throws Exception {
     URI endpoint = startService();
     RelayFixture.Writer writer = fixture.messageStoreWriter(false);
-    PreparedMessage committed = writer.outbox().prepare(writer.message("k", "v"));
+    PreparedMessage committed = writer.messageStore().prepare(writer.message("k", "v"));
     recordCommitted(committed);
     HttpClient client = HttpClient.newHttpClient();
 
@@ -155,7 +155,7 @@ class HttpCheckBackIntegrationTests {
     }
     URI nobody = URI.create("http://127.0.0.1:" + closedPort + "/outbox/check-back");
     RelayFixture.Writer writer = fixture.messageStoreWriter(false);
-    PreparedMessage old = writer.outbox().prepare(writer.message("k", "old"));
+    PreparedMessage old = writer.messageStore().prepare(writer.message("k", "old"));
     age(old, Duration.ofMinutes(5));
     OutboxRelay relay = fixture.checkBackRelay(settings -> settings.checkBack(http(nobody)));
 
@@ -168,7 +168,7 @@ class HttpCheckBackIntegrationTests {
   @Test
   void anAnswerThatTricklesOrNeverEndsIsNoAnswerWithinTheRequestTimeout() throws Exception {
     RelayFixture.Writer writer = fixture.messageStoreWriter(false);
-    PreparedMessage old = writer.outbox().prepare(writer.message("k", "old"));
+    PreparedMessage old = writer.messageStore().prepare(writer.message("k", "old"));
     age(old, Duration.ofMinutes(5));
     // an endpoint that answers 200 and then sends its body a byte a second, or 2 MiB of it
     com.sun.net.httpserver.HttpServer endpoint =

@@ -1,6 +1,7 @@
 package dev.outboxrelay.relay;
 
 import dev.outboxrelay.EnableOutbox;
+import dev.outboxrelay.MessageStoreOutbox;
 import dev.outboxrelay.Outbox;
 import dev.outboxrelay.OutboxMessage;
 import dev.outboxrelay.OutboxSettings;
@@ -261,7 +262,11 @@ final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
                   .setDefaultCandidate(false));
     }
     context.registerBean(OutboxSettings.class, settings::build);
-    context.register(WriterConfiguration.class);
+    context.register(
+        WriterConfiguration.class,
+        mode == OutboxSettings.Mode.MESSAGE_STORE
+            ? MessageStoreMode.class
+            : SameDatabaseMode.class);
     context.refresh();
     closeables.add(context);
     return new Writer(
@@ -298,6 +303,11 @@ final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
 
   /** Writes messages as a service would: in a transaction, one reference per message. */
   record Writer(Outbox outbox, TransactionTemplate transaction, String topic) {
+    /** The outbox of a message-store mode writer, which also prepares and enlists. */
+    MessageStoreOutbox messageStore() {
+      return (MessageStoreOutbox) outbox;
+    }
+
     long send(String key, String payload) {
       return transaction.execute(status -> outbox.send(message(key, payload)));
     }
@@ -314,6 +324,13 @@ final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
 
   @Configuration(proxyBeanMethods = false)
   @EnableOutbox
+  static class SameDatabaseMode {}
+
+  @Configuration(proxyBeanMethods = false)
+  @EnableOutbox(mode = OutboxSettings.Mode.MESSAGE_STORE)
+  static class MessageStoreMode {}
+
+  @Configuration(proxyBeanMethods = false)
   static class WriterConfiguration {
     @Bean
     PlatformTransactionManager transactionManager(DataSource dataSource) {

@@ -30,7 +30,7 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnProperty(prefix = "outbox.relay", name = "enabled", havingValue = "true")
 @ConditionalOnBean(DataSource.class)
 @EnableConfigurationProperties(OutboxRelayProperties.class)
-public class OutboxRelayAutoConfiguration {
+class OutboxRelayAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean

@@ -8,7 +8,7 @@ import org.springframework.boot.sql.init.dependency.AbstractBeansOfTypeDependsOn
  * Makes Spring Boot initialize the database ({@code spring.sql.init.*} scripts, Flyway, Liquibase)
  * before it creates the {@link OutboxRelay}, which checks the outbox schema when it is created.
  */
-public class OutboxRelayDatabaseInitializationDetector
+class OutboxRelayDatabaseInitializationDetector
     extends AbstractBeansOfTypeDependsOnDatabaseInitializationDetector {
 
   @Override

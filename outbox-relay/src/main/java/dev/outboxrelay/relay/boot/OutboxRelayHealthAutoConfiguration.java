@@ -22,7 +22,7 @@ import org.springframework.context.annotation.Bean;
 @AutoConfiguration(after = OutboxRelayAutoConfiguration.class)
 @ConditionalOnClass(HealthIndicator.class)
 @ConditionalOnBean(OutboxRelay.class)
-public class OutboxRelayHealthAutoConfiguration {
+class OutboxRelayHealthAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean(name = "kafkaHealthIndicator")

@@ -54,7 +54,7 @@ import org.springframework.util.unit.DataSize;
  *     id and a random suffix.
  */
 @ConfigurationProperties("outbox.relay")
-public record OutboxRelayProperties(
+record OutboxRelayProperties(
     @DefaultValue("false") boolean enabled,
     @DefaultValue Kafka kafka,
     @DefaultValue("16") int lanes,

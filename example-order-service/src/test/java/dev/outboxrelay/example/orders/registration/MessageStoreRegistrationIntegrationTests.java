@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.outboxrelay.Outbox;
+import dev.outboxrelay.MessageStoreOutbox;
 import dev.outboxrelay.OutboxMessage;
 import dev.outboxrelay.OutboxSchemaScripts;
 import dev.outboxrelay.PreparedMessage;
@@ -165,7 +165,7 @@ class MessageStoreRegistrationIntegrationTests {
 
   @Test
   void approach5PrepareBeforeTheTransactionEnlistInsideIt() {
-    Outbox outbox = service.getBean(Outbox.class);
+    MessageStoreOutbox outbox = service.getBean(MessageStoreOutbox.class);
     JdbcTemplate serviceJdbc = service.getBean(JdbcTemplate.class); // joins the transaction
     TransactionTemplate transaction =
         new TransactionTemplate(service.getBean(PlatformTransactionManager.class));

@@ -24,8 +24,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * The write path of same-database mode (the article's approach 3): two inserts in the caller's
  * transaction, or in a short own one.
  */
-final class JdbcOutbox implements Outbox, AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(JdbcOutbox.class);
+final class SameDatabaseOutbox implements Outbox, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SameDatabaseOutbox.class);
 
   private volatile boolean afterCompletionLogged;
   private final DataSource dataSource;
@@ -36,7 +36,7 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
   private final FastPath fastPath;
   private final java.time.Duration relayDelay;
 
-  JdbcOutbox(
+  SameDatabaseOutbox(
       DataSource dataSource,
       PlatformTransactionManager transactionManager,
       OutboxSettings settings,
@@ -172,23 +172,6 @@ final class JdbcOutbox implements Outbox, AutoCloseable {
         message.payload(),
         headersJson,
         Lanes.laneOf(message.key(), settings.lanes()));
-  }
-
-  @Override
-  public PreparedMessage prepare(OutboxMessage message) {
-    throw notMessageStore("prepare");
-  }
-
-  @Override
-  public long enlist(PreparedMessage message) {
-    throw notMessageStore("enlist");
-  }
-
-  private static IllegalStateException notMessageStore(String method) {
-    return new IllegalStateException(
-        method
-            + " is message-store mode's (the article's approach 5): set outbox.mode=message-store,"
-            + " or call send, which writes the message in the business transaction");
   }
 
   @Override

@@ -17,7 +17,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * (relay, writers, backlog loader) gets its own connection pool, as separate processes would have.
  */
 final class BenchDatabase implements AutoCloseable {
-  static final String[] SCHEMA = dev.outboxrelay.internal.OutboxSchema.mysqlScripts();
+  static final String[] SCHEMA =
+      dev.outboxrelay.OutboxSchemaScripts.mysqlScripts().toArray(String[]::new);
 
   private final TestDatabase database;
   private final DatabaseServer server;

@@ -33,9 +33,7 @@ class BenchArchitectureTests {
           "OutboxRow",
           "Lanes",
           "MessageIds",
-          "MessageStatus",
-          // TODO(issue 20): the schema scripts, until OutboxSchemaScripts (their public way) lands
-          "OutboxSchema");
+          "MessageStatus");
 
   /** An engine class other than {@link #MEASURED} (and their nested classes). */
   private static final DescribedPredicate<JavaClass> UNLISTED_ENGINE_CLASS =

@@ -4,7 +4,6 @@ import static com.tngtech.archunit.base.DescribedPredicate.not;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.equivalentTo;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
-import static com.tngtech.archunit.core.domain.JavaClass.Predicates.simpleName;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
@@ -73,10 +72,7 @@ class ArchitectureTests {
   void theExampleUsesNoEngineClass() {
     noClasses()
         .should()
-        .dependOnClassesThat(
-            ENGINE.and(
-                // TODO(issue 20): remove with OutboxSchemaScripts, the schema's public way
-                not(simpleName("OutboxSchema"))))
+        .dependOnClassesThat(ENGINE)
         .because("the example shows what a service writes, and a service sees the public API only")
         .check(EXAMPLE);
   }

@@ -40,7 +40,7 @@ public final class OutboxSchema {
    * start-up with one line saying which script to run, instead of failing every statement. A
    * database that cannot be reached now is not refused, only logged.
    *
-   * @throws IllegalStateException naming the script to apply
+   * @throws DatabaseRefusedException naming the script to apply
    */
   public static void check(DataSource dataSource) {
     check(dataSource, false);
@@ -51,7 +51,7 @@ public final class OutboxSchema {
    * {@code bus_msg_id}), all that the write path and the check-back use there; a user that may read
    * nothing but {@code t_msg_order} passes. As {@link #check} otherwise.
    *
-   * @throws IllegalStateException naming the script to apply
+   * @throws DatabaseRefusedException naming the script to apply
    */
   public static void checkBusinessTables(DataSource dataSource) {
     check(dataSource, true);
@@ -66,7 +66,10 @@ public final class OutboxSchema {
       return;
     }
     if (problem != null) {
-      throw new IllegalStateException(problem);
+      throw new DatabaseRefusedException(
+          problem,
+          "Apply the scripts it names (docs/service.md, \"The schema\" and \"Upgrading\"),"
+              + " then start again.");
     }
   }
 

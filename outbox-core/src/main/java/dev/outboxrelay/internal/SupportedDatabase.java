@@ -45,8 +45,8 @@ public final class SupportedDatabase {
    * Checks the database behind {@code dataSource}. A database that cannot be reached now is not
    * refused (it may be starting; the first statements will tell), only logged.
    *
-   * @throws IllegalStateException if the database is neither MySQL 8.0+ nor MariaDB 10.6+, or is a
-   *     node of a multi-primary cluster; the message names what was found
+   * @throws DatabaseRefusedException if the database is neither MySQL 8.0+ nor MariaDB 10.6+, or is
+   *     a node of a multi-primary cluster; the message names what was found
    */
   public static void check(DataSource dataSource) {
     String product;
@@ -58,7 +58,7 @@ public final class SupportedDatabase {
       version = metadata.getDatabaseProductVersion();
       String problem = problem(product, version);
       if (problem != null) {
-        throw new IllegalStateException(problem);
+        throw refused(problem);
       }
       cluster = clusterVariables(connection);
     } catch (SQLException e) {
@@ -68,7 +68,7 @@ public final class SupportedDatabase {
     }
     String problem = multiPrimaryProblem(cluster);
     if (problem != null) {
-      throw new IllegalStateException(problem);
+      throw refused(problem);
     }
   }
 
@@ -130,5 +130,12 @@ public final class SupportedDatabase {
     }
     String found = mariaDb ? "MariaDB" : product;
     return "unsupported database " + found + " " + text + ": " + SUPPORTED;
+  }
+
+  private static DatabaseRefusedException refused(String problem) {
+    return new DatabaseRefusedException(
+        problem,
+        "Point the DataSource at a single-writer MySQL 8.0+ or MariaDB 10.6+ server"
+            + " (docs/service.md, \"The database it runs on\").");
   }
 }

@@ -2,6 +2,7 @@ package dev.outboxrelay.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.outboxrelay.testsupport.TestDatabase;
 import dev.outboxrelay.testsupport.TestServers;
@@ -11,6 +12,10 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.BeanCreationException;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.diagnostics.FailureAnalyzer;
+import org.springframework.core.io.support.SpringFactoriesLoader;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -261,6 +266,32 @@ class SchemaIntegrationTests {
       assertThatThrownBy(() -> OutboxSchema.check(business.dataSource()))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageStartingWith("no outbox table t_msg");
+    }
+  }
+
+  @Test
+  void springBootReportsARefusedSchemaInItsFailureBlockNotAsAStackTrace() {
+    try (TestDatabase empty = TestServers.database().createDatabase("schema_analyzed")) {
+      Throwable refused = catchThrowable(() -> OutboxSchema.check(empty.dataSource()));
+      assertThat(refused).isInstanceOf(DatabaseRefusedException.class);
+
+      // as Spring Boot meets it: deep in a bean's creation failure
+      FailureAnalysis analysis =
+          SpringFactoriesLoader.forDefaultResourceLocation()
+              .load(FailureAnalyzer.class, null, (type, implementation, error) -> {})
+              .stream()
+              .filter(analyzer -> analyzer instanceof DatabaseRefusedFailureAnalyzer)
+              .findFirst()
+              .orElseThrow()
+              .analyze(
+                  new BeanCreationException(
+                      "outbox", "Failed to instantiate", new IllegalStateException(refused)));
+
+      assertThat(analysis).isNotNull();
+      assertThat(analysis.getDescription())
+          .startsWith("no outbox table t_msg in database schema_analyzed")
+          .doesNotContain("\n");
+      assertThat(analysis.getAction()).contains("docs/service.md");
     }
   }
 

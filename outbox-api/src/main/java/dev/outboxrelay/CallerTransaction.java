@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.springframework.dao.CannotAcquireLockException;
 import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.jdbc.datasource.ConnectionHolder;
@@ -37,7 +38,7 @@ final class CallerTransaction {
    * transaction manager that never synchronizes is refused when the outbox starts, so a
    * transaction's bound connection without synchronization can only be one that completes.)
    */
-  static ConnectionHolder completing(DataSource dataSource) {
+  static @Nullable ConnectionHolder completing(DataSource dataSource) {
     // Not TransactionSynchronizationManager.isActualTransactionActive(): a transaction of another
     // manager begun and ended in the callback (e.g. the message store's) clears that flag, while
     // the completed transaction's connection stays bound until Spring's cleanup.

@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
@@ -24,7 +25,7 @@ final class HeldKeys {
   /**
    * @throws IllegalStateException if another open transaction of this thread holds {@code key}
    */
-  static void check(Object transaction, String key) {
+  static void check(@Nullable Object transaction, String key) {
     for (Map.Entry<Object, Set<String>> entry : HELD.get().entrySet()) {
       if (entry.getKey() != transaction && entry.getValue().contains(key)) {
         throw new IllegalStateException(
@@ -38,7 +39,7 @@ final class HeldKeys {
   }
 
   /** Records that {@code transaction} locked {@code key}, until it completes. */
-  static void held(Object transaction, String key) {
+  static void held(@Nullable Object transaction, String key) {
     Map<Object, Set<String>> held = HELD.get();
     Set<String> keys = held.get(transaction);
     if (keys == null) {
@@ -50,7 +51,7 @@ final class HeldKeys {
   }
 
   /** Forgets a transaction's keys when it completes (its locks are then released). */
-  private record Release(Object transaction) implements TransactionSynchronization {
+  private record Release(@Nullable Object transaction) implements TransactionSynchronization {
     @Override
     public void beforeCompletion() {
       release();

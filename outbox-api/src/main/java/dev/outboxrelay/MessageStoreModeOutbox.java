@@ -79,7 +79,7 @@ final class MessageStoreModeOutbox implements MessageStoreOutbox, AutoCloseable 
 
   @Override
   public long send(OutboxMessage message) {
-    String headersJson =
+    @Nullable String headersJson =
         MessageValidator.validate(message, settings.maxPayloadBytes(), maxRecordBytes);
     if (!CallerTransaction.active()) {
       return enlist(prepare(message, headersJson, null, newBusMsgId()));
@@ -108,7 +108,7 @@ final class MessageStoreModeOutbox implements MessageStoreOutbox, AutoCloseable 
 
   @Override
   public PreparedMessage prepare(OutboxMessage message) {
-    String headersJson =
+    @Nullable String headersJson =
         MessageValidator.validate(message, settings.maxPayloadBytes(), maxRecordBytes);
     return prepare(message, headersJson, null, newBusMsgId());
   }

@@ -5,6 +5,7 @@ import dev.outboxrelay.internal.KafkaRecords;
 import dev.outboxrelay.internal.TopicNames;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks a message at the edge, before anything is written: each failure names the field, what is
@@ -20,7 +21,7 @@ final class MessageValidator {
   private MessageValidator() {}
 
   /** Validates {@code message}; returns its headers as the JSON stored in {@code t_msg}. */
-  static String validate(OutboxMessage message, int maxPayloadBytes, int maxRecordBytes) {
+  static @Nullable String validate(OutboxMessage message, int maxPayloadBytes, int maxRecordBytes) {
     if (message == null) {
       throw new IllegalArgumentException("message must not be null");
     }
@@ -36,9 +37,6 @@ final class MessageValidator {
     if (message.key() != null) {
       checkNoTrailingSpace("key", message.key());
     }
-    if (message.payload() == null) {
-      throw new IllegalArgumentException("payload must not be null (use an empty payload)");
-    }
     if (message.payload().length > maxPayloadBytes) {
       throw new IllegalArgumentException(
           "payload is "
@@ -47,7 +45,7 @@ final class MessageValidator {
               + maxPayloadBytes
               + " are allowed (outbox.max-payload-bytes)");
     }
-    String headersJson = checkHeaders(message.headers());
+    @Nullable String headersJson = checkHeaders(message.headers());
     String refId = message.refId();
     checkRefId(refId);
     int recordBytes =
@@ -114,7 +112,7 @@ final class MessageValidator {
     }
   }
 
-  private static String checkHeaders(Map<String, String> headers) {
+  private static @Nullable String checkHeaders(Map<String, String> headers) {
     for (Map.Entry<String, String> header : headers.entrySet()) {
       String name = header.getKey();
       if (name == null || name.isEmpty()) {

@@ -19,13 +19,13 @@ public final class OutboxMessage {
   private final int refType;
   private final String refId;
 
-  private OutboxMessage(Builder builder) {
+  private OutboxMessage(Builder builder, byte[] payload, String refId) {
     this.topic = builder.topic;
     this.key = builder.key;
-    this.payload = builder.payload;
+    this.payload = payload;
     this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(builder.headers));
     this.refType = builder.refType;
-    this.refId = builder.refId;
+    this.refId = refId;
   }
 
   public static Builder builder(String topic) {
@@ -67,7 +67,7 @@ public final class OutboxMessage {
         + ", refId="
         + refId
         + ", payloadBytes="
-        + (payload == null ? "null" : payload.length)
+        + payload.length
         + ", headers="
         + headers.keySet()
         + "]";
@@ -77,10 +77,10 @@ public final class OutboxMessage {
   public static final class Builder {
     private final String topic;
     private @Nullable String key;
-    private byte[] payload;
+    private byte @Nullable [] payload;
     private final Map<String, String> headers = new LinkedHashMap<>();
     private int refType;
-    private String refId;
+    private @Nullable String refId;
 
     private Builder(String topic) {
       this.topic = topic;
@@ -120,8 +120,21 @@ public final class OutboxMessage {
       return this;
     }
 
+    /**
+     * The message; {@link Outbox#send} validates the rest (sizes, names, characters).
+     *
+     * @throws IllegalArgumentException when no payload or no business reference was given
+     */
     public OutboxMessage build() {
-      return new OutboxMessage(this);
+      if (payload == null) {
+        throw new IllegalArgumentException("payload must not be null (use an empty payload)");
+      }
+      if (refId == null) {
+        throw new IllegalArgumentException(
+            "refId must not be blank: give the message its business reference with"
+                + " reference(refType, refId)");
+      }
+      return new OutboxMessage(this, payload, refId);
     }
   }
 }

@@ -71,7 +71,7 @@ final class SameDatabaseOutbox implements Outbox, AutoCloseable {
 
   @Override
   public long send(OutboxMessage message) {
-    String headersJson =
+    @Nullable String headersJson =
         MessageValidator.validate(message, settings.maxPayloadBytes(), maxRecordBytes);
     ConnectionHolder completing = CallerTransaction.completing(dataSource);
     if (completing != null) {
@@ -80,16 +80,16 @@ final class SameDatabaseOutbox implements Outbox, AutoCloseable {
     if (CallerTransaction.active()) {
       CallerTransaction.requireManages(dataSource);
       Object transaction = TransactionSynchronizationManager.getResource(dataSource);
-      boolean lockKey =
-          message.key() != null && settings.keyOrder() == OutboxSettings.KeyOrder.COMMIT;
-      if (lockKey) {
-        HeldKeys.check(transaction, message.key()); // before anything is written
+      @Nullable String lockedKey =
+          settings.keyOrder() == OutboxSettings.KeyOrder.COMMIT ? message.key() : null;
+      if (lockedKey != null) {
+        HeldKeys.check(transaction, lockedKey); // before anything is written
       }
       long id;
       try {
         id = write(message, headersJson);
-        if (lockKey) {
-          HeldKeys.held(transaction, message.key());
+        if (lockedKey != null) {
+          HeldKeys.held(transaction, lockedKey);
         }
       } catch (DuplicateMessageReferenceException e) {
         throw e; // refused before anything was written: the transaction stays usable
@@ -119,7 +119,7 @@ final class SameDatabaseOutbox implements Outbox, AutoCloseable {
    * transaction's work: the article's approach 2.
    */
   private long sendAfterCompletion(
-      ConnectionHolder completing, OutboxMessage message, String headersJson) {
+      ConnectionHolder completing, OutboxMessage message, @Nullable String headersJson) {
     if (message.key() != null && settings.keyOrder() == OutboxSettings.KeyOrder.COMMIT) {
       HeldKeys.check(null, message.key()); // an outer, suspended transaction that holds it
     }
@@ -141,7 +141,7 @@ final class SameDatabaseOutbox implements Outbox, AutoCloseable {
     return store.statusOf(messageId).map(status -> DeliveryStatus.valueOf(status.name()));
   }
 
-  private long write(OutboxMessage message, String headersJson) {
+  private long write(OutboxMessage message, @Nullable String headersJson) {
     long orderId;
     try {
       orderId = store.insertOrder(message.refType(), message.refId());

@@ -47,7 +47,6 @@ class SendValidationIntegrationTests {
         invalid("topic must not be '.' or '..'", b -> {}, ".."),
         invalid("topic is 250 characters long; Kafka allows at most 249", b -> {}, "t".repeat(250)),
         invalid("key is 256 characters long; at most 255", b -> b.key("k".repeat(256)), "orders"),
-        invalid("payload must not be null", b -> b.payload((byte[]) null), "orders"),
         invalid(
             "payload is 1001 bytes; at most 1000 are allowed (outbox.max-payload-bytes)",
             b -> b.payload(new byte[MAX_PAYLOAD + 1]),
@@ -65,7 +64,6 @@ class SendValidationIntegrationTests {
             b -> b.header("h", "v".repeat(70_000)),
             "orders"),
         invalid("refId must not be blank", b -> b.reference(1, " "), "orders"),
-        invalid("refId must not be blank", b -> b.reference(1, null), "orders"),
         invalid(
             "refId is 129 characters long; at most 128",
             b -> b.reference(1, "r".repeat(129)),
@@ -100,6 +98,16 @@ class SendValidationIntegrationTests {
 
     assertThat(fixture.count("SELECT COUNT(*) FROM t_msg_order WHERE ref_id = 'invalid'")).isZero();
     assertThat(fixture.count("SELECT COUNT(*) FROM t_msg WHERE ref_id = 'invalid'")).isZero();
+  }
+
+  @Test
+  void aMessageWithoutPayloadOrReferenceIsRefusedWhenBuilt() {
+    assertThatThrownBy(() -> OutboxMessage.builder("orders").reference(1, "r").build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("payload must not be null (use an empty payload)");
+    assertThatThrownBy(() -> OutboxMessage.builder("orders").payload("{}").build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("refId must not be blank");
   }
 
   @Test

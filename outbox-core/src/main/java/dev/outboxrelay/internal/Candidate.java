@@ -52,7 +52,7 @@ record Candidate(long id, int lane, long bytes) {
           measured.putAll(measure.apply(unknown));
           slice *= 2;
         }
-        bytes = measured.get(candidate.id());
+        bytes = measured.getOrDefault(candidate.id(), 0L);
       }
       if (!ids.isEmpty() && total + bytes > maxBytes) {
         break;

@@ -212,7 +212,7 @@ public final class InFlightRows {
       @Nullable String firstError,
       int keptForOrder) {}
 
-  private static Throwable errorOf(BatchPublisher.InFlight row) {
+  private static @Nullable Throwable errorOf(BatchPublisher.InFlight row) {
     try {
       row.ack().get();
       return null;

@@ -3,6 +3,7 @@ package dev.outboxrelay.internal;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.common.utils.Utils;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Maps a message key to its lane. All messages of one key share a lane, and a lane has one
@@ -13,7 +14,7 @@ public final class Lanes {
   private Lanes() {}
 
   /** The lane of {@code key}; a message without a key has no order to keep and gets any lane. */
-  public static int laneOf(String key, int lanes) {
+  public static int laneOf(@Nullable String key, int lanes) {
     if (key == null) {
       return ThreadLocalRandom.current().nextInt(lanes);
     }

@@ -110,20 +110,20 @@ public final class OutboxMaintenance {
     if (range.get("lo") == null) {
       return 0;
     }
-    long low = ((Number) range.get("lo")).longValue();
-    long high = ((Number) range.get("hi")).longValue() + 1; // the answer lies in [low, high]
+    long low = column(range, "lo");
+    long high = column(range, "hi") + 1; // the answer lies in [low, high]
     while (low < high) {
       long mid = low + (high - low) / 2;
       // the first row at or above mid (rows in between may be gone): young -> no young row lies
       // above mid that is not also at or above it; old -> every row up to it is old
       List<Map<String, Object>> row = jdbc.queryForList(IS_YOUNG_FROM, age.toSeconds(), mid);
-      if (row.isEmpty() || ((Number) row.get(0).get("young")).intValue() == 1) {
+      if (row.isEmpty() || column(row.get(0), "young") == 1) {
         high = mid;
       } else {
-        low = ((Number) row.get(0).get("id")).longValue() + 1;
+        low = column(row.get(0), "id") + 1;
       }
     }
-    return high > ((Number) range.get("hi")).longValue() ? Long.MAX_VALUE : high;
+    return high > column(range, "hi") ? Long.MAX_VALUE : high;
   }
 
   /**
@@ -178,8 +178,8 @@ public final class OutboxMaintenance {
     Map<String, Object> served =
         named.queryForMap(PENDING_STATS, new MapSqlParameterSource("lanes", all));
     Map<String, Object> unserved = jdbc.queryForMap(UNSERVED_STATS, lanes);
-    long outside = ((Number) unserved.get("pending")).longValue();
-    long pending = ((Number) served.get("pending")).longValue() + outside;
+    long outside = column(unserved, "pending");
+    long pending = column(served, "pending") + outside;
     Long oldestId =
         Stream.of(served.get("oldest_id"), unserved.get("oldest_id"))
             .filter(Objects::nonNull)
@@ -194,7 +194,7 @@ public final class OutboxMaintenance {
 
   /** How many PENDING rows are in lanes {@code lanes} and above. */
   public long pendingOutsideLanes(int lanes) {
-    return ((Number) jdbc.queryForMap(UNSERVED_STATS, lanes).get("pending")).longValue();
+    return column(jdbc.queryForMap(UNSERVED_STATS, lanes), "pending");
   }
 
   /**
@@ -212,11 +212,11 @@ public final class OutboxMaintenance {
     List<Integer> all = IntStream.range(0, lanes).boxed().toList();
     Map<String, Object> stats =
         named.queryForMap(PREPARED_STATS, new MapSqlParameterSource("lanes", all));
-    long prepared = ((Number) stats.get("prepared")).longValue();
+    long prepared = column(stats, "prepared");
     if (stats.get("oldest_id") == null) {
       return new PreparedStats(prepared, 0);
     }
-    return new PreparedStats(prepared, ageSeconds(((Number) stats.get("oldest_id")).longValue()));
+    return new PreparedStats(prepared, ageSeconds(column(stats, "oldest_id")));
   }
 
   /**
@@ -224,6 +224,16 @@ public final class OutboxMaintenance {
    * @param oldestAgeSeconds age of the oldest of them, 0 when there is none
    */
   public record PreparedStats(long prepared, double oldestAgeSeconds) {}
+
+  /** A numeric column the statement always returns (a count, a bound already checked non-null). */
+  private static long column(Map<String, Object> row, String name) {
+    Object value = row.get(name);
+    if (value == null) {
+      throw new IllegalStateException(
+          "column " + name + " is NULL where the statement never gives NULL");
+    }
+    return ((Number) value).longValue();
+  }
 
   private double ageSeconds(long id) {
     List<Double> age = jdbc.queryForList(AGE_SECONDS, Double.class, id);

@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +74,7 @@ public final class OutboxSchema {
     }
   }
 
-  private static String ordersProblem(Connection connection) throws SQLException {
+  private static @Nullable String ordersProblem(Connection connection) throws SQLException {
     if (count(connection, COUNT_TABLE, "t_msg_order") == 0) {
       return "no table t_msg_order in business database "
           + connection.getCatalog()
@@ -89,7 +90,7 @@ public final class OutboxSchema {
     return null;
   }
 
-  private static String problem(Connection connection) throws SQLException {
+  private static @Nullable String problem(Connection connection) throws SQLException {
     String database = connection.getCatalog();
     if (count(connection, COUNT_TABLE, "t_msg") == 0) {
       return "no outbox table t_msg in database "

@@ -151,7 +151,7 @@ public final class OutboxWrites {
         id);
   }
 
-  private long insertReturningId(String sql, Object... args) {
+  private long insertReturningId(String sql, @Nullable Object... args) {
     KeyHolder keys = new GeneratedKeyHolder();
     jdbc.update(
         con -> {

@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.PessimisticLockingFailureException;
@@ -107,10 +108,14 @@ public final class PublishRound {
    * @throws org.springframework.dao.DataAccessException when the database fails the round; rows
    *     whose outcome was not recorded stay PENDING and are published again later
    */
+  // The transaction callback returns null for an empty poll: Spring 7 types it
+  // TransactionCallback<T extends @Nullable Object>, which NullAway reads as non-null outside its
+  // JSpecify mode (that mode needs JDK 22+ to compile).
+  @SuppressWarnings("NullAway")
   public Result run(Supplier<List<OutboxRow>> claim, boolean rollbackIfNothingSent) {
     long started = System.nanoTime();
     BatchPublisher.Outcome[] acknowledged = new BatchPublisher.Outcome[1];
-    Recorded round;
+    @Nullable Recorded round;
     try {
       round =
           transaction.execute(

@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -90,7 +91,7 @@ final class HttpCheckBack implements CheckBackSource {
   static HttpResponse.BodySubscriber<byte[]> limited(int max) {
     HttpResponse.BodySubscriber<byte[]> bytes = HttpResponse.BodySubscribers.ofByteArray();
     return new HttpResponse.BodySubscriber<>() {
-      private Flow.Subscription subscription;
+      private Flow.@Nullable Subscription subscription;
       private long received;
       private boolean failed;
 
@@ -115,7 +116,9 @@ final class HttpCheckBack implements CheckBackSource {
         }
         if (received > max) {
           failed = true;
-          subscription.cancel();
+          if (subscription != null) {
+            subscription.cancel();
+          }
           bytes.onError(new IOException("answer longer than " + max + " bytes"));
           return;
         }

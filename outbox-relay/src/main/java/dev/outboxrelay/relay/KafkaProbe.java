@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -77,7 +78,7 @@ final class KafkaProbe implements AutoCloseable {
                 config.put(key, value);
               }
             });
-    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafka().bootstrapServers());
+    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
     config.put(AdminClientConfig.CLIENT_ID_CONFIG, "outbox-relay-probe-" + settings.instanceId());
     this.timeoutMillis = (int) timeout.toMillis();
     // half of max-block: the check and one send's metadata wait fit in the round's send-timeout
@@ -168,8 +169,7 @@ final class KafkaProbe implements AutoCloseable {
     for (String topic : unknown) {
       try {
         TopicDescription description =
-            described
-                .get(topic)
+            Objects.requireNonNull(described.get(topic), topic) // an answer per topic asked
                 .get(
                     Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
         knownUntil.put(topic, expires);

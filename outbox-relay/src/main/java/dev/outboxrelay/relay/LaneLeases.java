@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -108,12 +109,14 @@ final class LaneLeases {
   void rebalance() {
     clock.checkLeases(); // before counting the live members: a dead one's lease may be cut
     membership = renewOrAcquire(memberLockName, membership);
-    for (Map.Entry<Integer, SimpleLock> lease : held.entrySet()) {
+    for (Iterator<Map.Entry<Integer, SimpleLock>> leases = held.entrySet().iterator();
+        leases.hasNext(); ) {
+      Map.Entry<Integer, SimpleLock> lease = leases.next();
       Optional<SimpleLock> extended = lease.getValue().extend(leaseDuration, Duration.ZERO);
       if (extended.isPresent()) {
-        held.put(lease.getKey(), extended.get());
+        lease.setValue(extended.get());
       } else {
-        held.remove(lease.getKey());
+        leases.remove();
         log.warn("lost the lease of lane {}: another instance may work it now", lease.getKey());
       }
     }

@@ -181,28 +181,24 @@ public final class OutboxRelay implements AutoCloseable {
     housekeeping.checkLanes();
     started = true;
     leaseKeeper.start();
-    checks.scheduleWithFixedDelay(
-        kafka::refreshIfDue,
-        0,
-        KafkaProbe.CHECK_WHILE_UNREACHABLE.toMillis(),
-        TimeUnit.MILLISECONDS);
-    checks.scheduleWithFixedDelay(stalls::check, 1, 1, TimeUnit.SECONDS);
-    chores.scheduleWithFixedDelay(
-        housekeeping::refreshGauges, 0, settings.gaugeInterval().toMillis(), TimeUnit.MILLISECONDS);
-    chores.scheduleWithFixedDelay(
-        clock::sweepMessages, 0, settings.gaugeInterval().toMillis(), TimeUnit.MILLISECONDS);
-    chores.scheduleWithFixedDelay(
+    every(checks, "the Kafka check", kafka::refreshIfDue, 0, KafkaProbe.CHECK_WHILE_UNREACHABLE);
+    every(checks, "the stall check", stalls::check, 1000, Duration.ofSeconds(1));
+    every(chores, "the gauges", housekeeping::refreshGauges, 0, settings.gaugeInterval());
+    every(chores, "the clock-step sweep", clock::sweepMessages, 0, settings.gaugeInterval());
+    every(
+        chores,
+        "the purge",
         housekeeping::purge,
         settings.purge().interval().toMillis(),
-        settings.purge().interval().toMillis(),
-        TimeUnit.MILLISECONDS);
+        settings.purge().interval());
     if (checkBack != null) {
       // a thread of its own: an endpoint slow to answer must not freeze the gauges or the purge
-      checkBacks.scheduleWithFixedDelay(
+      every(
+          checkBacks,
+          "the check-back",
           checkBack::run,
           settings.checkBack().interval().toMillis(),
-          settings.checkBack().interval().toMillis(),
-          TimeUnit.MILLISECONDS);
+          settings.checkBack().interval());
     }
     for (int i = 0; i < settings.workers(); i++) {
       LaneWorker work =
@@ -376,5 +372,30 @@ public final class OutboxRelay implements AutoCloseable {
       thread.setDaemon(true);
       return thread;
     };
+  }
+
+  /**
+   * Runs {@code task} every {@code period} after {@code initialDelayMillis}. An exception the task
+   * lets through is logged and the task runs again next period: the executor would otherwise cancel
+   * the schedule for good, without a word (the future that would hold the exception is never read).
+   */
+  @SuppressWarnings("FutureReturnValueIgnored") // the wrapper never completes it exceptionally
+  static void every(
+      ScheduledExecutorService executor,
+      String name,
+      Runnable task,
+      long initialDelayMillis,
+      Duration period) {
+    executor.scheduleWithFixedDelay(
+        () -> {
+          try {
+            task.run();
+          } catch (RuntimeException e) {
+            log.warn("{} failed, runs again in {} ms: {}", name, period.toMillis(), e.toString());
+          }
+        },
+        initialDelayMillis,
+        period.toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 }

@@ -33,7 +33,7 @@ final class RelayProducer {
     // the broker again would wait up to that long (and 20 % jitter) for the connection.
     config.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, KafkaProbe.RECONNECT_BACKOFF_MAX_MS);
     config.putAll(settings.kafka().properties());
-    ProducerSettings.enforce(config, settings.kafka().bootstrapServers());
+    ProducerSettings.enforce(config, settings.bootstrapServers());
     // A missing topic or slow metadata fetch fails that topic's rows after max-block, not the
     // batch.
     config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, settings.maxBlock().toMillis());

@@ -10,6 +10,7 @@ import dev.outboxrelay.internal.TopicNames;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
@@ -231,7 +232,7 @@ public record RelaySettings(
      */
     public Duration delay(int attempt, double random) {
       double exponential = initial.toMillis() * Math.pow(multiplier, Math.max(0, attempt - 1));
-      double capped = Math.min(max.toMillis(), exponential);
+      double capped = Math.min((double) max.toMillis(), exponential);
       return Duration.ofMillis(Math.max(1, Math.round(capped * (1.0 - jitter * random))));
     }
   }
@@ -328,7 +329,7 @@ public record RelaySettings(
               "must be set with outbox.relay.check-back.source=http, e.g."
                   + " http://orders:8080/outbox/check-back");
         }
-        if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())
+        if ((!"http".equals(url.getScheme()) && !"https".equals(url.getScheme()))
             || url.getHost() == null) {
           throw new InvalidSettingException(
               "outbox.relay.check-back.url",
@@ -366,6 +367,14 @@ public record RelaySettings(
           Duration.ofMinutes(5));
       range("outbox.relay.check-back.max-backoff", maxBackoff, interval, Duration.ofDays(1));
     }
+  }
+
+  /**
+   * Kafka's bootstrap servers, {@code host:port[,host:port...]}: never null, as the constructor
+   * refuses settings without them.
+   */
+  public String bootstrapServers() {
+    return Objects.requireNonNull(kafka.bootstrapServers());
   }
 
   /** The default instance id: host name, process id and a random suffix, at most 200 characters. */
@@ -575,7 +584,8 @@ public record RelaySettings(
           shutdownTimeout,
           stallTimeout,
           checkBack,
-          SettingChecks.blankToNull(instanceId) != null ? instanceId : defaultInstanceId());
+          Objects.requireNonNullElseGet(
+              SettingChecks.blankToNull(instanceId), RelaySettings::defaultInstanceId));
     }
   }
 }

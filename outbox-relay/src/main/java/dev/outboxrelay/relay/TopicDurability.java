@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -81,7 +82,9 @@ final class TopicDurability {
     for (ConfigResource resource : due) {
       String topic = resource.name();
       try {
-        Config config = configs.get(resource).get(timeoutMillis + 500L, TimeUnit.MILLISECONDS);
+        Config config =
+            Objects.requireNonNull(configs.get(resource))
+                .get(timeoutMillis + 500L, TimeUnit.MILLISECONDS);
         record(topic, unread.remove(topic), config);
         retryAt.remove(topic);
       } catch (InterruptedException e) {

@@ -40,7 +40,8 @@ final class SigtermExit {
     try {
       handle("TERM", onSigterm);
     } catch (ReflectiveOperationException | RuntimeException e) {
-      Throwable cause = e instanceof InvocationTargetException ? e.getCause() : e;
+      Throwable cause =
+          e instanceof InvocationTargetException && e.getCause() != null ? e.getCause() : e;
       log.warn("cannot handle SIGTERM, it will exit with status 143: {}", cause.toString());
     }
   }

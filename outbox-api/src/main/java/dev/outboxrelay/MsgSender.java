@@ -21,6 +21,11 @@ public class MsgSender {
     this.defaultTopic = defaultTopic;
   }
 
+  /** The topic of every message, or null when none is configured. */
+  @Nullable String defaultTopic() {
+    return defaultTopic;
+  }
+
   /**
    * Sends {@code msg} (UTF-8 text) for the business reference {@code (refType, refId)}.
    *

@@ -1,11 +1,14 @@
 package dev.outboxrelay;
 
+import dev.outboxrelay.config.InvalidSettingException;
 import dev.outboxrelay.internal.PublishListener;
 import java.util.Locale;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -32,6 +35,30 @@ public class OutboxConfiguration {
   MsgSender msgSender(Outbox outbox, ObjectProvider<OutboxSettings> settingsProvider) {
     return new MsgSender(
         outbox, settingsProvider.getIfAvailable(OutboxSettings::defaults).defaultTopic());
+  }
+
+  /**
+   * Refuses start-up when a bean has a {@link MsgSender} injected and no default topic is set: its
+   * first send would fail. A service that only calls {@link Outbox#send} needs no default topic.
+   *
+   * @throws InvalidSettingException naming {@code outbox.default-topic} and the beans that use the
+   *     sender, once every singleton is created
+   */
+  @Bean
+  static SmartInitializingSingleton msgSenderTopicCheck(ConfigurableListableBeanFactory beans) {
+    return () -> {
+      for (String name : beans.getBeanNamesForType(MsgSender.class, false, false)) {
+        String[] users = beans.getDependentBeans(name);
+        if (users.length > 0 && beans.getBean(name, MsgSender.class).defaultTopic() == null) {
+          throw new InvalidSettingException(
+              "outbox.default-topic",
+              "must be set: the MsgSender injected into "
+                  + String.join(", ", users)
+                  + " sends every message to that topic (or send with Outbox.send, which names"
+                  + " the topic of each message)");
+        }
+      }
+    };
   }
 
   /**
@@ -69,18 +96,20 @@ public class OutboxConfiguration {
       PlatformTransactionManager transactionManager,
       OutboxSettings settings,
       ObjectProvider<PublishListener> listener) {
+    FastPath fastPath =
+        settings.fastPathActive()
+            ? new KafkaFastPath(
+                dataSource,
+                transactionManager,
+                FastPathProducer.create(settings),
+                settings,
+                listener.getIfAvailable(() -> PublishListener.NONE))
+            : FastPath.NONE;
+    // after the producer's creation: a bad Kafka setting fails first, and "ready" is true
     log.info(
         "outbox ready: fast path {}, {}",
         settings.fastPathActive() ? "on" : "off (the relay delivers every message)",
         settings);
-    if (!settings.fastPathActive()) {
-      return FastPath.NONE;
-    }
-    return new KafkaFastPath(
-        dataSource,
-        transactionManager,
-        FastPathProducer.create(settings),
-        settings,
-        listener.getIfAvailable(() -> PublishListener.NONE));
+    return fastPath;
   }
 }

@@ -17,7 +17,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param mode Where messages are written: same-database (t_msg in the business database, in the
  *     business transaction) or message-store (t_msg in a message database of its own: prepare, then
  *     confirm or cancel after the business transaction).
- * @param defaultTopic The topic of MsgSender.send(msg, refType, refId).
+ * @param defaultTopic The topic of MsgSender.send(msg, refType, refId); required when a bean has a
+ *     MsgSender injected.
  * @param maxPayloadBytes The largest payload send accepts, in bytes (1 to 16777215).
  * @param lanes How many lanes message keys are hashed to (1 to 1024); the relay must use the same.
  * @param keyOrder The order of one key's messages: commit (send locks the key until the transaction

@@ -250,6 +250,29 @@ class OutboxAutoConfigurationTests {
             });
   }
 
+  /** A service of the article's shape: sends through the facade. */
+  record PointsService(MsgSender sender) {}
+
+  @Test
+  void aMsgSenderInjectedWithoutADefaultTopicStopsStartUpNamingThePropertyAndItsUser() {
+    runner()
+        .withBean("pointsService", PointsService.class)
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .isInstanceOf(InvalidSettingException.class)
+                    .hasMessageStartingWith(
+                        "outbox.default-topic must be set: the MsgSender injected into"
+                            + " pointsService sends every message to that topic"));
+    // a service that sends with Outbox.send only needs no default topic
+    runner().run(context -> assertThat(context).hasNotFailed().hasSingleBean(MsgSender.class));
+    runner()
+        .withPropertyValues("outbox.default-topic=points")
+        .withBean("pointsService", PointsService.class)
+        .run(context -> assertThat(context).hasNotFailed().hasSingleBean(PointsService.class));
+  }
+
   @Test
   void fastPathMetersGoToTheApplicationsMeterRegistryWhenItHasOne() {
     runner()

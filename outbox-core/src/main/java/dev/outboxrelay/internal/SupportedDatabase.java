@@ -46,7 +46,8 @@ public final class SupportedDatabase {
    * refused (it may be starting; the first statements will tell), only logged.
    *
    * @throws DatabaseRefusedException if the database is neither MySQL 8.0+ nor MariaDB 10.6+, or is
-   *     a node of a multi-primary cluster; the message names what was found
+   *     a node of a multi-primary cluster, or refuses the DataSource's user; the message names what
+   *     was found
    */
   public static void check(DataSource dataSource) {
     String product;
@@ -62,6 +63,16 @@ public final class SupportedDatabase {
       }
       cluster = clusterVariables(connection);
     } catch (SQLException e) {
+      SQLException denied = accessDenial(e);
+      if (denied != null) {
+        // not an outage that may pass: the same credentials will be refused on every retry
+        throw new DatabaseRefusedException(
+            "the database refused the credentials: " + denied.getMessage(),
+            "Check the DataSource's user name and password (spring.datasource.username and"
+                + " spring.datasource.password in Spring Boot; SPRING_DATASOURCE_USERNAME and"
+                + " SPRING_DATASOURCE_PASSWORD for the relay, from the chart's Secret) and the"
+                + " user's grants on the database.");
+      }
       log.warn(
           "could not check the database product and cluster mode at start-up: {}", e.toString());
       return;
@@ -70,6 +81,25 @@ public final class SupportedDatabase {
     if (problem != null) {
       throw refused(problem);
     }
+  }
+
+  /**
+   * The server refusing the user, if that is what {@code e} or a cause of it is: a wrong password
+   * or an unknown user (MySQL error 1045, SQLSTATE 28000), no access to the database (1044), or an
+   * authentication plugin that refuses it (1698). Returns that exception (a pool wraps the
+   * driver's), or null.
+   */
+  static @Nullable SQLException accessDenial(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql
+          && ("28000".equals(sql.getSQLState())
+              || sql.getErrorCode() == 1044
+              || sql.getErrorCode() == 1045
+              || sql.getErrorCode() == 1698)) {
+        return sql;
+      }
+    }
+    return null;
   }
 
   /**

@@ -2,10 +2,16 @@ package dev.outboxrelay.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.outboxrelay.testsupport.DatabaseServer;
 import dev.outboxrelay.testsupport.TestServers;
 import java.sql.Connection;
+import java.util.List;
 import java.util.Map;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -85,6 +91,40 @@ class SupportedDatabaseTests {
       }
       assertThat(SupportedDatabase.multiPrimaryProblem(variables)).isNull();
     }
+  }
+
+  @Test
+  void wrongCredentialsAreRefusedAtOnceNamingTheUserNotThePassword() {
+    DatabaseServer server = TestServers.database();
+    try (var database = server.createDatabase("credentials");
+        HikariDataSource pool = new HikariDataSource(relayLikePool(database.jdbcUrl()))) {
+      for (DataSource wrongPassword :
+          List.of(
+              new DriverManagerDataSource(
+                  database.jdbcUrl(), server.username(), "not-the-password"),
+              pool)) {
+        assertThatThrownBy(() -> SupportedDatabase.check(wrongPassword))
+            .isInstanceOf(DatabaseRefusedException.class)
+            .hasMessageStartingWith("the database refused the credentials: Access denied for user")
+            .hasMessageContaining(server.username())
+            .hasMessageNotContaining("not-the-password")
+            .satisfies(
+                e ->
+                    assertThat(((DatabaseRefusedException) e).action())
+                        .contains("spring.datasource.password"));
+      }
+    }
+  }
+
+  /** As the relay's pool: starts without connecting, wraps the driver's error in its own. */
+  private static HikariConfig relayLikePool(String jdbcUrl) {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(jdbcUrl);
+    config.setUsername(TestServers.database().username());
+    config.setPassword("not-the-password");
+    config.setInitializationFailTimeout(-1);
+    config.setConnectionTimeout(2_000);
+    return config;
   }
 
   @Test

@@ -21,6 +21,9 @@ import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Is the Kafka cluster reachable at all? Tells an outage (nothing can be sent: back off, count no
@@ -30,6 +33,8 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * reads their configuration on the checks thread ({@link #refresh}).
  */
 final class KafkaProbe implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(KafkaProbe.class);
+
   /** How often the cluster is asked while it answers. */
   static final Duration CHECK_WHILE_REACHABLE = Duration.ofSeconds(1);
 
@@ -56,6 +61,7 @@ final class KafkaProbe implements AutoCloseable {
   private final TopicDurability durability;
   private final BrokerTopicCreation topicCreation;
   private final Runnable onReachableAgain;
+  private final String bootstrapServers;
 
   /**
    * @param onReachableAgain run when a check succeeds after one failed (wakes the workers from a
@@ -64,6 +70,7 @@ final class KafkaProbe implements AutoCloseable {
   KafkaProbe(
       RelaySettings settings, Duration timeout, MeterRegistry meters, Runnable onReachableAgain) {
     this.onReachableAgain = onReachableAgain;
+    this.bootstrapServers = settings.bootstrapServers();
     Map<String, Object> config = new HashMap<>();
     // Only what an admin client understands from the producer settings: the connection.
     settings
@@ -120,6 +127,7 @@ final class KafkaProbe implements AutoCloseable {
    */
   boolean refresh() {
     Collection<Node> nodes;
+    @Nullable Exception failure = null;
     try {
       nodes =
           admin
@@ -131,11 +139,22 @@ final class KafkaProbe implements AutoCloseable {
       nodes = null;
     } catch (Exception e) {
       nodes = null;
+      failure = e;
     }
     boolean was = reachable;
     reachable = nodes != null;
+    if (was && nodes == null && failure != null) {
+      // once per outage, whether or not messages wait: readiness shows it, the log says why
+      log.warn(
+          "Kafka does not answer at {} ({}): readiness fails and messages wait until it does;"
+              + " asking again every {} ms",
+          bootstrapServers,
+          failure.getCause() != null ? failure.getCause().toString() : failure.toString(),
+          CHECK_WHILE_UNREACHABLE.toMillis());
+    }
     if (nodes != null) {
       if (!was) {
+        log.info("Kafka answers again at {}", bootstrapServers);
         onReachableAgain.run();
       }
       topicCreation.refreshIfDue(nodes);

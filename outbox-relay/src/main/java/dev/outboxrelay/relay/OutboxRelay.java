@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import net.javacrumbs.shedlock.core.LockProvider;
 import net.javacrumbs.shedlock.provider.jdbctemplate.JdbcTemplateLockProvider;
+import net.javacrumbs.shedlock.provider.sql.DatabaseProduct;
 import org.apache.kafka.clients.producer.Producer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -107,6 +108,10 @@ public final class OutboxRelay implements AutoCloseable {
         new JdbcTemplateLockProvider(
             JdbcTemplateLockProvider.Configuration.builder()
                 .withJdbcTemplate(jdbc)
+                // Named, not detected: detection on a database unreachable at that moment fails
+                // with "not supported for database product: UNKNOWN", hiding the real error.
+                // MySQL and MariaDB share ShedLock's statements.
+                .withDatabaseProduct(DatabaseProduct.MY_SQL)
                 .usingDbTime()
                 .withLockedByValue(settings.instanceId())
                 .build());

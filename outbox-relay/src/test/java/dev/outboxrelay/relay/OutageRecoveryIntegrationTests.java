@@ -10,7 +10,10 @@ import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 /**
  * Recovery from a Kafka outage on the real servers: once the broker is back, what was written
@@ -84,6 +87,31 @@ class OutageRecoveryIntegrationTests {
       assertThat(fixture.count("SELECT COALESCE(MAX(attempts), 0) FROM t_msg WHERE status = 1"))
           .isLessThanOrEqualTo(1);
     }
+  }
+
+  /**
+   * An outage with nothing to send is still said, once, and its end too: readiness alone would show
+   * it, without the reason.
+   */
+  @Test
+  @ExtendWith(OutputCaptureExtension.class)
+  void anOutageWithNothingPendingIsLoggedOnceWhenItBeginsAndWhenItEnds(CapturedOutput output) {
+    fixture.startRelay(p -> p.workers(1).pollInterval(POLL));
+    String bootstrap = TestServers.kafka().bootstrapServers();
+
+    TestServers.kafka().stop();
+    try {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> output.getOut().contains("Kafka does not answer at " + bootstrap));
+    } finally {
+      TestServers.kafka().start(); // seconds, while the probe asks every 250 ms and fails
+    }
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> output.getOut().contains("Kafka answers again at " + bootstrap));
+    assertThat(output.getOut().split("Kafka does not answer at ", -1)).hasSize(2);
+    assertThat(roundsFailedForKafka()).isZero(); // nothing was pending: no round failed
   }
 
   /**

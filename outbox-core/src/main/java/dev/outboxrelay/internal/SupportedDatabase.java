@@ -86,20 +86,21 @@ public final class SupportedDatabase {
   /**
    * The server refusing the user, if that is what {@code e} or a cause of it is: a wrong password
    * or an unknown user (MySQL error 1045, SQLSTATE 28000), no access to the database (1044), or an
-   * authentication plugin that refuses it (1698). Returns that exception (a pool wraps the
-   * driver's), or null.
+   * authentication plugin that refuses it (1698). Returns the driver's exception (a pool wraps it),
+   * or null.
    */
   static @Nullable SQLException accessDenial(Throwable e) {
+    SQLException denial = null;
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof SQLException sql
           && ("28000".equals(sql.getSQLState())
               || sql.getErrorCode() == 1044
               || sql.getErrorCode() == 1045
               || sql.getErrorCode() == 1698)) {
-        return sql;
+        denial = sql; // the deepest: a pool's timeout copies the driver's SQL state, not its text
       }
     }
-    return null;
+    return denial;
   }
 
   /**

@@ -3,9 +3,10 @@ package dev.outboxrelay;
 import java.util.Objects;
 
 /**
- * A message written PREPARED to the message store by {@link Outbox#prepare} (message-store mode,
- * the article's approach 5), before its business transaction: {@link Outbox#enlist} then records it
- * in that transaction, which decides whether it is published.
+ * A message written PREPARED to the message store by {@link MessageStoreOutbox#prepare}
+ * (message-store mode, the article's approach 5), before its business transaction: {@link
+ * MessageStoreOutbox#enlist} then records it in that transaction, which decides whether it is
+ * published.
  *
  * @param messageId {@code t_msg.id}, the row id {@link Outbox#deliveryStatus} takes (the {@code
  *     outbox-id} Kafka header is the message's global {@code t_msg.msg_id})

@@ -1,9 +1,8 @@
 package dev.outboxrelay;
 
+import dev.outboxrelay.internal.DatabaseChecks;
 import dev.outboxrelay.internal.MessageStoreDecisions;
-import dev.outboxrelay.internal.OutboxSchema;
 import dev.outboxrelay.internal.OutboxWrites;
-import dev.outboxrelay.internal.SupportedDatabase;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -24,6 +23,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 final class MessageStoreModeOutbox implements MessageStoreOutbox, AutoCloseable {
   private final DataSource businessDataSource;
+  private final DatabaseChecks businessChecks;
+  private final DatabaseChecks messageChecks;
   private final OutboxWrites business;
   private final OutboxWrites messages;
   private final TransactionTemplate businessTransaction;
@@ -44,11 +45,9 @@ final class MessageStoreModeOutbox implements MessageStoreOutbox, AutoCloseable 
       DataSourceTransactionManager messageTransactions,
       OutboxSettings settings,
       FastPath fastPath) {
-    SupportedDatabase.check(businessDataSource);
-    OutboxSchema.checkBusinessTables(businessDataSource);
+    this.businessChecks = DatabaseChecks.ofBusinessTables(businessDataSource);
     CallerTransaction.requireSynchronization(businessTransactions);
-    SupportedDatabase.check(messageDataSource);
-    OutboxSchema.check(messageDataSource);
+    this.messageChecks = DatabaseChecks.ofOutboxTables(messageDataSource);
     this.businessDataSource = businessDataSource;
     this.business = new OutboxWrites(businessDataSource);
     this.messages = new OutboxWrites(messageDataSource);
@@ -81,6 +80,7 @@ final class MessageStoreModeOutbox implements MessageStoreOutbox, AutoCloseable 
   public long send(OutboxMessage message) {
     @Nullable String headersJson =
         MessageValidator.validate(message, settings.maxPayloadBytes(), maxRecordBytes);
+    runPendingChecks();
     if (!CallerTransaction.active()) {
       return enlist(prepare(message, headersJson, null, newBusMsgId()));
     }
@@ -110,6 +110,7 @@ final class MessageStoreModeOutbox implements MessageStoreOutbox, AutoCloseable 
   public PreparedMessage prepare(OutboxMessage message) {
     @Nullable String headersJson =
         MessageValidator.validate(message, settings.maxPayloadBytes(), maxRecordBytes);
+    runPendingChecks();
     return prepare(message, headersJson, null, newBusMsgId());
   }
 
@@ -126,6 +127,7 @@ final class MessageStoreModeOutbox implements MessageStoreOutbox, AutoCloseable 
   @Override
   public long enlist(PreparedMessage message) {
     java.util.Objects.requireNonNull(message, "message");
+    runPendingChecks();
     ConnectionHolder completing = CallerTransaction.completing(businessDataSource);
     if (completing != null) {
       // while a business transaction completes (e.g. an AFTER_COMMIT listener): on its connection,
@@ -220,6 +222,12 @@ final class MessageStoreModeOutbox implements MessageStoreOutbox, AutoCloseable 
   /** A new global business message id: a random (version 4) UUID, 36 characters. */
   private static String newBusMsgId() {
     return UUID.randomUUID().toString();
+  }
+
+  /** A database unreachable at start-up is checked before its first use (an old schema refused). */
+  private void runPendingChecks() {
+    businessChecks.runIfPending();
+    messageChecks.runIfPending();
   }
 
   @Override

@@ -1,12 +1,11 @@
 package dev.outboxrelay;
 
+import dev.outboxrelay.internal.DatabaseChecks;
 import dev.outboxrelay.internal.KafkaRecords;
 import dev.outboxrelay.internal.Lanes;
 import dev.outboxrelay.internal.MessageStatus;
-import dev.outboxrelay.internal.OutboxSchema;
 import dev.outboxrelay.internal.OutboxWrites;
 import dev.outboxrelay.internal.ProducerSettings;
-import dev.outboxrelay.internal.SupportedDatabase;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
@@ -35,14 +34,14 @@ final class SameDatabaseOutbox implements Outbox, AutoCloseable {
   private final int maxRecordBytes;
   private final FastPath fastPath;
   private final java.time.Duration relayDelay;
+  private final DatabaseChecks checks;
 
   SameDatabaseOutbox(
       DataSource dataSource,
       PlatformTransactionManager transactionManager,
       OutboxSettings settings,
       FastPath fastPath) {
-    SupportedDatabase.check(dataSource);
-    OutboxSchema.check(dataSource);
+    this.checks = DatabaseChecks.ofOutboxTables(dataSource);
     CallerTransaction.requireSynchronization(transactionManager);
     this.dataSource = dataSource;
     this.store = new OutboxWrites(dataSource);
@@ -73,6 +72,7 @@ final class SameDatabaseOutbox implements Outbox, AutoCloseable {
   public long send(OutboxMessage message) {
     @Nullable String headersJson =
         MessageValidator.validate(message, settings.maxPayloadBytes(), maxRecordBytes);
+    checks.runIfPending(); // the database was unreachable at start-up: refuse an old schema now
     ConnectionHolder completing = CallerTransaction.completing(dataSource);
     if (completing != null) {
       return sendAfterCompletion(completing, message, headersJson);

@@ -59,12 +59,24 @@ public final class OutboxSchema {
   }
 
   private static void check(DataSource dataSource, boolean ordersOnly) {
+    SQLException unreachable = checkIfReachable(dataSource, ordersOnly);
+    if (unreachable != null) {
+      log.warn("could not check the outbox schema at start-up: {}", unreachable.toString());
+    }
+  }
+
+  /**
+   * {@link #check} ({@link #checkBusinessTables} with {@code ordersOnly}), without the log line.
+   *
+   * @return null when the schema was checked; why the database could not be reached, when not
+   * @throws DatabaseRefusedException naming the script to apply
+   */
+  static @Nullable SQLException checkIfReachable(DataSource dataSource, boolean ordersOnly) {
     String problem;
     try (Connection connection = dataSource.getConnection()) {
       problem = ordersOnly ? ordersProblem(connection) : problem(connection);
     } catch (SQLException e) {
-      log.warn("could not check the outbox schema at start-up: {}", e.toString());
-      return;
+      return e;
     }
     if (problem != null) {
       throw new DatabaseRefusedException(
@@ -72,6 +84,7 @@ public final class OutboxSchema {
           "Apply the scripts it names (docs/service.md, \"The schema\" and \"Upgrading\"),"
               + " then start again.");
     }
+    return null;
   }
 
   private static @Nullable String ordersProblem(Connection connection) throws SQLException {

@@ -50,6 +50,21 @@ public final class SupportedDatabase {
    *     was found
    */
   public static void check(DataSource dataSource) {
+    SQLException unreachable = checkIfReachable(dataSource);
+    if (unreachable != null) {
+      log.warn(
+          "could not check the database product and cluster mode at start-up: {}",
+          unreachable.toString());
+    }
+  }
+
+  /**
+   * {@link #check}, without the log line.
+   *
+   * @return null when the database was checked; why it could not be reached, when it could not
+   * @throws DatabaseRefusedException as {@link #check}
+   */
+  static @Nullable SQLException checkIfReachable(DataSource dataSource) {
     String product;
     String version;
     Map<String, String> cluster;
@@ -67,20 +82,23 @@ public final class SupportedDatabase {
       if (denied != null) {
         // not an outage that may pass: the same credentials will be refused on every retry
         throw new DatabaseRefusedException(
-            "the database refused the credentials: " + denied.getMessage(),
-            "Check the DataSource's user name and password (spring.datasource.username and"
-                + " spring.datasource.password in Spring Boot; SPRING_DATASOURCE_USERNAME and"
-                + " SPRING_DATASOURCE_PASSWORD for the relay, from the chart's Secret) and the"
-                + " user's grants on the database.");
+            (denied.getErrorCode() == 1044
+                    ? "the database refused the user access to the database: "
+                    : "the database refused the credentials: ")
+                + denied.getMessage(),
+            "Check the DataSource's URL (its database name), user name and password"
+                + " (spring.datasource.url, spring.datasource.username and"
+                + " spring.datasource.password in Spring Boot; SPRING_DATASOURCE_URL, _USERNAME and"
+                + " _PASSWORD for the relay, from the chart's values and Secret) and the user's"
+                + " grants on the database.");
       }
-      log.warn(
-          "could not check the database product and cluster mode at start-up: {}", e.toString());
-      return;
+      return e;
     }
     String problem = multiPrimaryProblem(cluster);
     if (problem != null) {
       throw refused(problem);
     }
+    return null;
   }
 
   /**

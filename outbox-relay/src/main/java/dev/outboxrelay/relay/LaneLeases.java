@@ -1,5 +1,6 @@
 package dev.outboxrelay.relay;
 
+import dev.outboxrelay.internal.DatabaseChecks;
 import dev.outboxrelay.internal.RelayMembers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -47,9 +48,20 @@ final class LaneLeases {
   // after a failed renewal: no lane is worked, the leases are kept for the next renewal
   private volatile boolean suspended;
   private @Nullable SimpleLock membership;
+  private final DatabaseChecks checks;
 
-  LaneLeases(LockProvider locks, RelayMembers store, ClockStep clock, RelaySettings settings) {
+  /**
+   * @param checks the database's start-up checks, run before a renewal while the database could not
+   *     be reached for them (a schema found old then fails every renewal, naming the script)
+   */
+  LaneLeases(
+      LockProvider locks,
+      RelayMembers store,
+      ClockStep clock,
+      DatabaseChecks checks,
+      RelaySettings settings) {
     this.locks = locks;
+    this.checks = checks;
     this.store = store;
     this.clock = clock;
     this.lanes = settings.lanes();
@@ -107,6 +119,7 @@ final class LaneLeases {
    *     leases not extended yet are kept
    */
   void rebalance() {
+    checks.runIfPending(); // a database unreachable at start-up: no lane before its schema passes
     clock.checkLeases(); // before counting the live members: a dead one's lease may be cut
     membership = renewOrAcquire(memberLockName, membership);
     for (Iterator<Map.Entry<Integer, SimpleLock>> leases = held.entrySet().iterator();

@@ -1,5 +1,6 @@
 package dev.outboxrelay.relay;
 
+import dev.outboxrelay.internal.DatabaseRefusedException;
 import java.sql.SQLException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -147,6 +148,9 @@ final class LeaseKeeper {
    * connection error may name hosts).
    */
   static String reason(Throwable error) {
+    if (error instanceof DatabaseRefusedException refused) {
+      return String.valueOf(refused.getMessage()); // e.g. the schema is old: which script to apply
+    }
     SQLException readOnly = ConnectionRenewal.readOnlyCause(error);
     if (readOnly != null) {
       String message = String.valueOf(readOnly.getMessage()).lines().findFirst().orElse("");

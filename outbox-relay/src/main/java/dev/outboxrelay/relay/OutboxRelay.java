@@ -1,15 +1,14 @@
 package dev.outboxrelay.relay;
 
+import dev.outboxrelay.internal.DatabaseChecks;
 import dev.outboxrelay.internal.MessageStoreDecisions;
 import dev.outboxrelay.internal.MicrometerPublishListener;
 import dev.outboxrelay.internal.OutboxMaintenance;
-import dev.outboxrelay.internal.OutboxSchema;
 import dev.outboxrelay.internal.ProducerSettings;
 import dev.outboxrelay.internal.PublishListener;
 import dev.outboxrelay.internal.RelayMembers;
 import dev.outboxrelay.internal.RoundClaims;
 import dev.outboxrelay.internal.RoundOutcomes;
-import dev.outboxrelay.internal.SupportedDatabase;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -99,8 +98,7 @@ public final class OutboxRelay implements AutoCloseable {
     this.settings = settings;
     CheckBackSource checkBackSource = CheckBackSource.of(settings.checkBack(), checkBackDataSource);
     JdbcTemplate jdbc = new JdbcTemplate(dataSource);
-    SupportedDatabase.check(dataSource);
-    OutboxSchema.check(dataSource);
+    DatabaseChecks checks = DatabaseChecks.ofOutboxTables(dataSource);
     warnWithoutNetworkTimeout(dataSource);
     this.connections = new ConnectionRenewal(dataSource);
     RelayMembers members = new RelayMembers(dataSource);
@@ -117,7 +115,7 @@ public final class OutboxRelay implements AutoCloseable {
                 .build());
     MeterRegistry meters = meterRegistry == null ? new SimpleMeterRegistry() : meterRegistry;
     this.clock = new ClockStep(dataSource, settings, meters);
-    this.leases = new LaneLeases(locks, members, clock, settings);
+    this.leases = new LaneLeases(locks, members, clock, checks, settings);
     Map<String, Object> producerConfig = RelayProducer.config(settings);
     this.producer = ProducerSettings.createProducer("outbox.relay.kafka", producerConfig);
     this.kafka = new KafkaProbe(settings, Duration.ofSeconds(2), meters, wakeup::wakeAll);

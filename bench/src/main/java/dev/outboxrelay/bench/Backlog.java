@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.function.LongFunction;
 import javax.sql.DataSource;
 
 /**
@@ -56,7 +57,22 @@ final class Backlog {
 
   /** Inserts {@code rows} PENDING messages; returns the nanoseconds it took. */
   static long fill(DataSource dataSource, String topic, int rows, int keys, int lanes) {
-    return fill(dataSource, topic, rows, keys, lanes, 1);
+    return fill(dataSource, topic, rows, seq -> key(seq, keys), lanes, 1, COMMIT_EVERY);
+  }
+
+  /** The same, message {@code seq} with key {@code keyOf.apply(seq)}. */
+  static long fill(
+      DataSource dataSource, String topic, int rows, LongFunction<String> keyOf, int lanes) {
+    return fill(dataSource, topic, rows, keyOf, lanes, 1, COMMIT_EVERY);
+  }
+
+  /**
+   * The same in one transaction: a relay already running sees the whole backlog at once, at the
+   * commit.
+   */
+  static long fillInOneTransaction(
+      DataSource dataSource, String topic, int rows, LongFunction<String> keyOf, int lanes) {
+    return fill(dataSource, topic, rows, keyOf, lanes, 1, Integer.MAX_VALUE);
   }
 
   /**
@@ -66,7 +82,7 @@ final class Backlog {
    */
   static long fillWithSent(
       DataSource dataSource, String topic, int rows, int keys, int lanes, int pendingEvery) {
-    return fill(dataSource, topic, rows, keys, lanes, pendingEvery);
+    return fill(dataSource, topic, rows, seq -> key(seq, keys), lanes, pendingEvery, COMMIT_EVERY);
   }
 
   /** One row in {@code every}, spread over the keys (row i has key i mod keys). */
@@ -75,7 +91,13 @@ final class Backlog {
   }
 
   private static long fill(
-      DataSource dataSource, String topic, int rows, int keys, int lanes, int pendingEvery) {
+      DataSource dataSource,
+      String topic,
+      int rows,
+      LongFunction<String> keyOf,
+      int lanes,
+      int pendingEvery,
+      int commitEvery) {
     long started = System.nanoTime();
     try (Connection connection = dataSource.getConnection()) {
       if (pendingEvery > 1) {
@@ -86,7 +108,7 @@ final class Backlog {
       connection.setAutoCommit(false);
       try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
         for (int i = 0; i < rows; i++) {
-          String key = key(i, keys);
+          String key = keyOf.apply(i);
           insert.setString(1, MessageIds.next()); // as send writes it (schema V4)
           insert.setString(2, "backlog-" + i);
           insert.setString(3, topic);
@@ -98,7 +120,7 @@ final class Backlog {
           if ((i + 1) % BATCH == 0 || i + 1 == rows) {
             insert.executeBatch();
           }
-          if ((i + 1) % COMMIT_EVERY == 0 || i + 1 == rows) {
+          if ((i + 1) % commitEvery == 0 || i + 1 == rows) {
             connection.commit();
           }
         }

@@ -34,11 +34,14 @@ final class BareLoop {
   static final int WORKERS = 2;
   static final int BATCH = 2_000;
 
-  private static final String CLAIM =
-      """
-      SELECT id, topic, msg_key, payload FROM t_msg WHERE status = 0
-      ORDER BY id LIMIT %d FOR UPDATE SKIP LOCKED"""
-          .formatted(BATCH);
+  private static final String CLAIM = claim("t_msg");
+
+  private static String claim(String table) {
+    return """
+        SELECT id, topic, msg_key, payload FROM %s WHERE status = 0
+        ORDER BY id LIMIT %d FOR UPDATE SKIP LOCKED"""
+        .formatted(table, BATCH);
+  }
 
   private BareLoop() {}
 
@@ -55,49 +58,61 @@ final class BareLoop {
       bench.line(
           "backlog: %,d PENDING rows inserted in %.1f s; claim plan: %s",
           rows, Bench.seconds(insertNanos), db.explain(CLAIM));
-      Map<String, Long> statusBefore = Bench.serverStatus(db.jdbc);
-      DataSource pool = db.pool("bare", WORKERS);
-      ExecutorService workers = Executors.newFixedThreadPool(WORKERS);
-      try (TopicConsumer consumer = new TopicConsumer(bench.bootstrapServers(), topic);
-          Producer<byte[], byte[]> producer =
-              bench.producer("bare-loop", Map.of(ProducerConfig.LINGER_MS_CONFIG, 1))) {
-        Cpu.Snapshot cpuBefore = bench.cpu.snapshot();
-        long started = System.nanoTime();
-        List<Future<Integer>> loops = new ArrayList<>();
-        for (int i = 0; i < WORKERS; i++) {
-          loops.add(workers.submit(() -> loop(pool, producer)));
-        }
-        int rounds = 0;
-        for (Future<Integer> loop : loops) {
-          rounds += loop.get(5, TimeUnit.MINUTES);
-        }
-        long doneAt = System.nanoTime();
-        Cpu.Snapshot cpuAfter = bench.cpu.snapshot();
-        Map<String, Long> statusAfter = Bench.serverStatus(db.jdbc);
-        if (!consumer.awaitDistinct(rows, Duration.ofMinutes(1))) {
-          throw new IllegalStateException(
-              "only " + consumer.distinct() + " of " + rows + " records arrived");
-        }
-        double elapsed = Bench.seconds(doneAt - started);
-        long sent = db.count("SELECT COUNT(*) FROM t_msg WHERE status = 1");
-        bench.line(
-            "all %,d rows SENT after %.2f s -> %,.0f msg/s; %d rounds; %,d distinct records"
-                + " consumed, %,d duplicates",
-            rows, elapsed, rows / elapsed, rounds, consumer.distinct(), consumer.duplicates());
-        Map<String, Double> cpu =
-            bench.drainCosts(cpuBefore, cpuAfter, statusBefore, statusAfter, rows);
-        return new SideBySide.Drain(
-            rows / elapsed,
-            cpu,
-            sent == rows && consumer.distinct() == rows && consumer.duplicates() == 0);
-      } finally {
-        workers.shutdownNow();
+      return drain(bench, db, "t_msg", topic, rows);
+    }
+  }
+
+  /**
+   * Drains the {@code rows} PENDING rows of {@code table} (the product's {@code t_msg}, or a table
+   * of the same columns, e.g. the lean reference of [6]) to {@code topic}; the clock stops when
+   * both workers find nothing left to claim.
+   */
+  static SideBySide.Drain drain(Bench bench, BenchDatabase db, String table, String topic, int rows)
+      throws Exception {
+    Map<String, Long> statusBefore = Bench.serverStatus(db.jdbc);
+    DataSource pool = db.pool("bare", WORKERS);
+    ExecutorService workers = Executors.newFixedThreadPool(WORKERS);
+    try (TopicConsumer consumer = new TopicConsumer(bench.bootstrapServers(), topic);
+        Producer<byte[], byte[]> producer =
+            bench.producer("bare-loop", Map.of(ProducerConfig.LINGER_MS_CONFIG, 1))) {
+      Cpu.Snapshot cpuBefore = bench.cpu.snapshot();
+      long started = System.nanoTime();
+      List<Future<Integer>> loops = new ArrayList<>();
+      for (int i = 0; i < WORKERS; i++) {
+        loops.add(workers.submit(() -> loop(pool, producer, table)));
       }
+      int rounds = 0;
+      for (Future<Integer> loop : loops) {
+        rounds += loop.get(5, TimeUnit.MINUTES);
+      }
+      long doneAt = System.nanoTime();
+      Cpu.Snapshot cpuAfter = bench.cpu.snapshot();
+      Map<String, Long> statusAfter = Bench.serverStatus(db.jdbc);
+      if (!consumer.awaitDistinct(rows, Duration.ofMinutes(1))) {
+        throw new IllegalStateException(
+            "only " + consumer.distinct() + " of " + rows + " records arrived");
+      }
+      double elapsed = Bench.seconds(doneAt - started);
+      long sent = db.count("SELECT COUNT(*) FROM " + table + " WHERE status = 1");
+      bench.line(
+          "all %,d rows SENT after %.2f s -> %,.0f msg/s; %d rounds; %,d distinct records"
+              + " consumed, %,d duplicates",
+          rows, elapsed, rows / elapsed, rounds, consumer.distinct(), consumer.duplicates());
+      Map<String, Double> cpu =
+          bench.drainCosts(cpuBefore, cpuAfter, statusBefore, statusAfter, rows);
+      return new SideBySide.Drain(
+          rows / elapsed,
+          cpu,
+          sent == rows && consumer.distinct() == rows && consumer.duplicates() == 0);
+    } finally {
+      workers.shutdownNow();
     }
   }
 
   /** One worker's loop until nothing is left to claim; returns its non-empty rounds. */
-  private static int loop(DataSource pool, Producer<byte[], byte[]> producer) throws Exception {
+  private static int loop(DataSource pool, Producer<byte[], byte[]> producer, String table)
+      throws Exception {
+    String claim = claim(table);
     int rounds = 0;
     try (Connection connection = pool.getConnection()) {
       connection.setAutoCommit(false);
@@ -105,8 +120,8 @@ final class BareLoop {
       while (true) {
         List<Long> ids = new ArrayList<>(BATCH);
         List<Future<RecordMetadata>> acks = new ArrayList<>(BATCH);
-        try (PreparedStatement claim = connection.prepareStatement(CLAIM);
-            ResultSet rs = claim.executeQuery()) {
+        try (PreparedStatement select = connection.prepareStatement(claim);
+            ResultSet rs = select.executeQuery()) {
           while (rs.next()) {
             long id = rs.getLong(1);
             String key = rs.getString(3);
@@ -131,7 +146,9 @@ final class BareLoop {
         }
         try (Statement mark = connection.createStatement()) {
           mark.executeUpdate(
-              "UPDATE t_msg SET status = 1, sent_at = UTC_TIMESTAMP(3), attempts = attempts + 1"
+              "UPDATE "
+                  + table
+                  + " SET status = 1, sent_at = UTC_TIMESTAMP(3), attempts = attempts + 1"
                   + " WHERE id IN ("
                   + ids.stream().map(String::valueOf).collect(Collectors.joining(","))
                   + ")");

@@ -1,6 +1,7 @@
 package dev.outboxrelay.bench;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,6 +24,8 @@ import org.jspecify.annotations.Nullable;
  * @param relayJar the relay jar of [1j]
  * @param baselineJar another relay jar drained side by side with [1j] in [1o] (e.g. the build
  *     before a change, to show what the change costs); null: no [1o]
+ * @param shapes the key shapes of [6], in order
+ * @param shapeRows the backlog of each drain of [6], a multiple of 1,000
  */
 record Options(
     Set<String> phases,
@@ -33,14 +36,17 @@ record Options(
     int repeat,
     Map<String, String> relayJdbc,
     Path relayJar,
-    @Nullable Path baselineJar) {
+    @Nullable Path baselineJar,
+    List<KeyShape> shapes,
+    int shapeRows) {
 
-  static final List<String> PHASES = List.of("1", "1j", "1o", "1r", "1d", "1b", "2", "3", "4", "5");
+  static final List<String> PHASES =
+      List.of("1", "1j", "1o", "1r", "1d", "1b", "2", "3", "4", "5", "6");
 
   static final String USAGE =
       """
       usage: java -jar bench/target/outbox-bench.jar [options]   (from the repository's root)
-        --phases=1,1j,1r,...  only these phases: 1 1j 1o 1r 1d 1b 2 3 4 5 (default: all but 1d, 1o, 5)
+        --phases=1,1j,1r,...  only these phases: 1 1j 1o 1r 1d 1b 2 3 4 5 6 (default: all but 1d, 1o, 5, 6)
         --debezium            add phase 1d, Debezium embedded (also when --phases names 1d)
         --repeat=N            drain N times (1 to 9) with each of 1, 1j, 1o, 1r, 1d, in rotating order
         --no-what-if          skip the diagnosis section [W]
@@ -49,6 +55,9 @@ record Options(
         --relay-jdbc=k=v,...  Connector/J properties for the relay's pool in [1]
         --relay-jar=PATH      the relay jar of [1j] (default outbox-relay/target/outbox-relay.jar)
         --baseline-jar=PATH   add phase 1o: this relay jar drained as [1j], side by side with it
+        --shapes=10,zipf,...  the key shapes of phase 6: numbers of keys (uniform) and zipf
+                              (default 10,1000,10000,100000,zipf)
+        --shape-rows=N        the backlog of each drain of phase 6 (default 100000; 10000 to 1000000)
         --help                this text
       See bench/README.md.""";
 
@@ -65,6 +74,8 @@ record Options(
     Map<String, String> relayJdbc = new LinkedHashMap<>();
     Path relayJar = Path.of(RelayJar.DEFAULT_JAR);
     Path baselineJar = null;
+    List<KeyShape> shapes = new ArrayList<>();
+    int shapeRows = BacklogShapes.DEFAULT_ROWS;
     for (String arg : args) {
       String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=') + 1) : arg;
       String value = arg.substring(name.length());
@@ -120,6 +131,26 @@ record Options(
           }
           baselineJar = Path.of(value);
         }
+        case "--shapes=" -> {
+          for (String shape : value.split(",", -1)) {
+            try {
+              shapes.add(KeyShape.of(shape));
+            } catch (IllegalArgumentException e) {
+              throw new IllegalArgumentException(arg + ": " + e.getMessage(), e);
+            }
+          }
+        }
+        case "--shape-rows=" -> {
+          if (!value.matches("[1-9][0-9]{4,6}") || Integer.parseInt(value) % 1_000 != 0) {
+            throw new IllegalArgumentException(
+                arg + ": give a multiple of 1000 from 10000 to 1000000, e.g. --shape-rows=200000");
+          }
+          shapeRows = Integer.parseInt(value);
+          if (shapeRows > 1_000_000) {
+            throw new IllegalArgumentException(
+                arg + ": give a multiple of 1000 from 10000 to 1000000, e.g. --shape-rows=200000");
+          }
+        }
         default -> throw new IllegalArgumentException("unknown option '" + arg + "'\n" + USAGE);
       }
     }
@@ -139,7 +170,9 @@ record Options(
         repeat,
         java.util.Collections.unmodifiableMap(relayJdbc),
         relayJar,
-        baselineJar);
+        baselineJar,
+        shapes.isEmpty() ? KeyShape.NAMES.stream().map(KeyShape::of).toList() : List.copyOf(shapes),
+        shapeRows);
   }
 
   /** Whether phase {@code tag} runs: named, or in the default set. */
@@ -150,7 +183,7 @@ record Options(
     return switch (tag) {
       case "1d" -> debezium;
       case "1o" -> baselineJar != null;
-      case "5" -> false;
+      case "5", "6" -> false;
       default -> true;
     };
   }

@@ -192,6 +192,17 @@ public final class OutboxBench {
             return null;
           });
     }
+    if (selected("6")) { // only when named: about 1.5 minutes per shape and repetition
+      for (KeyShape shape : options.shapes()) {
+        phase(
+            bench,
+            "[6] backlog shape " + shape.name(),
+            () -> {
+              BacklogShapes.run(bench, options.relayJar(), shape, options.shapeRows(), repeat);
+              return null;
+            });
+      }
+    }
 
     // The table.
     String over = repeat == 1 ? "" : ", median of " + repeat;

@@ -15,7 +15,10 @@ class OptionsTests {
     Options options = Options.parse(new String[0]);
 
     assertThat(Options.PHASES)
-        .allMatch(tag -> options.runs(tag) == !Set.of("1d", "1o", "5").contains(tag));
+        .allMatch(tag -> options.runs(tag) == !Set.of("1d", "1o", "5", "6").contains(tag));
+    assertThat(options.shapes())
+        .extracting(KeyShape::name)
+        .containsExactly("10", "1000", "10000", "100000", "zipf");
     assertThat(options.binlogConfig()).contains("log_bin=").contains("sync_binlog=0");
     assertThat(options.repeat()).isEqualTo(1);
     assertThat(options.whatIf()).isTrue();
@@ -42,6 +45,23 @@ class OptionsTests {
     assertThat(Options.PHASES).filteredOn(options::runs).containsExactly("1", "1d", "5");
     assertThat(options.repeat()).isEqualTo(3);
     assertThat(Options.parse(new String[] {"--debezium"}).runs("1d")).isTrue();
+  }
+
+  @Test
+  void shapesAreTakenInOrderAndAnUnknownOneIsRefusedNamingTheShapesThereAre() {
+    Options options = Options.parse(new String[] {"--phases=6", "--shapes=zipf,100"});
+
+    assertThat(options.shapes()).containsExactly(KeyShape.of("zipf"), new KeyShape("100", 100, 0));
+    assertThat(options.runs("6")).isTrue();
+    assertThat(options.shapeRows()).isEqualTo(100_000);
+    assertThat(Options.parse(new String[] {"--shape-rows=200000"}).shapeRows()).isEqualTo(200_000);
+    assertThatThrownBy(() -> Options.parse(new String[] {"--shape-rows=12345"}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("--shape-rows=12345: give a multiple of 1000");
+    assertThatThrownBy(() -> Options.parse(new String[] {"--shapes=10,skewed"}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("--shapes=10,skewed: no key shape 'skewed'")
+        .hasMessageContaining("zipf");
   }
 
   @Test

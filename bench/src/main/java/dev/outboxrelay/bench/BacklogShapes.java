@@ -1,0 +1,198 @@
+package dev.outboxrelay.bench;
+
+import dev.outboxrelay.OutboxMessage;
+import dev.outboxrelay.OutboxSettings;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * Phase [6], the relay on the backlogs users write ({@code --phases=6} only): for each key shape of
+ * {@code --shapes} ({@link KeyShape}: 10 to 100,000 keys drawn uniformly, and a Zipf-skewed one), a
+ * backlog of {@code --shape-rows} messages (default {@value #DEFAULT_ROWS}) drained side by side,
+ * {@code --repeat} times in rotating order, by
+ *
+ * <ul>
+ *   <li>[6a] a <b>warm</b> relay jar ({@link RelayJar#drainWarm}: it has drained a warm-up backlog
+ *       first, as a relay that keeps running has compiled its code) on a backlog written <b>through
+ *       the public API</b>: a service (plain Spring, {@code @EnableOutbox}, fast path off, default
+ *       settings but 16 lanes) sends it with {@code Outbox.send} in one transaction, which the
+ *       running jar sees at its commit;
+ *   <li>[6s] the warm relay jar on the same messages inserted into {@code t_msg} by batched SQL
+ *       ({@link Backlog}), also in one transaction;
+ *   <li>[6r] the bare batched loop of [1r] on that SQL backlog in the product's {@code t_msg};
+ *   <li>[6l] the same bare loop on a <b>lean table</b>: the columns the loop reads and writes, the
+ *       primary key and one secondary index {@code (status, id)}, the physical reference for what a
+ *       claim-publish-mark loop costs on this server.
+ * </ul>
+ *
+ * The messages are the same in all four: message {@code i} has the shape's key for {@code i} and
+ * {@link Backlog#payload}'s 300-byte JSON. The jar runs with [1j]'s settings (batch 2,000, 2
+ * workers, 16 lanes, poll 10 ms); the bare loops run in this JVM, warm after the first drain. Each
+ * shape prints [1j]'s side-by-side table: rates, CPU per process and the server's counters per
+ * 1,000 messages, and the ratios of each relay drain to every system.
+ */
+final class BacklogShapes {
+  static final int DEFAULT_ROWS = 100_000;
+
+  private static final String LEAN_TABLE =
+      """
+      CREATE TABLE t_msg_lean (
+        id BIGINT NOT NULL AUTO_INCREMENT,
+        topic VARCHAR(249) NOT NULL,
+        msg_key VARCHAR(255) NULL,
+        payload MEDIUMBLOB NOT NULL,
+        status TINYINT NOT NULL DEFAULT 0,
+        attempts INT NOT NULL DEFAULT 0,
+        sent_at DATETIME(3) NULL,
+        PRIMARY KEY (id),
+        KEY idx_lean_claim (status, id)
+      ) ENGINE=InnoDB""";
+
+  private static final String LEAN_INSERT =
+      "INSERT INTO t_msg_lean (topic, msg_key, payload, status) VALUES (?, ?, ?, 0)";
+
+  private BacklogShapes() {}
+
+  /** The four drains of one shape, with their names for the side-by-side table. */
+  static void run(Bench bench, Path jar, KeyShape shape, int rows, int repeat) throws Exception {
+    bench.section(
+        "[6] Backlog shape '"
+            + shape.name()
+            + "': "
+            + String.format("%,d", rows)
+            + " messages over "
+            + String.format("%,d", shape.keys())
+            + (shape.zipf() == 0 ? " keys, uniform" : " keys, Zipf s=" + shape.zipf()));
+    KeyShape.Keys keys = shape.draw();
+    List<String> names =
+        List.of(
+            "[6a] relay jar, backlog through Outbox.send",
+            "[6s] relay jar, backlog by SQL",
+            "[6r] bare loop, t_msg",
+            "[6l] bare loop, lean table");
+    List<SideBySide.DrainPhase> drains = new ArrayList<>();
+    drains.add(
+        repetition -> {
+          bench.section(
+              "[6a] shape " + shape.name() + ": warm relay jar, backlog through Outbox.send");
+          try (BenchDatabase db = BenchDatabase.create("bench_shape_api")) {
+            String topic = bench.newTopic("shape-api");
+            return RelayJar.drainWarm(
+                bench,
+                jar,
+                db,
+                topic,
+                rows,
+                () -> {
+                  long nanos = sendThroughApi(db, topic, keys, rows);
+                  bench.line(
+                      "backlog: %,d messages sent in one transaction in %.1f s",
+                      rows, Bench.seconds(nanos));
+                });
+          }
+        });
+    drains.add(
+        repetition -> {
+          bench.section("[6s] shape " + shape.name() + ": warm relay jar, backlog by SQL");
+          try (BenchDatabase db = BenchDatabase.create("bench_shape_sql")) {
+            String topic = bench.newTopic("shape-sql");
+            return RelayJar.drainWarm(
+                bench,
+                jar,
+                db,
+                topic,
+                rows,
+                () -> {
+                  long nanos =
+                      Backlog.fillInOneTransaction(
+                          db.pool("backlog", 1), topic, rows, keys::key, Bench.LANES);
+                  bench.line(
+                      "backlog: %,d rows inserted in one transaction in %.1f s",
+                      rows, Bench.seconds(nanos));
+                });
+          }
+        });
+    drains.add(
+        repetition -> {
+          bench.section("[6r] shape " + shape.name() + ": bare loop on t_msg");
+          try (BenchDatabase db = BenchDatabase.create("bench_shape_bare")) {
+            String topic = bench.newTopic("shape-bare");
+            long nanos = Backlog.fill(db.pool("backlog", 1), topic, rows, keys::key, Bench.LANES);
+            bench.line("backlog: %,d rows inserted in %.1f s", rows, Bench.seconds(nanos));
+            return BareLoop.drain(bench, db, "t_msg", topic, rows);
+          }
+        });
+    drains.add(
+        repetition -> {
+          bench.section("[6l] shape " + shape.name() + ": bare loop on the lean table");
+          try (BenchDatabase db = BenchDatabase.create("bench_shape_lean")) {
+            String topic = bench.newTopic("shape-lean");
+            db.jdbc.execute(LEAN_TABLE);
+            long nanos = fillLean(db.pool("backlog", 1), topic, keys, rows);
+            bench.line(
+                "lean table: %s; %,d rows inserted in %.1f s",
+                "PRIMARY(id), idx_lean_claim(status,id)", rows, Bench.seconds(nanos));
+            return BareLoop.drain(bench, db, "t_msg_lean", topic, rows);
+          }
+        });
+    SideBySide.run(bench, repeat, names, drains, 2);
+  }
+
+  /**
+   * The backlog as a service writes it: {@code Outbox.send} {@code rows} times in one transaction
+   * (a relay already running sees it at once, at the commit), fast path off; returns the
+   * nanoseconds it took.
+   */
+  private static long sendThroughApi(BenchDatabase db, String topic, KeyShape.Keys keys, int rows) {
+    OutboxSettings settings = OutboxSettings.builder().lanes(Bench.LANES).build();
+    long started = System.nanoTime();
+    try (Service service = new Service(db.pool("service", 2), settings)) {
+      service.transaction.executeWithoutResult(
+          status -> {
+            for (int i = 0; i < rows; i++) {
+              String key = keys.key(i);
+              service.outbox.send(
+                  OutboxMessage.builder(topic)
+                      .key(key)
+                      .payload(Backlog.payload(i, key))
+                      .reference(1, "backlog-" + i)
+                      .build());
+            }
+          });
+    }
+    return System.nanoTime() - started;
+  }
+
+  /** The same messages into the lean table by batched SQL; returns the nanoseconds it took. */
+  private static long fillLean(DataSource pool, String topic, KeyShape.Keys keys, int rows) {
+    long started = System.nanoTime();
+    try (Connection connection = pool.getConnection();
+        PreparedStatement insert = connection.prepareStatement(LEAN_INSERT)) {
+      connection.setAutoCommit(false);
+      for (int i = 0; i < rows; i++) {
+        String key = keys.key(i);
+        insert.setString(1, topic);
+        insert.setString(2, key);
+        insert.setBytes(3, Backlog.payload(i, key));
+        insert.addBatch();
+        if ((i + 1) % 1_000 == 0) {
+          insert.executeBatch();
+        }
+        if ((i + 1) % 10_000 == 0) {
+          connection.commit();
+        }
+      }
+      insert.executeBatch();
+      connection.commit();
+      connection.setAutoCommit(true);
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not fill the lean table: " + e, e);
+    }
+    return System.nanoTime() - started;
+  }
+}

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
 
@@ -75,72 +74,88 @@ final class BacklogShapes {
             "[6s] relay jar, backlog by SQL",
             "[6r] bare loop, t_msg",
             "[6l] bare loop, lean table");
-    List<SideBySide.DrainPhase> drains = new ArrayList<>();
-    drains.add(
-        repetition -> {
-          bench.section(
-              "[6a] shape " + shape.name() + ": warm relay jar, backlog through Outbox.send");
-          try (BenchDatabase db = BenchDatabase.create("bench_shape_api")) {
-            String topic = bench.newTopic("shape-api");
-            return RelayJar.drainWarm(
+    String tag = " shape " + shape.name() + ": ";
+    List<SideBySide.DrainPhase> drains =
+        List.of(
+            warmJar(
                 bench,
                 jar,
-                db,
-                topic,
+                "[6a]" + tag + "warm relay jar, backlog through Outbox.send",
+                "api",
                 rows,
-                () -> {
-                  long nanos = sendThroughApi(db, topic, keys, rows);
-                  bench.line(
-                      "backlog: %,d messages sent in one transaction in %.1f s",
-                      rows, Bench.seconds(nanos));
-                });
-          }
-        });
-    drains.add(
-        repetition -> {
-          bench.section("[6s] shape " + shape.name() + ": warm relay jar, backlog by SQL");
-          try (BenchDatabase db = BenchDatabase.create("bench_shape_sql")) {
-            String topic = bench.newTopic("shape-sql");
-            return RelayJar.drainWarm(
+                (db, topic) -> sendThroughApi(db, topic, keys, rows)),
+            warmJar(
                 bench,
                 jar,
-                db,
-                topic,
+                "[6s]" + tag + "warm relay jar, backlog by SQL",
+                "sql",
                 rows,
-                () -> {
-                  long nanos =
-                      Backlog.fillInOneTransaction(
-                          db.pool("backlog", 1), topic, rows, keys::key, Bench.LANES);
-                  bench.line(
-                      "backlog: %,d rows inserted in one transaction in %.1f s",
-                      rows, Bench.seconds(nanos));
-                });
-          }
-        });
-    drains.add(
-        repetition -> {
-          bench.section("[6r] shape " + shape.name() + ": bare loop on t_msg");
-          try (BenchDatabase db = BenchDatabase.create("bench_shape_bare")) {
-            String topic = bench.newTopic("shape-bare");
-            long nanos = Backlog.fill(db.pool("backlog", 1), topic, rows, keys::key, Bench.LANES);
-            bench.line("backlog: %,d rows inserted in %.1f s", rows, Bench.seconds(nanos));
-            return BareLoop.drain(bench, db, "t_msg", topic, rows);
-          }
-        });
-    drains.add(
-        repetition -> {
-          bench.section("[6l] shape " + shape.name() + ": bare loop on the lean table");
-          try (BenchDatabase db = BenchDatabase.create("bench_shape_lean")) {
-            String topic = bench.newTopic("shape-lean");
-            db.jdbc.execute(LEAN_TABLE);
-            long nanos = fillLean(db.pool("backlog", 1), topic, keys, rows);
-            bench.line(
-                "lean table: %s; %,d rows inserted in %.1f s",
-                "PRIMARY(id), idx_lean_claim(status,id)", rows, Bench.seconds(nanos));
-            return BareLoop.drain(bench, db, "t_msg_lean", topic, rows);
-          }
-        });
+                (db, topic) ->
+                    Backlog.fillInOneTransaction(
+                        db.pool("backlog", 1), topic, rows, keys::key, Bench.LANES)),
+            bareLoop(
+                bench,
+                "[6r]" + tag + "bare loop on t_msg",
+                "bare",
+                "t_msg",
+                rows,
+                (db, topic) ->
+                    Backlog.fill(db.pool("backlog", 1), topic, rows, keys::key, Bench.LANES)),
+            bareLoop(
+                bench,
+                "[6l]"
+                    + tag
+                    + "bare loop on the lean table (PRIMARY(id), idx_lean_claim(status,id))",
+                "lean",
+                "t_msg_lean",
+                rows,
+                (db, topic) -> {
+                  db.jdbc.execute(LEAN_TABLE);
+                  return fillLean(db.pool("backlog", 1), topic, keys, rows);
+                }));
     SideBySide.run(bench, repeat, names, drains, 2);
+  }
+
+  /**
+   * Writes a drain's backlog for {@code topic} into {@code db}; returns the nanoseconds it took.
+   */
+  private interface BacklogWriter {
+    long write(BenchDatabase db, String topic) throws Exception;
+  }
+
+  /** A warm relay jar's drain of the backlog {@code writer} commits in one transaction. */
+  private static SideBySide.DrainPhase warmJar(
+      Bench bench, Path jar, String title, String name, int rows, BacklogWriter writer) {
+    return repetition -> {
+      bench.section(title);
+      try (BenchDatabase db = BenchDatabase.create("bench_shape_" + name)) {
+        String topic = bench.newTopic("shape-" + name);
+        return RelayJar.drainWarm(
+            bench,
+            jar,
+            db,
+            topic,
+            rows,
+            () ->
+                bench.line(
+                    "backlog: %,d messages written in one transaction in %.1f s",
+                    rows, Bench.seconds(writer.write(db, topic))));
+      }
+    };
+  }
+
+  /** The bare loop's drain of {@code table}, into which {@code writer} wrote the backlog. */
+  private static SideBySide.DrainPhase bareLoop(
+      Bench bench, String title, String name, String table, int rows, BacklogWriter writer) {
+    return repetition -> {
+      bench.section(title);
+      try (BenchDatabase db = BenchDatabase.create("bench_shape_" + name)) {
+        String topic = bench.newTopic("shape-" + name);
+        long nanos = writer.write(db, topic);
+        bench.line("backlog: %,d rows inserted in %.1f s", rows, Bench.seconds(nanos));
+        return BareLoop.drain(bench, db, table, topic, rows);
+      }
+    };
   }
 
   /**

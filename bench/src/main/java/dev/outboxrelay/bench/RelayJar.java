@@ -49,13 +49,7 @@ final class RelayJar {
    */
   static SideBySide.Drain drain(Bench bench, Path jar, BenchDatabase db, String topic, int rows)
       throws Exception {
-    if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException(
-          "no relay jar at "
-              + jar.toAbsolutePath()
-              + ": build it with ./mvnw -q -B -pl bench -am package -DskipTests (run the bench"
-              + " from the repository's root), or give --relay-jar=PATH");
-    }
+    requireJar(jar);
     Path log = Files.createTempFile("outbox-bench-relay-jar-", ".log");
     try (TopicConsumer consumer = new TopicConsumer(bench.bootstrapServers(), topic)) {
       long launched = System.nanoTime();
@@ -63,18 +57,10 @@ final class RelayJar {
       try {
         Cpu cpu = bench.cpu.withJvm("relay jar", relay.pid());
         await(() -> consumer.distinct() > 0, relay, log, Duration.ofMinutes(1), "a first record");
-        Cpu.Snapshot cpuBefore = cpu.snapshot();
-        long started = System.nanoTime();
         long before = consumer.distinct();
-        Map<String, Long> statusBefore = Bench.serverStatus(db.jdbc);
-        await(() -> consumer.distinct() >= rows, relay, log, Duration.ofMinutes(3), "all records");
-        long doneAt = System.nanoTime();
-        Cpu.Snapshot cpuAfter = cpu.snapshot();
-        Map<String, Long> statusAfter = Bench.serverStatus(db.jdbc);
-        // untimed: the last rows are marked SENT right after their acks
-        await(() -> db.pending() == 0, relay, log, Duration.ofSeconds(30), "no PENDING row");
-        long sent = db.count("SELECT COUNT(*) FROM t_msg WHERE status = 1");
-        double elapsed = Bench.seconds(doneAt - started);
+        Span span = untilConsumed(cpu, relay, log, consumer, db, topic, rows);
+        double elapsed = span.seconds();
+        long started = span.startedNanos();
         double rate = (rows - before) / elapsed;
         bench.line(
             "first record %.1f s after the launch (Spring Boot start-up, not timed); the other"
@@ -83,11 +69,12 @@ final class RelayJar {
             rows - before,
             elapsed,
             rate,
-            sent,
+            span.sent(),
             consumer.duplicates());
-        Map<String, Double> perThousand =
-            bench.drainCosts(cpuBefore, cpuAfter, statusBefore, statusAfter, rows - before);
-        return new SideBySide.Drain(rate, perThousand, sent == rows && consumer.duplicates() == 0);
+        return new SideBySide.Drain(
+            rate,
+            span.costs(bench, rows - before),
+            span.sent() == rows && consumer.duplicates() == 0);
       } finally {
         stop(relay);
       }
@@ -114,9 +101,7 @@ final class RelayJar {
   static SideBySide.Drain drainWarm(
       Bench bench, Path jar, BenchDatabase db, String topic, int rows, OneTransaction backlog)
       throws Exception {
-    if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException("no relay jar at " + jar.toAbsolutePath());
-    }
+    requireJar(jar);
     String warmTopic = bench.newTopic("warm");
     Backlog.fill(
         db.pool("warm-up", 1), warmTopic, WARM_UP_ROWS, seq -> "warm-" + seq % 1000, Bench.LANES);
@@ -136,16 +121,8 @@ final class RelayJar {
         await(() -> db.pending() == 0, relay, log, Duration.ofSeconds(30), "no PENDING row");
         long warmedAt = System.nanoTime();
         backlog.write();
-        Cpu.Snapshot cpuBefore = cpu.snapshot();
-        long started = System.nanoTime();
-        Map<String, Long> statusBefore = Bench.serverStatus(db.jdbc);
-        await(() -> consumer.distinct() >= rows, relay, log, Duration.ofMinutes(3), "all records");
-        long doneAt = System.nanoTime();
-        Cpu.Snapshot cpuAfter = cpu.snapshot();
-        Map<String, Long> statusAfter = Bench.serverStatus(db.jdbc);
-        await(() -> db.pending() == 0, relay, log, Duration.ofSeconds(30), "no PENDING row");
-        long sent = db.count("SELECT COUNT(*) FROM t_msg WHERE status = 1 AND topic = ?", topic);
-        double elapsed = Bench.seconds(doneAt - started);
+        Span span = untilConsumed(cpu, relay, log, consumer, db, topic, rows);
+        double elapsed = span.seconds();
         bench.line(
             "warm-up of %,d messages drained %.1f s after the launch; the backlog of %,d,"
                 + " committed in one transaction, consumed %.2f s after its commit -> %,.0f msg/s;"
@@ -155,18 +132,76 @@ final class RelayJar {
             rows,
             elapsed,
             rows / elapsed,
-            sent,
+            span.sent(),
             consumer.duplicates());
-        Map<String, Double> perThousand =
-            bench.drainCosts(cpuBefore, cpuAfter, statusBefore, statusAfter, rows);
         return new SideBySide.Drain(
-            rows / elapsed, perThousand, sent == rows && consumer.duplicates() == 0);
+            rows / elapsed,
+            span.costs(bench, rows),
+            span.sent() == rows && consumer.duplicates() == 0);
       } finally {
         stop(relay);
       }
     } finally {
       Files.deleteIfExists(log);
     }
+  }
+
+  private static void requireJar(Path jar) {
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(
+          "no relay jar at "
+              + jar.toAbsolutePath()
+              + ": build it with ./mvnw -q -B -pl bench -am package -DskipTests (run the bench"
+              + " from the repository's root), or give --relay-jar=PATH");
+    }
+  }
+
+  /** A timed span of a drain: its seconds, its CPU and server counters, the rows then SENT. */
+  private record Span(
+      long startedNanos,
+      double seconds,
+      Cpu.Snapshot cpuBefore,
+      Cpu.Snapshot cpuAfter,
+      Map<String, Long> statusBefore,
+      Map<String, Long> statusAfter,
+      long sent) {
+
+    /** Prints and returns the CPU and counters per 1,000 of {@code messages}. */
+    Map<String, Double> costs(Bench bench, long messages) {
+      return bench.drainCosts(cpuBefore, cpuAfter, statusBefore, statusAfter, messages);
+    }
+  }
+
+  /**
+   * Times from now until {@code consumer} has {@code rows} records of {@code topic}; then, untimed,
+   * waits until no row is PENDING (the last ones are marked SENT right after their acks).
+   */
+  private static Span untilConsumed(
+      Cpu cpu,
+      Process relay,
+      Path log,
+      TopicConsumer consumer,
+      BenchDatabase db,
+      String topic,
+      int rows)
+      throws Exception {
+    Cpu.Snapshot cpuBefore = cpu.snapshot();
+    long started = System.nanoTime();
+    Map<String, Long> statusBefore = Bench.serverStatus(db.jdbc);
+    await(() -> consumer.distinct() >= rows, relay, log, Duration.ofMinutes(3), "all records");
+    long doneAt = System.nanoTime();
+    Cpu.Snapshot cpuAfter = cpu.snapshot();
+    Map<String, Long> statusAfter = Bench.serverStatus(db.jdbc);
+    await(() -> db.pending() == 0, relay, log, Duration.ofSeconds(30), "no PENDING row");
+    long sent = db.count("SELECT COUNT(*) FROM t_msg WHERE status = 1 AND topic = ?", topic);
+    return new Span(
+        started,
+        Bench.seconds(doneAt - started),
+        cpuBefore,
+        cpuAfter,
+        statusBefore,
+        statusAfter,
+        sent);
   }
 
   private static Process start(Path jar, BenchDatabase db, String bootstrapServers, Path log)

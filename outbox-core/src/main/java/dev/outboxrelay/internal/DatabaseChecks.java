@@ -2,6 +2,7 @@ package dev.outboxrelay.internal;
 
 import java.sql.SQLException;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,7 +72,7 @@ public final class DatabaseChecks {
     }
   }
 
-  private @org.jspecify.annotations.Nullable SQLException run() {
+  private @Nullable SQLException run() {
     SQLException unreachable = SupportedDatabase.checkIfReachable(dataSource);
     if (unreachable == null) {
       unreachable = OutboxSchema.checkIfReachable(dataSource, businessTablesOnly);

@@ -10,6 +10,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -29,6 +31,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Leases are about spreading work, not about correctness: a worker that lost its lease mid-batch
  * still holds its row locks, and the ordering guard keeps a new owner from overtaking them.
+ *
+ * <p>A lane given up while a worker's batch runs on it is no longer worked, and its lease is kept
+ * (and extended) until that batch ends, then released by the next round: a round never waits for a
+ * batch. Waiting, it renewed no lease for as long as the batches it waited for took (workers that
+ * start their next batch at once can keep a waiter out for many), and its own leases, membership
+ * included, could lapse meanwhile, which made the other instances take all its lanes.
  */
 final class LaneLeases {
   private static final Logger log = LoggerFactory.getLogger(LaneLeases.class);
@@ -43,6 +51,8 @@ final class LaneLeases {
   private final String memberLockName;
   private final int firstLaneToTry;
   private final Map<Integer, SimpleLock> held = new ConcurrentHashMap<>();
+  // given up, not worked any more, released once the batch running on the lane ends
+  private final Map<Integer, SimpleLock> releasing = new ConcurrentHashMap<>();
   private final ReentrantLock[] laneInUse;
   private volatile List<Integer> owned = List.of();
   // after a failed renewal: no lane is worked, the leases are kept for the next renewal
@@ -113,7 +123,9 @@ final class LaneLeases {
   /**
    * One round, every third of the lease duration: cut back leases a clock step left too far ahead,
    * renew the membership and the held leases (a lease that cannot be extended has been lost), then
-   * move toward the fair share. Ends a suspension.
+   * move toward the fair share: lanes given up are no longer worked at once, and their leases are
+   * released as soon as no batch runs on them (this round or a later one). Never waits for a batch.
+   * Ends a suspension.
    *
    * @throws RuntimeException when the database fails a statement (unreachable, read-only); the
    *     leases not extended yet are kept
@@ -122,34 +134,25 @@ final class LaneLeases {
     checks.runIfPending(); // a database unreachable at start-up: no lane before its schema passes
     clock.checkLeases(); // before counting the live members: a dead one's lease may be cut
     membership = renewOrAcquire(memberLockName, membership);
-    for (Iterator<Map.Entry<Integer, SimpleLock>> leases = held.entrySet().iterator();
-        leases.hasNext(); ) {
-      Map.Entry<Integer, SimpleLock> lease = leases.next();
-      Optional<SimpleLock> extended = lease.getValue().extend(leaseDuration, Duration.ZERO);
-      if (extended.isPresent()) {
-        lease.setValue(extended.get());
-      } else {
-        leases.remove();
-        log.warn("lost the lease of lane {}: another instance may work it now", lease.getKey());
-      }
-    }
+    extend(held, true);
+    extend(releasing, false);
     int live = store.liveMembers();
     int share = fairShare(lanes, live);
     List<Integer> released = new ArrayList<>();
     while (held.size() > share) {
       int lane = held.keySet().stream().max(Integer::compare).orElseThrow();
-      try {
-        release(lane);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt(); // halted: stop rebalancing
-        return;
+      SimpleLock lease = held.remove(lane);
+      if (lease != null) {
+        releasing.put(lane, lease); // no new batch starts on it from now on
       }
       released.add(lane);
     }
+    publishOwned();
+    releaseIdle();
     List<Integer> acquired = new ArrayList<>();
     for (int i = 0; i < lanes && held.size() < share; i++) {
       int lane = (firstLaneToTry + i) % lanes;
-      if (!held.containsKey(lane)) {
+      if (!held.containsKey(lane) && !releasing.containsKey(lane)) {
         locks
             .lock(laneLock(lane))
             .ifPresent(
@@ -184,9 +187,51 @@ final class LaneLeases {
     return (lanes + liveMembers - 1) / liveMembers;
   }
 
-  /** Drops every lease: after a failure to reach the database, and on shutdown. */
+  /**
+   * Extends each of {@code leases}; drops those that cannot be extended (lapsed, and maybe taken by
+   * another instance), with a warning for a lane that was being worked.
+   */
+  private void extend(Map<Integer, SimpleLock> leases, boolean worked) {
+    for (Iterator<Map.Entry<Integer, SimpleLock>> each = leases.entrySet().iterator();
+        each.hasNext(); ) {
+      Map.Entry<Integer, SimpleLock> lease = each.next();
+      Optional<SimpleLock> extended = lease.getValue().extend(leaseDuration, Duration.ZERO);
+      if (extended.isPresent()) {
+        lease.setValue(extended.get());
+      } else {
+        each.remove();
+        if (worked) {
+          log.warn("lost the lease of lane {}: another instance may work it now", lease.getKey());
+        }
+      }
+    }
+  }
+
+  /** Releases the leases given up whose lane no batch runs on now; leaves the others for later. */
+  private void releaseIdle() {
+    for (int lane : List.copyOf(releasing.keySet())) {
+      ReentrantLock inUse = laneInUse[lane];
+      if (inUse.tryLock()) {
+        try {
+          SimpleLock lease = releasing.remove(lane);
+          if (lease != null) {
+            lease.unlock();
+          }
+        } finally {
+          inUse.unlock();
+        }
+      }
+    }
+  }
+
+  /**
+   * Drops every lease: after a failure to reach the database, and on shutdown (after waiting for
+   * the batches running on the lanes).
+   */
   void releaseAll() {
-    for (Integer lane : List.copyOf(held.keySet())) {
+    Set<Integer> all = new TreeSet<>(held.keySet());
+    all.addAll(releasing.keySet());
+    for (Integer lane : all) {
       try {
         release(lane);
       } catch (RuntimeException e) {
@@ -226,16 +271,19 @@ final class LaneLeases {
   /** Forgets every lease without releasing it, as a crashed instance would. */
   void abandon() {
     held.clear();
+    releasing.clear();
     membership = null;
     publishOwned();
   }
 
   private void release(int lane) throws InterruptedException {
+    SimpleLock worked = held.remove(lane); // no new batch starts on the lane
+    publishOwned();
+    SimpleLock givenUp = releasing.remove(lane);
+    SimpleLock lease = worked != null ? worked : givenUp;
     ReentrantLock inUse = laneInUse[lane];
-    inUse.lockInterruptibly(); // waits for the lane's in-flight batch
+    inUse.lockInterruptibly(); // waits for the batch running on the lane
     try {
-      SimpleLock lease = held.remove(lane);
-      publishOwned();
       if (lease != null) {
         lease.unlock();
       }

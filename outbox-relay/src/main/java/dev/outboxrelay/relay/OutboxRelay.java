@@ -97,22 +97,11 @@ public final class OutboxRelay implements AutoCloseable {
       @Nullable DataSource checkBackDataSource) {
     this.settings = settings;
     CheckBackSource checkBackSource = CheckBackSource.of(settings.checkBack(), checkBackDataSource);
-    JdbcTemplate jdbc = new JdbcTemplate(dataSource);
     DatabaseChecks checks = DatabaseChecks.ofOutboxTables(dataSource);
     warnWithoutNetworkTimeout(dataSource);
     this.connections = new ConnectionRenewal(dataSource);
     RelayMembers members = new RelayMembers(dataSource);
-    LockProvider locks =
-        new JdbcTemplateLockProvider(
-            JdbcTemplateLockProvider.Configuration.builder()
-                .withJdbcTemplate(jdbc)
-                // Named, not detected: detection on a database unreachable at that moment fails
-                // with "not supported for database product: UNKNOWN", hiding the real error.
-                // MySQL and MariaDB share ShedLock's statements.
-                .withDatabaseProduct(DatabaseProduct.MY_SQL)
-                .usingDbTime()
-                .withLockedByValue(settings.instanceId())
-                .build());
+    LockProvider locks = leaseLocks(dataSource, settings.instanceId());
     MeterRegistry meters = meterRegistry == null ? new SimpleMeterRegistry() : meterRegistry;
     this.clock = new ClockStep(dataSource, settings, meters);
     this.leases = new LaneLeases(locks, members, clock, checks, settings);
@@ -168,6 +157,23 @@ public final class OutboxRelay implements AutoCloseable {
     this.chores = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-housekeeping"));
     this.checks = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-checks"));
     this.checkBacks = Executors.newSingleThreadScheduledExecutor(daemon("outbox-relay-check-back"));
+  }
+
+  /**
+   * The leases of lanes, members and chores: ShedLock on the {@code shedlock} table, with the
+   * database's clock, each lease marked with the instance that holds it.
+   */
+  static LockProvider leaseLocks(DataSource dataSource, String instanceId) {
+    return new JdbcTemplateLockProvider(
+        JdbcTemplateLockProvider.Configuration.builder()
+            .withJdbcTemplate(new JdbcTemplate(dataSource))
+            // Named, not detected: detection on a database unreachable at that moment fails with
+            // "not supported for database product: UNKNOWN", hiding the real error. MySQL and
+            // MariaDB share ShedLock's statements.
+            .withDatabaseProduct(DatabaseProduct.MY_SQL)
+            .usingDbTime()
+            .withLockedByValue(instanceId)
+            .build());
   }
 
   /**

@@ -127,9 +127,20 @@ final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
     return settings.build();
   }
 
-  /** A started relay; closed with the fixture unless the test closes or halts it first. */
+  private static final int RELAY_EXTRA_CONNECTIONS = 4;
+
+  /**
+   * A started relay with a connection pool of its own, sized as the relay jar sizes it (workers +
+   * 4, OutboxRelayApplication.EXTRA_CONNECTIONS): a relay is a process of its own, and one whose
+   * lease renewals wait behind the writers' connections for longer than a lease loses its lanes.
+   * Closed with the fixture unless the test closes or halts it first.
+   */
   OutboxRelay startRelay(Consumer<RelaySettings.Builder> change) {
-    return startRelay(database.dataSource(), change);
+    RelaySettings settings = settings(change);
+    return startRelay(
+        database.newPool(
+            "relay-" + settings.instanceId(), settings.workers() + RELAY_EXTRA_CONNECTIONS),
+        change);
   }
 
   /** A started relay on {@code dataSource} (e.g. one that injects faults). */

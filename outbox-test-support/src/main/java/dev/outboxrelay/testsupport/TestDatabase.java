@@ -3,6 +3,8 @@ package dev.outboxrelay.testsupport;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import javax.sql.DataSource;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
@@ -18,6 +20,7 @@ public final class TestDatabase implements AutoCloseable {
   private final String name;
   private final String jdbcUrl;
   private HikariDataSource dataSource;
+  private final List<HikariDataSource> ownPools = new ArrayList<>();
   private boolean closed;
 
   TestDatabase(AbstractDatabaseServer server, String name) {
@@ -50,17 +53,38 @@ public final class TestDatabase implements AutoCloseable {
       throw new IllegalStateException("Test database " + name + " is closed (dropped)");
     }
     if (dataSource == null) {
-      HikariConfig config = new HikariConfig();
-      config.setPoolName("test-db-" + name);
-      config.setJdbcUrl(jdbcUrl);
-      config.setUsername(server.username());
-      config.setPassword(server.password());
-      config.setMaximumPoolSize(MAX_POOL_SIZE);
-      config.setMinimumIdle(MIN_IDLE);
-      config.setConnectionTimeout(10_000);
-      dataSource = new HikariDataSource(config);
+      dataSource = pool("test-db-" + name, MAX_POOL_SIZE);
     }
     return dataSource;
+  }
+
+  /**
+   * A connection pool of its own for one client of this database, as a separate process would have
+   * (a relay whose lease renewals wait behind other clients' connections loses its leases); closed
+   * with the database.
+   *
+   * @param purpose names the pool in Hikari's threads and logs
+   * @param maxPoolSize 1 or more
+   */
+  public synchronized DataSource newPool(String purpose, int maxPoolSize) {
+    if (closed) {
+      throw new IllegalStateException("Test database " + name + " is closed (dropped)");
+    }
+    HikariDataSource pool = pool("test-db-" + name + "-" + purpose, maxPoolSize);
+    ownPools.add(pool);
+    return pool;
+  }
+
+  private HikariDataSource pool(String poolName, int maxPoolSize) {
+    HikariConfig config = new HikariConfig();
+    config.setPoolName(poolName);
+    config.setJdbcUrl(jdbcUrl);
+    config.setUsername(server.username());
+    config.setPassword(server.password());
+    config.setMaximumPoolSize(maxPoolSize);
+    config.setMinimumIdle(Math.min(MIN_IDLE, maxPoolSize));
+    config.setConnectionTimeout(10_000);
+    return new HikariDataSource(config);
   }
 
   /**
@@ -90,6 +114,7 @@ public final class TestDatabase implements AutoCloseable {
     if (dataSource != null) {
       dataSource.close();
     }
+    ownPools.forEach(HikariDataSource::close);
     server.dropDatabase(name);
   }
 

@@ -6,8 +6,11 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Phase [6], the relay on the backlogs users write ({@code --phases=6} only): for each key shape of
@@ -21,6 +24,10 @@ import javax.sql.DataSource;
  *       the public API</b>: a service (plain Spring, {@code @EnableOutbox}, fast path off, default
  *       settings but 16 lanes) sends it with {@code Outbox.send} in one transaction, which the
  *       running jar sees at its commit;
+ *   <li>[6d] the same with {@code outbox.relay.on-ack=delete}: acknowledged rows are deleted
+ *       instead of marked SENT;
+ *   <li>[6o] with {@code --baseline-jar}, that jar drained as [6a] (a change's effect, side by
+ *       side);
  *   <li>[6s] the warm relay jar on the same messages inserted into {@code t_msg} by batched SQL
  *       ({@link Backlog}), also in one transaction;
  *   <li>[6r] the bare batched loop of [1r] on that SQL backlog in the product's {@code t_msg};
@@ -29,7 +36,7 @@ import javax.sql.DataSource;
  *       claim-publish-mark loop costs on this server.
  * </ul>
  *
- * The messages are the same in all four: message {@code i} has the shape's key for {@code i} and
+ * The messages are the same in all drains: message {@code i} has the shape's key for {@code i} and
  * {@link Backlog#payload}'s 300-byte JSON. The jar runs with [1j]'s settings (batch 2,000, 2
  * workers, 16 lanes, poll 10 ms); the bare loops run in this JVM, warm after the first drain. Each
  * shape prints [1j]'s side-by-side table: rates, CPU per process and the server's counters per
@@ -57,8 +64,10 @@ final class BacklogShapes {
 
   private BacklogShapes() {}
 
-  /** The four drains of one shape, with their names for the side-by-side table. */
-  static void run(Bench bench, Path jar, KeyShape shape, int rows, int repeat) throws Exception {
+  /** The drains of one shape, side by side. */
+  static void run(
+      Bench bench, Path jar, @Nullable Path baselineJar, KeyShape shape, int rows, int repeat)
+      throws Exception {
     bench.section(
         "[6] Backlog shape '"
             + shape.name()
@@ -68,51 +77,82 @@ final class BacklogShapes {
             + String.format("%,d", shape.keys())
             + (shape.zipf() == 0 ? " keys, uniform" : " keys, Zipf s=" + shape.zipf()));
     KeyShape.Keys keys = shape.draw();
-    List<String> names =
-        List.of(
-            "[6a] relay jar, backlog through Outbox.send",
-            "[6s] relay jar, backlog by SQL",
-            "[6r] bare loop, t_msg",
-            "[6l] bare loop, lean table");
     String tag = " shape " + shape.name() + ": ";
-    List<SideBySide.DrainPhase> drains =
-        List.of(
-            warmJar(
-                bench,
-                jar,
-                "[6a]" + tag + "warm relay jar, backlog through Outbox.send",
-                "api",
-                rows,
-                (db, topic) -> sendThroughApi(db, topic, keys, rows)),
-            warmJar(
-                bench,
-                jar,
-                "[6s]" + tag + "warm relay jar, backlog by SQL",
-                "sql",
-                rows,
-                (db, topic) ->
-                    Backlog.fillInOneTransaction(
-                        db.pool("backlog", 1), topic, rows, keys::key, Bench.LANES)),
-            bareLoop(
-                bench,
-                "[6r]" + tag + "bare loop on t_msg",
-                "bare",
-                "t_msg",
-                rows,
-                (db, topic) ->
-                    Backlog.fill(db.pool("backlog", 1), topic, rows, keys::key, Bench.LANES)),
-            bareLoop(
-                bench,
-                "[6l]"
-                    + tag
-                    + "bare loop on the lean table (PRIMARY(id), idx_lean_claim(status,id))",
-                "lean",
-                "t_msg_lean",
-                rows,
-                (db, topic) -> {
-                  db.jdbc.execute(LEAN_TABLE);
-                  return fillLean(db.pool("backlog", 1), topic, keys, rows);
-                }));
+    BacklogWriter throughApi = (db, topic) -> sendThroughApi(db, topic, keys, rows);
+    List<String> names = new ArrayList<>();
+    List<SideBySide.DrainPhase> drains = new ArrayList<>();
+    names.add("[6a] relay jar, backlog through Outbox.send");
+    drains.add(
+        warmJar(
+            bench,
+            jar,
+            "[6a]" + tag + "warm relay jar, backlog through Outbox.send",
+            "api",
+            rows,
+            throughApi,
+            Map.of()));
+    names.add("[6d] relay jar, on-ack=delete, backlog through Outbox.send");
+    drains.add(
+        warmJar(
+            bench,
+            jar,
+            "[6d]"
+                + tag
+                + "warm relay jar with outbox.relay.on-ack=delete, backlog through Outbox.send",
+            "delete",
+            rows,
+            throughApi,
+            Map.of("OUTBOX_RELAY_ON_ACK", "delete")));
+    if (baselineJar != null) {
+      names.add("[6o] baseline jar, backlog through Outbox.send");
+      drains.add(
+          warmJar(
+              bench,
+              baselineJar,
+              "[6o]"
+                  + tag
+                  + "warm baseline jar "
+                  + baselineJar.getFileName()
+                  + ", backlog through Outbox.send",
+              "baseline",
+              rows,
+              throughApi,
+              Map.of()));
+    }
+    names.add("[6s] relay jar, backlog by SQL");
+    drains.add(
+        warmJar(
+            bench,
+            jar,
+            "[6s]" + tag + "warm relay jar, backlog by SQL",
+            "sql",
+            rows,
+            (db, topic) ->
+                Backlog.fillInOneTransaction(
+                    db.pool("backlog", 1), topic, rows, keys::key, Bench.LANES),
+            Map.of()));
+    names.add("[6r] bare loop, t_msg");
+    drains.add(
+        bareLoop(
+            bench,
+            "[6r]" + tag + "bare loop on t_msg",
+            "bare",
+            "t_msg",
+            rows,
+            (db, topic) ->
+                Backlog.fill(db.pool("backlog", 1), topic, rows, keys::key, Bench.LANES)));
+    names.add("[6l] bare loop, lean table");
+    drains.add(
+        bareLoop(
+            bench,
+            "[6l]" + tag + "bare loop on the lean table (PRIMARY(id), idx_lean_claim(status,id))",
+            "lean",
+            "t_msg_lean",
+            rows,
+            (db, topic) -> {
+              db.jdbc.execute(LEAN_TABLE);
+              return fillLean(db.pool("backlog", 1), topic, keys, rows);
+            }));
     SideBySide.run(bench, repeat, names, drains, 2);
   }
 
@@ -125,7 +165,13 @@ final class BacklogShapes {
 
   /** A warm relay jar's drain of the backlog {@code writer} commits in one transaction. */
   private static SideBySide.DrainPhase warmJar(
-      Bench bench, Path jar, String title, String name, int rows, BacklogWriter writer) {
+      Bench bench,
+      Path jar,
+      String title,
+      String name,
+      int rows,
+      BacklogWriter writer,
+      Map<String, String> settings) {
     return repetition -> {
       bench.section(title);
       try (BenchDatabase db = BenchDatabase.create("bench_shape_" + name)) {
@@ -139,7 +185,8 @@ final class BacklogShapes {
             () ->
                 bench.line(
                     "backlog: %,d messages written in one transaction in %.1f s",
-                    rows, Bench.seconds(writer.write(db, topic))));
+                    rows, Bench.seconds(writer.write(db, topic))),
+            settings);
       }
     };
   }

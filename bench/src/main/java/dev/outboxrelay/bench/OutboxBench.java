@@ -198,7 +198,13 @@ public final class OutboxBench {
             bench,
             "[6] backlog shape " + shape.name(),
             () -> {
-              BacklogShapes.run(bench, options.relayJar(), shape, options.shapeRows(), repeat);
+              BacklogShapes.run(
+                  bench,
+                  options.relayJar(),
+                  options.baselineJar(),
+                  shape,
+                  options.shapeRows(),
+                  repeat);
               return null;
             });
       }

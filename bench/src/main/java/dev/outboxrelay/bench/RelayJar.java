@@ -53,7 +53,7 @@ final class RelayJar {
     Path log = Files.createTempFile("outbox-bench-relay-jar-", ".log");
     try (TopicConsumer consumer = new TopicConsumer(bench.bootstrapServers(), topic)) {
       long launched = System.nanoTime();
-      Process relay = start(jar, db, bench.bootstrapServers(), log);
+      Process relay = start(jar, db, bench.bootstrapServers(), log, Map.of());
       try {
         Cpu cpu = bench.cpu.withJvm("relay jar", relay.pid());
         await(() -> consumer.distinct() > 0, relay, log, Duration.ofMinutes(1), "a first record");
@@ -99,7 +99,13 @@ final class RelayJar {
    * consumer has them all. CPU is counted over the same span.
    */
   static SideBySide.Drain drainWarm(
-      Bench bench, Path jar, BenchDatabase db, String topic, int rows, OneTransaction backlog)
+      Bench bench,
+      Path jar,
+      BenchDatabase db,
+      String topic,
+      int rows,
+      OneTransaction backlog,
+      Map<String, String> settings)
       throws Exception {
     requireJar(jar);
     String warmTopic = bench.newTopic("warm");
@@ -109,7 +115,7 @@ final class RelayJar {
     try (TopicConsumer warm = new TopicConsumer(bench.bootstrapServers(), warmTopic);
         TopicConsumer consumer = new TopicConsumer(bench.bootstrapServers(), topic)) {
       long launched = System.nanoTime();
-      Process relay = start(jar, db, bench.bootstrapServers(), log);
+      Process relay = start(jar, db, bench.bootstrapServers(), log, settings);
       try {
         Cpu cpu = bench.cpu.withJvm("relay jar", relay.pid());
         await(
@@ -126,7 +132,7 @@ final class RelayJar {
         bench.line(
             "warm-up of %,d messages drained %.1f s after the launch; the backlog of %,d,"
                 + " committed in one transaction, consumed %.2f s after its commit -> %,.0f msg/s;"
-                + " %,d rows SENT, %,d duplicates",
+                + " %,d rows SENT or deleted, %,d duplicates",
             WARM_UP_ROWS,
             Bench.seconds(warmedAt - launched),
             rows,
@@ -193,7 +199,11 @@ final class RelayJar {
     Cpu.Snapshot cpuAfter = cpu.snapshot();
     Map<String, Long> statusAfter = Bench.serverStatus(db.jdbc);
     await(() -> db.pending() == 0, relay, log, Duration.ofSeconds(30), "no PENDING row");
-    long sent = db.count("SELECT COUNT(*) FROM t_msg WHERE status = 1 AND topic = ?", topic);
+    // marked SENT, or deleted (outbox.relay.on-ack=delete)
+    long sent =
+        db.count("SELECT COUNT(*) FROM t_msg WHERE status = 1 AND topic = ?", topic)
+            + rows
+            - db.count("SELECT COUNT(*) FROM t_msg WHERE topic = ?", topic);
     return new Span(
         started,
         Bench.seconds(doneAt - started),
@@ -204,13 +214,14 @@ final class RelayJar {
         sent);
   }
 
-  private static Process start(Path jar, BenchDatabase db, String bootstrapServers, Path log)
+  /**
+   * @param settings environment variables beyond the bench's (e.g. {@code OUTBOX_RELAY_ON_ACK})
+   */
+  private static Process start(
+      Path jar, BenchDatabase db, String bootstrapServers, Path log, Map<String, String> settings)
       throws IOException {
-    return RelayJarProcess.start(
-        jar,
-        db.testDatabase(),
-        bootstrapServers,
-        jvmArgs(),
+    Map<String, String> environment = new java.util.HashMap<>(settings);
+    environment.putAll(
         Map.of(
             "OUTBOX_RELAY_LANES",
             Integer.toString(Bench.LANES),
@@ -223,8 +234,9 @@ final class RelayJar {
             "OUTBOX_RELAY_INSTANCE_ID",
             "bench-relay-jar",
             "SERVER_PORT",
-            "0"),
-        log);
+            "0"));
+    return RelayJarProcess.start(
+        jar, db.testDatabase(), bootstrapServers, jvmArgs(), environment, log);
   }
 
   // OUTBOX_BENCH_RELAY_JVM_ARGS adds JVM options to the jar's, e.g. a flight recording to find

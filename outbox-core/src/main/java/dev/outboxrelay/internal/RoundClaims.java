@@ -29,10 +29,12 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
  * round then records is {@link RoundOutcomes}'s.
  */
 public final class RoundClaims {
+  // The claims by id lock exactly the rows named, in id order, through the primary key: forced, as
+  // the optimizer scans the whole table (and sorts) when the ids are a large share of its rows.
   private static final String CLAIM_FRESH =
       bind(
           """
-          SELECT {COLUMNS} FROM {MESSAGES}
+          SELECT {COLUMNS} FROM {MESSAGES} FORCE INDEX (PRIMARY)
           WHERE id IN (:ids) AND status = {PENDING} AND attempts = 0 AND last_error IS NULL
           ORDER BY id
           FOR UPDATE SKIP LOCKED""");
@@ -47,7 +49,7 @@ public final class RoundClaims {
   static final String CLAIM_IDS =
       bind(
           """
-          SELECT {COLUMNS} FROM {MESSAGES}
+          SELECT {COLUMNS} FROM {MESSAGES} FORCE INDEX (PRIMARY)
           WHERE id IN (:ids) AND status = {PENDING} AND next_attempt_at <= UTC_TIMESTAMP(3)
           ORDER BY id
           FOR UPDATE SKIP LOCKED""");
@@ -145,10 +147,7 @@ public final class RoundClaims {
    * next_attempt_at} (the relay's delay), skipping rows locked by others.
    */
   public List<OutboxRow> claimFresh(Collection<Long> ids) {
-    if (ids.isEmpty()) {
-      return List.of();
-    }
-    return named.query(CLAIM_FRESH, new MapSqlParameterSource("ids", ids), ROW);
+    return claimInIdOrder(CLAIM_FRESH, ids);
   }
 
   /**
@@ -179,10 +178,16 @@ public final class RoundClaims {
 
   /** Locks and returns those of {@code ids} that are still due, skipping rows locked by others. */
   public List<OutboxRow> claimIds(Collection<Long> ids) {
-    if (ids.isEmpty()) {
-      return List.of();
+    return claimInIdOrder(CLAIM_IDS, ids);
+  }
+
+  /** Runs a claim by ids, statements of {@link IdChunks} lowest ids first: rows in id order. */
+  private List<OutboxRow> claimInIdOrder(String claim, Collection<Long> ids) {
+    List<OutboxRow> rows = new ArrayList<>(ids.size());
+    for (List<Long> chunk : IdChunks.ascending(ids)) {
+      rows.addAll(named.query(claim, new MapSqlParameterSource("ids", chunk), ROW));
     }
-    return named.query(CLAIM_IDS, new MapSqlParameterSource("ids", ids), ROW);
+    return rows;
   }
 
   /**

@@ -3,7 +3,6 @@ package dev.outboxrelay.internal;
 import static dev.outboxrelay.internal.OutboxTables.bind;
 
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -39,10 +38,14 @@ public final class RoundOutcomes {
               last_error = :error
           WHERE id IN (:ids) AND status = {PENDING}""");
 
+  // Through the primary key, forced (the multi-table form takes index hints on MySQL too): on a
+  // small table the optimizer scans it, and a DELETE that scans waits for every row another
+  // transaction holds, an uncommitted INSERT included, and deadlocks with another worker's.
   private static final String DELETE_SENT =
       bind(
           """
-          DELETE FROM {MESSAGES} WHERE id = ? AND status = {PENDING}""");
+          DELETE {MESSAGES} FROM {MESSAGES} FORCE INDEX (PRIMARY)
+          WHERE id IN (:ids) AND status = {PENDING}""");
 
   private static final String MARK_RETRY =
       bind(
@@ -108,13 +111,14 @@ public final class RoundOutcomes {
   }
 
   /**
-   * Deletes claimed, acknowledged rows instead of keeping them as SENT: one statement per row, in
-   * one batch; one multi-row DELETE made concurrent relay workers deadlock each other.
+   * Deletes claimed, acknowledged rows instead of keeping them as SENT, in statements of at most
+   * {@value IdChunks#MAX_IDS} ids through the primary key, lowest first ({@link IdChunks}). Bench
+   * [6] (1,000 keys, batch 2,000): one statement per row drained at 0.64× the rate of marking SENT,
+   * these statements at 1.45×.
    */
   public void deleteSent(Collection<Long> ids) {
-    int[][] counts = jdbc.batchUpdate(DELETE_SENT, ids, ids.size(), (ps, id) -> ps.setLong(1, id));
-    // A rewritten batch may report SUCCESS_NO_INFO instead of a count: only a 0 is a known miss.
-    long missed = Arrays.stream(counts).flatMapToInt(Arrays::stream).filter(c -> c == 0).count();
+    int deleted = deleteAll(ids);
+    long missed = ids.size() - deleted;
     if (missed > 0) {
       throw new IllegalStateException(
           "expected to delete "
@@ -150,14 +154,19 @@ public final class RoundOutcomes {
 
   /**
    * Records acknowledgements that came after their round with {@code on-ack=delete}: deletes those
-   * of {@code ids} still PENDING (one statement per row, as {@link #deleteSent}); returns how many.
+   * of {@code ids} still PENDING (as {@link #deleteSent}); returns how many.
    */
   public int deleteLateSent(Collection<Long> ids) {
-    if (ids.isEmpty()) {
-      return 0;
+    return deleteAll(ids);
+  }
+
+  /** Deletes those of {@code ids} still PENDING, statements of {@link IdChunks}; how many. */
+  private int deleteAll(Collection<Long> ids) {
+    int deleted = 0;
+    for (List<Long> chunk : IdChunks.ascending(ids)) {
+      deleted += named.update(DELETE_SENT, new MapSqlParameterSource("ids", chunk));
     }
-    int[][] counts = jdbc.batchUpdate(DELETE_SENT, ids, ids.size(), (ps, id) -> ps.setLong(1, id));
-    return (int) Arrays.stream(counts).flatMapToInt(Arrays::stream).filter(c -> c != 0).count();
+    return deleted;
   }
 
   /** Schedules another attempt of a claimed row after {@code backoffMillis}. */

@@ -5,10 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
 /** {@link RoundClaims} on the real server: the publish round's claim and ordering guard. */
 class RoundClaimsTests extends StoreContractTests {
@@ -35,6 +40,45 @@ class RoundClaimsTests extends StoreContractTests {
       assertThat(ids(claims.claimLanes(List.of(0), 10, MB).rows())).containsExactly(a, c);
       other.rollback();
     }
+  }
+
+  @Test
+  void aClaimOfMoreIdsThanMariaDbTurnsIntoATemporaryTableReadsThePrimaryKeyInIdOrder()
+      throws Exception {
+    int count = 2 * IdChunks.MAX_IDS + 500;
+    jdbc.batchUpdate(
+        "INSERT INTO t_msg (ref_type, ref_id, topic, msg_key, payload, lane, next_attempt_at,"
+            + " created_at) VALUES (1, ?, 'topic', ?, x'01', ?, UTC_TIMESTAMP(3),"
+            + " UTC_TIMESTAMP(3))",
+        LongStream.range(0, count)
+            .mapToObj(i -> new Object[] {"ref-" + i, "k" + i % 10, (int) (i % 4)})
+            .toList());
+    List<Long> ascending = jdbc.queryForList("SELECT id FROM t_msg ORDER BY id", Long.class);
+    List<Long> shuffled = new ArrayList<>(ascending);
+    Collections.shuffle(shuffled);
+
+    try (Connection connection = dataSource.getConnection()) {
+      // one session: its counters count this claim's statements only
+      SingleConnectionDataSource session = new SingleConnectionDataSource(connection, true);
+      JdbcTemplate counters = new JdbcTemplate(session);
+      Map<String, Long> before = sortAndTemporaryTables(counters);
+      List<OutboxRow> claimed = new RoundClaims(session).claimIds(shuffled);
+      Map<String, Long> after = sortAndTemporaryTables(counters);
+
+      assertThat(ids(claimed)).containsExactlyElementsOf(ascending);
+      assertThat(after).as("no temporary table, no sort").isEqualTo(before);
+    }
+  }
+
+  private static Map<String, Long> sortAndTemporaryTables(JdbcTemplate session) {
+    return session
+        .queryForList(
+            "SHOW SESSION STATUS WHERE Variable_name IN ('Created_tmp_tables', 'Sort_rows')")
+        .stream()
+        .collect(
+            Collectors.toMap(
+                row -> String.valueOf(row.get("Variable_name")),
+                row -> Long.parseLong(String.valueOf(row.get("Value")))));
   }
 
   @Test

@@ -3,19 +3,28 @@ package dev.outboxrelay.relay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.outboxrelay.internal.Lanes;
 import dev.outboxrelay.internal.MicrometerPublishListener;
 import dev.outboxrelay.testsupport.TestServers;
 import dev.outboxrelay.testsupport.TopicReader;
 import dev.outboxrelay.testsupport.TopicReader.Received;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * At least once (docs/design.md, "Guarantees", 2) and bounded duplicates (5) on the real servers: a
@@ -77,6 +86,100 @@ class RelayDeliveryIntegrationTests {
       assertThat(received).extracting(Received::outboxId).doesNotHaveDuplicates();
       assertThat(received.stream().map(Received::outboxId).collect(Collectors.toSet()))
           .isEqualTo(written);
+    }
+  }
+
+  @Test
+  void onAckDeleteOfFullBatchesByTwoWorkersDeadlocksNothing() {
+    RelayFixture.Writer writer = fixture.writer(false);
+    int count = 8_000; // four full batches of 2,000: each deleted in statements of under 1,000 ids
+    writer
+        .transaction()
+        .executeWithoutResult(
+            status -> {
+              for (int i = 0; i < count; i++) {
+                writer.outbox().send(writer.message("key-" + (i % 101), "m" + i));
+              }
+            });
+    Set<String> written = allIds();
+    long deadlocksBefore = deadlocks();
+    try (TopicReader reader =
+        TopicReader.fromNow(TestServers.kafka().bootstrapServers(), fixture.topic)) {
+      fixture.startRelay(p -> p.onAck(RelaySettings.OnAck.DELETE).workers(2).batchSize(2_000));
+
+      List<Received> received =
+          reader.awaitUntil(
+              all -> all.stream().map(Received::outboxId).distinct().count() >= count, DELIVERY);
+
+      await().atMost(DELIVERY).until(() -> fixture.count("SELECT COUNT(*) FROM t_msg") == 0);
+      assertThat(received.stream().map(Received::outboxId).collect(Collectors.toSet()))
+          .isEqualTo(written);
+      assertThat(deadlocks() - deadlocksBefore).as("InnoDB deadlocks").isZero();
+    }
+  }
+
+  private long deadlocks() {
+    return Long.parseLong(
+        String.valueOf(
+            fixture
+                .jdbc
+                .queryForMap("SHOW GLOBAL STATUS WHERE Variable_name = 'Innodb_deadlocks'")
+                .get("Value")));
+  }
+
+  /**
+   * A transaction that takes its id first and commits last: the relay has published rows with
+   * higher ids by then, and must still publish it. A relay that remembers how far it got (a
+   * high-water mark per lane, as Kafka Connect's JDBC source and Marten's async daemon did) loses
+   * exactly this row.
+   */
+  @ParameterizedTest
+  @EnumSource(RelaySettings.OnAck.class)
+  void aRowCommittedAfterRowsWithHigherIdsWerePublishedIsPublished(RelaySettings.OnAck onAck)
+      throws Exception {
+    RelayFixture.Writer writer = fixture.writer(false);
+    RelaySettings settings = fixture.settings(p -> p.onAck(onAck));
+    fixture.startRelay(p -> p.onAck(onAck));
+    // keys of the late row's lane: that lane moves on past its id
+    int lane = Lanes.laneOf("late", settings.lanes());
+    List<String> sameLane =
+        IntStream.range(0, 10_000)
+            .mapToObj(i -> "other-" + i)
+            .filter(key -> Lanes.laneOf(key, settings.lanes()) == lane)
+            .limit(20)
+            .toList();
+    try (TopicReader reader =
+        TopicReader.fromNow(TestServers.kafka().bootstrapServers(), fixture.topic)) {
+      CountDownLatch inserted = new CountDownLatch(1);
+      CountDownLatch mayCommit = new CountDownLatch(1);
+      ExecutorService lateWriter = Executors.newSingleThreadExecutor();
+      Future<Long> late =
+          lateWriter.submit(
+              () ->
+                  writer
+                      .transaction()
+                      .execute(
+                          status -> {
+                            long id = writer.outbox().send(writer.message("late", "first id"));
+                            inserted.countDown();
+                            awaitLatch(mayCommit);
+                            return id;
+                          }));
+      assertThat(inserted.await(30, TimeUnit.SECONDS)).isTrue();
+      List<Long> laterIds = new ArrayList<>();
+      for (String key : sameLane) {
+        laterIds.add(writer.send(key, "a later id"));
+      }
+      reader.awaitCount(20, DELIVERY); // published past the open transaction's id
+
+      mayCommit.countDown();
+      long lateId = late.get(30, TimeUnit.SECONDS);
+      lateWriter.shutdown();
+
+      assertThat(laterIds).allSatisfy(id -> assertThat(id).isGreaterThan(lateId));
+      List<Received> received =
+          reader.awaitUntil(all -> all.stream().anyMatch(r -> "late".equals(r.key())), DELIVERY);
+      assertThat(received).extracting(Received::key).contains("late").containsAll(sameLane);
     }
   }
 
@@ -235,6 +338,17 @@ class RelayDeliveryIntegrationTests {
               .collect(Collectors.toSet());
       assertThat(publishedByTheDead).isNotEmpty();
       assertThat(publishedByTheDead).containsAll(duplicated);
+    }
+  }
+
+  private static void awaitLatch(CountDownLatch latch) {
+    try {
+      if (!latch.await(60, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("the latch was not released within 60 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
   }
 }

@@ -61,7 +61,7 @@ public final class RoundClaims {
       bind(
           """
           (SELECT id, lane, msg_bytes FROM {MESSAGES}
-           WHERE lane = ? AND status = {PENDING} AND next_attempt_at <= UTC_TIMESTAMP(3)
+           WHERE lane = ? AND status = {PENDING} AND next_attempt_at <= UTC_TIMESTAMP(3) AND id > ?
            ORDER BY id LIMIT ?)""");
 
   // The size of candidates without msg_bytes: reads their payloads (rows written before V2 or by
@@ -191,47 +191,75 @@ public final class RoundClaims {
   }
 
   /**
-   * Locks and returns up to {@code limitPerLane} due rows of each of {@code lanes}, oldest first,
+   * Locks and returns up to {@code batchSize} due rows of {@code lanes}, each lane's oldest first,
    * and together at most {@code maxBytes} of payload and headers (but at least one row), skipping
-   * rows locked by others; the result is in id order. Two steps: the candidates and their sizes are
-   * read from idx_msg_claim without locking, then the rows within the budget are locked through the
-   * primary key ({@link #claimIds}). A locking read of the index itself would keep the index
-   * entries of the rows it skips locked until it commits, so the fast path's UPDATE of those rows
-   * would wait for the relay.
+   * rows locked by others; the result is in id order. Each lane gets an even share of the batch;
+   * the share of lanes with fewer due rows goes to the lanes that filled theirs (a second read of
+   * those lanes only, after the rows already read), so that a round stays full when the due rows
+   * sit in a few lanes (a few keys; per-key order does not need smaller rounds). Two steps: the
+   * candidates and their sizes are read from idx_msg_claim without locking, then the rows within
+   * the budget are locked through the primary key ({@link #claimIds}). A locking read of the index
+   * itself would keep the index entries of the rows it skips locked until it commits, so the fast
+   * path's UPDATE of those rows would wait for the relay.
    *
+   * @param batchSize 1 or more
    * @param maxBytes the round's byte budget, at least 1; a single row larger than it is claimed
    *     alone
    * @return the rows, and whether some lane may have more due rows now (a lane's share came back
    *     full, or the budget left candidates out)
    */
-  public LaneClaim claimLanes(List<Integer> lanes, int limitPerLane, long maxBytes) {
+  public LaneClaim claimLanes(List<Integer> lanes, int batchSize, long maxBytes) {
     if (lanes.isEmpty()) {
       return new LaneClaim(List.of(), false);
     }
-    Object[] args = new Object[lanes.size() * 2];
-    for (int i = 0; i < lanes.size(); i++) {
-      args[2 * i] = lanes.get(i);
-      args[2 * i + 1] = limitPerLane;
-    }
-    List<Candidate> candidates =
-        jdbc.query(
-            candidatesSql(lanes.size()),
-            (rs, n) -> {
-              long bytes = rs.getLong("msg_bytes");
-              boolean unknown = rs.wasNull(); // read before the other columns
-              return new Candidate(rs.getLong("id"), rs.getInt("lane"), unknown ? -1 : bytes);
-            },
-            args);
+    int share = Math.max(1, batchSize / lanes.size());
+    List<Candidate> candidates = candidates(lanes, Map.of(), share);
     if (candidates.isEmpty()) {
       return new LaneClaim(List.of(), false);
     }
+    Map<Integer, Long> lastIdOfFullLane = lastIdsOfFullLanes(candidates, share);
+    boolean full = !lastIdOfFullLane.isEmpty();
+    int left = batchSize - candidates.size();
+    if (full && left > 0) {
+      List<Integer> busy = List.copyOf(lastIdOfFullLane.keySet());
+      int more = Math.max(1, left / busy.size());
+      List<Candidate> next = candidates(busy, lastIdOfFullLane, more);
+      candidates = new ArrayList<>(candidates);
+      candidates.addAll(next);
+      full = !lastIdsOfFullLanes(next, more).isEmpty();
+    }
     List<Long> within = Candidate.withinBudget(candidates, maxBytes, this::measure);
-    Map<Integer, Long> perLane =
-        candidates.stream().collect(Collectors.groupingBy(Candidate::lane, Collectors.counting()));
-    boolean full =
-        within.size() < candidates.size()
-            || perLane.values().stream().anyMatch(count -> count >= limitPerLane);
-    return new LaneClaim(claimIds(within), full);
+    return new LaneClaim(claimIds(within), full || within.size() < candidates.size());
+  }
+
+  /** Up to {@code limit} candidates of each of {@code lanes}, after its id in {@code after}. */
+  private List<Candidate> candidates(List<Integer> lanes, Map<Integer, Long> after, int limit) {
+    Object[] args = new Object[lanes.size() * 3];
+    for (int i = 0; i < lanes.size(); i++) {
+      args[3 * i] = lanes.get(i);
+      args[3 * i + 1] = after.getOrDefault(lanes.get(i), 0L);
+      args[3 * i + 2] = limit;
+    }
+    return jdbc.query(
+        candidatesSql(lanes.size()),
+        (rs, n) -> {
+          long bytes = rs.getLong("msg_bytes");
+          boolean unknown = rs.wasNull(); // read before the other columns
+          return new Candidate(rs.getLong("id"), rs.getInt("lane"), unknown ? -1 : bytes);
+        },
+        args);
+  }
+
+  /** The lanes that returned {@code limit} candidates, each with its last candidate's id. */
+  private static Map<Integer, Long> lastIdsOfFullLanes(List<Candidate> candidates, int limit) {
+    Map<Integer, Long> count = new TreeMap<>();
+    Map<Integer, Long> last = new TreeMap<>();
+    for (Candidate candidate : candidates) {
+      count.merge(candidate.lane(), 1L, Long::sum);
+      last.merge(candidate.lane(), candidate.id(), Math::max);
+    }
+    last.keySet().removeIf(lane -> count.getOrDefault(lane, 0L) < limit);
+    return last;
   }
 
   /** The sizes of rows that do not hold theirs (written before V2 or by other tools). */

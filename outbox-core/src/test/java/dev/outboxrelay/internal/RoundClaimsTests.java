@@ -82,18 +82,40 @@ class RoundClaimsTests extends StoreContractTests {
   }
 
   @Test
-  void theRelaysClaimTakesOnlyDueRowsOldestFirstUpToTheLimitOfEachLane() {
+  void theRelaysClaimTakesOnlyDueRowsOldestFirstAnEvenShareOfTheBatchPerLane() {
     long first = insert("k", 1, NOW);
     long second = insert("k", 1, NOW);
     insert("k", 1, NOW);
-    long otherLane = insert("j", 2, NOW);
+    long otherFirst = insert("j", 2, NOW);
+    long otherSecond = insert("j", 2, NOW);
+    insert("j", 2, NOW);
     insert("later", 1, Duration.ofHours(1));
 
-    RoundClaims.LaneClaim claim = claims.claimLanes(List.of(1, 2), 2, MB);
-    assertThat(ids(claim.rows())).containsExactly(first, second, otherLane);
-    assertThat(claim.full()).as("lane 1 had more due rows than its share").isTrue();
+    RoundClaims.LaneClaim claim = claims.claimLanes(List.of(1, 2), 4, MB);
+    assertThat(ids(claim.rows())).containsExactly(first, second, otherFirst, otherSecond);
+    assertThat(claim.full()).as("both lanes had more due rows than their share").isTrue();
     assertThat(claims.claimLanes(List.of(3), 10, MB).rows()).isEmpty();
     assertThat(claims.claimLanes(List.of(2), 10, MB).full()).isFalse();
+  }
+
+  @Test
+  void aQuietLanesShareOfTheBatchGoesToTheBusyLanesOldestRowsFirst() {
+    List<Long> busy = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      busy.add(insert("hot", 1, NOW));
+    }
+    long quiet = insert("cold", 2, NOW);
+    long later = insert("hot", 1, NOW);
+
+    // a batch of 8 over 4 lanes: 2 each; lanes 3 and 4 are empty and lane 2 has one row, so lane 1
+    // gets what they leave: 8 rows in all, lane 1's oldest 7
+    RoundClaims.LaneClaim claim = claims.claimLanes(List.of(1, 2, 3, 4), 8, MB);
+
+    List<Long> expected = new ArrayList<>(busy.subList(0, 7));
+    expected.add(quiet);
+    assertThat(ids(claim.rows())).containsExactlyElementsOf(expected.stream().sorted().toList());
+    assertThat(ids(claim.rows())).doesNotContain(later);
+    assertThat(claim.full()).as("lane 1 still has due rows").isTrue();
   }
 
   @Test

@@ -311,7 +311,7 @@ class SchemaIntegrationTests {
   void claimWalksTheLaneIndexInIdOrderAndLocksThroughThePrimaryKey() {
     // a worker's round over three lanes: one part per lane, each in id order from the index
     String candidates = RoundClaims.candidatesSql(3);
-    for (String value : List.of("3", "500", "4", "500", "5", "500")) {
+    for (String value : List.of("3", "0", "500", "4", "0", "500", "5", "1200", "500")) {
       candidates = candidates.replaceFirst("\\?", value);
     }
     List<Map<String, Object>> plan = jdbc.queryForList("EXPLAIN " + candidates);

@@ -90,12 +90,11 @@ final class LaneRound {
    * @throws org.springframework.dao.DataAccessException when the database fails the round
    */
   Result run(List<Integer> lanes, boolean countAttemptsIfNothingSent) {
-    int perLane = Math.max(1, batchSize / lanes.size());
     boolean[] full = new boolean[1];
     PublishRound.Result result =
         round.run(
             () -> {
-              RoundClaims.LaneClaim claim = claims.claimLanes(lanes, perLane, batchBytes);
+              RoundClaims.LaneClaim claim = claims.claimLanes(lanes, batchSize, batchBytes);
               full[0] = claim.full();
               return claim.rows();
             },

@@ -14,7 +14,7 @@ import org.jspecify.annotations.Nullable;
  * not exist or a value out of range is refused at once with what to write instead.
  *
  * @param phases the phases to run; empty for the default set (every phase but [1d] without {@code
- *     --debezium}, and never [5] unless named)
+ *     --debezium}, and never [5], [6] or [7] unless named)
  * @param debezium run [1d] (also when {@code --phases} names it)
  * @param whatIf run the diagnosis section [W]
  * @param binlog the MariaDB binary log on (the default)
@@ -26,6 +26,8 @@ import org.jspecify.annotations.Nullable;
  *     before a change, to show what the change costs); null: no [1o]
  * @param shapes the key shapes of [6], in order
  * @param shapeRows the backlog of each drain of [6], a multiple of 1,000
+ * @param rates the target rates of [7], msg/s, in order
+ * @param steadySeconds the measured window of each run of [7], in seconds
  */
 record Options(
     Set<String> phases,
@@ -38,15 +40,17 @@ record Options(
     Path relayJar,
     @Nullable Path baselineJar,
     List<KeyShape> shapes,
-    int shapeRows) {
+    int shapeRows,
+    List<Integer> rates,
+    int steadySeconds) {
 
   static final List<String> PHASES =
-      List.of("1", "1j", "1o", "1r", "1d", "1b", "2", "3", "4", "5", "6");
+      List.of("1", "1j", "1o", "1r", "1d", "1b", "2", "3", "4", "5", "6", "7");
 
   static final String USAGE =
       """
       usage: java -jar bench/target/outbox-bench.jar [options]   (from the repository's root)
-        --phases=1,1j,1r,...  only these phases: 1 1j 1o 1r 1d 1b 2 3 4 5 6 (default: all but 1d, 1o, 5, 6)
+        --phases=1,1j,1r,...  only these phases: 1 1j 1o 1r 1d 1b 2 3 4 5 6 7 (default: all but 1d, 1o, 5, 6, 7)
         --debezium            add phase 1d, Debezium embedded (also when --phases names 1d)
         --repeat=N            drain N times (1 to 9) with each of 1, 1j, 1o, 1r, 1d, in rotating order
         --no-what-if          skip the diagnosis section [W]
@@ -58,6 +62,9 @@ record Options(
         --shapes=10,zipf,...  the key shapes of phase 6: numbers of keys (uniform) and zipf
                               (default 10,1000,10000,100000,zipf)
         --shape-rows=N        the backlog of each drain of phase 6 (default 100000; 10000 to 1000000)
+        --rates=N,N,...       the target rates of phase 7 in msg/s, 1 to 100000
+                              (default 1000,1500,2000)
+        --steady-seconds=N    the measured seconds of each run of phase 7 (default 120; 10 to 3600)
         --help                this text
       See bench/README.md.""";
 
@@ -76,6 +83,8 @@ record Options(
     Path baselineJar = null;
     List<KeyShape> shapes = new ArrayList<>();
     int shapeRows = BacklogShapes.DEFAULT_ROWS;
+    List<Integer> rates = new ArrayList<>();
+    int steadySeconds = SteadyState.DEFAULT_SECONDS;
     for (String arg : args) {
       String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=') + 1) : arg;
       String value = arg.substring(name.length());
@@ -151,6 +160,28 @@ record Options(
                 arg + ": give a multiple of 1000 from 10000 to 1000000, e.g. --shape-rows=200000");
           }
         }
+        case "--rates=" -> {
+          for (String rate : value.split(",", -1)) {
+            if (!rate.matches("[1-9][0-9]{0,5}") || Integer.parseInt(rate) > 100_000) {
+              throw new IllegalArgumentException(
+                  arg
+                      + ": '"
+                      + rate
+                      + "' is not a rate; give messages per second, 1 to 100000, e.g."
+                      + " --rates=1000,1500,2000");
+            }
+            rates.add(Integer.parseInt(rate));
+          }
+        }
+        case "--steady-seconds=" -> {
+          if (!value.matches("[1-9][0-9]{0,3}")
+              || Integer.parseInt(value) < 10
+              || Integer.parseInt(value) > 3600) {
+            throw new IllegalArgumentException(
+                arg + ": give the measured seconds per run, 10 to 3600, e.g. --steady-seconds=120");
+          }
+          steadySeconds = Integer.parseInt(value);
+        }
         default -> throw new IllegalArgumentException("unknown option '" + arg + "'\n" + USAGE);
       }
     }
@@ -172,7 +203,9 @@ record Options(
         relayJar,
         baselineJar,
         shapes.isEmpty() ? KeyShape.NAMES.stream().map(KeyShape::of).toList() : List.copyOf(shapes),
-        shapeRows);
+        shapeRows,
+        rates.isEmpty() ? SteadyState.DEFAULT_RATES : List.copyOf(rates),
+        steadySeconds);
   }
 
   /** Whether phase {@code tag} runs: named, or in the default set. */
@@ -183,7 +216,7 @@ record Options(
     return switch (tag) {
       case "1d" -> debezium;
       case "1o" -> baselineJar != null;
-      case "5", "6" -> false;
+      case "5", "6", "7" -> false;
       default -> true;
     };
   }

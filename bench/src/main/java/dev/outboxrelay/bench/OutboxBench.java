@@ -210,6 +210,16 @@ public final class OutboxBench {
       }
     }
 
+    if (selected("7")) { // only when named: minutes per rate and relay configuration
+      phase(
+          bench,
+          "[7] steady state",
+          () -> {
+            SteadyState.run(bench, options.relayJar(), options.rates(), options.steadySeconds());
+            return null;
+          });
+    }
+
     // The table.
     String over = repeat == 1 ? "" : ", median of " + repeat;
     if (relay != null) {

@@ -152,7 +152,7 @@ final class RelayJar {
     }
   }
 
-  private static void requireJar(Path jar) {
+  static void requireJar(Path jar) {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(
           "no relay jar at "
@@ -217,7 +217,7 @@ final class RelayJar {
   /**
    * @param settings environment variables beyond the bench's (e.g. {@code OUTBOX_RELAY_ON_ACK})
    */
-  private static Process start(
+  static Process start(
       Path jar, BenchDatabase db, String bootstrapServers, Path log, Map<String, String> settings)
       throws IOException {
     Map<String, String> environment = new java.util.HashMap<>(settings);
@@ -254,7 +254,7 @@ final class RelayJar {
   }
 
   /** Waits for {@code condition}, checked every 2 ms; fails with the jar's log if it exited. */
-  private static void await(
+  static void await(
       BooleanSupplier condition, Process relay, Path log, Duration atMost, String what)
       throws Exception {
     long deadline = System.nanoTime() + atMost.toNanos();
@@ -276,7 +276,7 @@ final class RelayJar {
     }
   }
 
-  private static void stop(Process relay) throws InterruptedException {
+  static void stop(Process relay) throws InterruptedException {
     relay.destroy(); // SIGTERM: the relay finishes its rounds and releases its leases
     if (!relay.waitFor(30, TimeUnit.SECONDS)) {
       relay.destroyForcibly();
@@ -284,7 +284,8 @@ final class RelayJar {
     }
   }
 
-  private static String tail(Path log) {
+  /** The last 30 lines of the jar's log. */
+  static String tail(Path log) {
     try {
       List<String> lines = Files.readAllLines(log);
       return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));

@@ -18,13 +18,21 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A real consumer on its own thread, reading a topic from the moment it was opened (all partitions
  * assigned, no group): for every record it notes when it arrived ({@code System.nanoTime()} right
- * after the poll returned) under its {@code outbox-id} header, and counts duplicates.
+ * after the poll returned) under its {@code outbox-id} header, and counts duplicates. Or, given
+ * {@link Arrivals}, hands every record with its arrival time to them and keeps nothing itself (a
+ * run of minutes would otherwise hold every id).
  */
 final class TopicConsumer implements AutoCloseable {
+  /** Told of every record as it arrives, on the consumer's thread. */
+  interface Arrivals {
+    void arrived(ConsumerRecord<byte[], byte[]> record, long nanos);
+  }
+
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final Thread thread;
   private final ConcurrentMap<String, Long> firstSeenNanos = new ConcurrentHashMap<>();
@@ -32,8 +40,18 @@ final class TopicConsumer implements AutoCloseable {
   private final AtomicLong duplicates = new AtomicLong();
   private volatile boolean running = true;
   private volatile Throwable failure;
+  private final @Nullable Arrivals arrivals;
 
   TopicConsumer(String bootstrapServers, String topic) {
+    this(bootstrapServers, topic, null);
+  }
+
+  /**
+   * @param arrivals given: every record goes to them, and {@link #distinct}, {@link #firstSeen} and
+   *     {@link #duplicates} count nothing
+   */
+  TopicConsumer(String bootstrapServers, String topic, @Nullable Arrivals arrivals) {
+    this.arrivals = arrivals;
     Properties config = new Properties();
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
@@ -62,6 +80,10 @@ final class TopicConsumer implements AutoCloseable {
         long now = System.nanoTime();
         for (ConsumerRecord<byte[], byte[]> record : batch) {
           records.incrementAndGet();
+          if (arrivals != null) {
+            arrivals.arrived(record, now);
+            continue;
+          }
           Header id = record.headers().lastHeader("outbox-id");
           if (id == null) {
             continue;
@@ -78,6 +100,15 @@ final class TopicConsumer implements AutoCloseable {
       failure = t;
     } finally {
       consumer.close(CloseOptions.timeout(Duration.ofSeconds(2)));
+    }
+  }
+
+  /**
+   * @throws IllegalStateException if the consumer's thread failed
+   */
+  void requireRunning() {
+    if (failure != null) {
+      throw new IllegalStateException("consumer failed: " + failure, failure);
     }
   }
 

@@ -15,7 +15,7 @@ class OptionsTests {
     Options options = Options.parse(new String[0]);
 
     assertThat(Options.PHASES)
-        .allMatch(tag -> options.runs(tag) == !Set.of("1d", "1o", "5", "6").contains(tag));
+        .allMatch(tag -> options.runs(tag) == !Set.of("1d", "1o", "5", "6", "7").contains(tag));
     assertThat(options.shapes())
         .extracting(KeyShape::name)
         .containsExactly("10", "1000", "10000", "100000", "zipf");
@@ -24,6 +24,8 @@ class OptionsTests {
     assertThat(options.whatIf()).isTrue();
     assertThat(options.relayJar()).isEqualTo(Path.of(RelayJar.DEFAULT_JAR));
     assertThat(options.baselineJar()).isNull();
+    assertThat(options.rates()).containsExactly(1_000, 1_500, 2_000);
+    assertThat(options.steadySeconds()).isEqualTo(120);
   }
 
   @Test
@@ -62,6 +64,24 @@ class OptionsTests {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("--shapes=10,skewed: no key shape 'skewed'")
         .hasMessageContaining("zipf");
+  }
+
+  @Test
+  void theSteadyStatesRatesAndWindowAreTakenInOrderAndBadOnesRefused() {
+    Options options =
+        Options.parse(new String[] {"--phases=7", "--rates=5000,1000", "--steady-seconds=20"});
+
+    assertThat(Options.PHASES).filteredOn(options::runs).containsExactly("7");
+    assertThat(options.rates()).containsExactly(5_000, 1_000);
+    assertThat(options.steadySeconds()).isEqualTo(20);
+    assertRefused("--rates=abc", "--rates=abc: 'abc' is not a rate", "1 to 100000");
+    assertRefused("--rates=1000,", "'' is not a rate");
+    assertRefused("--rates=0", "'0' is not a rate");
+    assertRefused("--rates=100001", "'100001' is not a rate");
+    assertRefused("--steady-seconds=0", "--steady-seconds=0: give the measured seconds", "10 to");
+    assertRefused("--steady-seconds=9", "10 to 3600");
+    assertRefused("--steady-seconds=3601", "10 to 3600");
+    assertRefused("--steady-seconds=x", "10 to 3600");
   }
 
   @Test

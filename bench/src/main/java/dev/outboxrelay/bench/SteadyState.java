@@ -1,0 +1,719 @@
+package dev.outboxrelay.bench;
+
+import dev.outboxrelay.OutboxSettings;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+/**
+ * Phase [7], the steady state ({@code --phases=7} only; issue 21): services send at a fixed rate
+ * through the API while the relay jar publishes and housekeeping purges, for minutes. It answers
+ * two questions: the highest rate at which the relay keeps up (the commit → consumer delay bounded,
+ * the backlog not growing) and what a message costs in CPU, the database's included, when the purge
+ * runs as it does in production.
+ *
+ * <p>For each rate of {@code --rates} and each of two configurations of the relay jar, on a fresh
+ * database and topic:
+ *
+ * <ul>
+ *   <li><b>mark-sent + purge</b>: the jar's defaults (acknowledged rows marked SENT) but {@code
+ *       outbox.relay.retention=1m} (the shortest allowed) and {@code
+ *       outbox.relay.purge.interval=5s}, so that housekeeping purges SENT rows all through the
+ *       measurement;
+ *   <li><b>on-ack=delete</b>: the same with {@code outbox.relay.on-ack=delete}, acknowledged rows
+ *       deleted at once (the purge then finds nothing).
+ * </ul>
+ *
+ * Both run [1j]'s settings through {@link RelayJar#start} (batch 2,000, 2 workers, 16 lanes, poll
+ * 10 ms, {@code -Xmx512m}), configured by environment variables only. Once the jar has published a
+ * probe message (Spring Boot's start is not measured), {@value #WRITERS} writer threads of one
+ * service (plain Spring, {@code @EnableOutbox}, fast path off, 16 lanes) each commit one {@code
+ * Outbox.send} per transaction, paced against one schedule that spreads the target rate evenly over
+ * them (a writer that falls behind catches up, so the rate achieved is what the writers and the
+ * database could commit); keys: 1,000 drawn uniformly ({@link KeyShape}), payloads {@link
+ * Backlog#payload}'s 300 bytes. The writers run a warm-up of {@link #WARM_UP} (the retention and
+ * one purge interval: when the window opens, {@code t_msg} holds a retention's worth of SENT rows
+ * and every purge deletes about what arrived in its interval, so the purge's cost is in the window
+ * in full), then the measured window of {@code --steady-seconds}. A real consumer reads the topic
+ * throughout.
+ *
+ * <p>Over the window it measures: the rate committed (messages whose commit fell in the window, per
+ * second); the delay from each of those commits ({@code afterCommit}, {@code System.nanoTime}) to
+ * the consumer's receipt of its record (matched by the {@code outbox-ref-id} header), p50 / p99 /
+ * max, waiting up to {@link #TAIL_WAIT} after the window for the last ones; the age of the oldest
+ * PENDING row and the PENDING count, sampled every second by one index-only query on {@code
+ * idx_msg_claim} (one range per lane) and a primary-key read of that row's {@code created_at} (the
+ * database's clock, from the insert); the CPU of MariaDB, the relay jar (its JIT apart), Kafka and
+ * this JVM (writers, consumer, sampler) per 1,000 messages committed, read from {@code /proc}; the
+ * server's counters per 1,000 messages (global counters: everything the server did, purge
+ * included); the rows of {@code t_msg} deleted in the window (counted before and after it, with the
+ * commits in between: by the purge, or by the relay with on-ack=delete; also {@code
+ * Handler_delete}, the rows deleted in every table, key lock rows included) and the rows left in
+ * {@code t_msg} at its end, with the oldest one's age (the purge keeping the table at about a
+ * retention's worth of rows).
+ *
+ * <p>A run <i>keeps up</i> when the rate committed is within {@value #RATE_TOLERANCE_PERCENT} % of
+ * the target, the p99 delay is at most {@link #BOUND}, every message of the window was consumed, no
+ * send failed and the backlog stayed bounded (PENDING at the window's end at most the larger of its
+ * count at the start and {@link #BOUND}'s worth of messages). The phase prints one table of all
+ * runs and, per configuration, the highest rate that kept up.
+ */
+final class SteadyState {
+  // 2 cores ran out at about 2,000 msg/s of one-send transactions in a smoke run: the writers and
+  // MariaDB took 1.9 of them; --rates= for a larger machine
+  static final List<Integer> DEFAULT_RATES = List.of(1_000, 1_500, 2_000);
+  static final int DEFAULT_SECONDS = 120;
+  static final int WRITERS = 16;
+  static final String KEY_SHAPE = "1000";
+  static final Duration RETENTION = Duration.ofMinutes(1);
+  static final Duration PURGE_INTERVAL = Duration.ofSeconds(5);
+  static final Duration WARM_UP = RETENTION.plus(PURGE_INTERVAL);
+  static final Duration BOUND = Duration.ofSeconds(1);
+  static final int RATE_TOLERANCE_PERCENT = 2;
+  static final Duration TAIL_WAIT = Duration.ofSeconds(30);
+
+  /** Roughly what a run costs besides its warm-up and window: a database, the jar's start, stop. */
+  static final Duration RUN_OVERHEAD = Duration.ofSeconds(20);
+
+  private static final String REF_PREFIX = "steady-";
+  private static final String PROBE_REF = "probe";
+
+  private static final String LANES =
+      IntStream.range(0, Bench.LANES).mapToObj(Integer::toString).collect(Collectors.joining(","));
+
+  // One statement, so count and age come from one read view: the PENDING rows by their lanes'
+  // ranges of idx_msg_claim (lane, status, id), then the oldest of them by its primary key.
+  private static final String PENDING_SAMPLE =
+      "SELECT p.n, TIMESTAMPDIFF(MICROSECOND, m.created_at, UTC_TIMESTAMP(3)) / 1e6"
+          + " FROM (SELECT COUNT(*) AS n, MIN(id) AS oldest FROM t_msg WHERE lane IN ("
+          + LANES
+          + ") AND status = 0) p LEFT JOIN t_msg m ON m.id = p.oldest";
+
+  private static final String OLDEST_ROW =
+      "SELECT TIMESTAMPDIFF(MICROSECOND, created_at, UTC_TIMESTAMP(3)) / 1e6 FROM t_msg"
+          + " ORDER BY id LIMIT 1";
+
+  private SteadyState() {}
+
+  /** The two relay configurations, each the jar with these environment variables. */
+  enum Relay {
+    MARK_SENT("mark-sent + purge", "sent", Map.of()),
+    DELETE("on-ack=delete", "delete", Map.of("OUTBOX_RELAY_ON_ACK", "delete"));
+
+    final String label;
+    final String tag;
+    final Map<String, String> environment;
+
+    Relay(String label, String tag, Map<String, String> onAck) {
+      this.label = label;
+      this.tag = tag;
+      Map<String, String> environment = new LinkedHashMap<>(onAck);
+      environment.put("OUTBOX_RELAY_RETENTION", RETENTION.toMinutes() + "m");
+      environment.put("OUTBOX_RELAY_PURGE_INTERVAL", PURGE_INTERVAL.toSeconds() + "s");
+      this.environment = Map.copyOf(environment);
+    }
+  }
+
+  /** The PENDING rows at one instant: how many, and the oldest one's age (0 when none). */
+  record Sample(long pending, double oldestSeconds) {}
+
+  /** One run: a rate and a relay configuration, measured over the window. */
+  record Run(
+      int target,
+      Relay relay,
+      long committed,
+      double achieved,
+      long failures,
+      long late,
+      Latencies delays,
+      long missing,
+      long duplicates,
+      Sample first,
+      Sample last,
+      double oldestMax,
+      long pendingMax,
+      Map<String, Double> cpuPerThousand,
+      String counters,
+      long deleted,
+      long rowsAtStart,
+      long committedBetweenCounts,
+      long rowsLeft,
+      double oldestRowSeconds) {
+
+    /**
+     * Rows of {@code t_msg} deleted in about the window: those counted just before it opens, plus
+     * those committed until they are counted again just after it closes, less those then (commits
+     * under way while a count runs make it approximate, by a few rows).
+     */
+    long messagesDeleted() {
+      return rowsAtStart + committedBetweenCounts - rowsLeft;
+    }
+
+    /** {@link #messagesDeleted} per message committed between the same two counts. */
+    double deletedPerMessage() {
+      return messagesDeleted() / (double) Math.max(1, committedBetweenCounts);
+    }
+
+    boolean rateKept() {
+      return achieved >= target * (1 - RATE_TOLERANCE_PERCENT / 100.0);
+    }
+
+    boolean bounded() {
+      return last.pending() <= Math.max(first.pending(), target * BOUND.toMillis() / 1000);
+    }
+
+    boolean delayKept() {
+      return delays.count() > 0 && delays.p99() <= BOUND.toMillis() && missing == 0;
+    }
+
+    boolean keptUp() {
+      return rateKept() && delayKept() && bounded() && failures == 0;
+    }
+  }
+
+  /** Every rate with each configuration in turn; prints the table and the highest rates kept. */
+  static void run(Bench bench, Path jar, List<Integer> rates, int seconds) throws Exception {
+    RelayJar.requireJar(jar);
+    Duration measured = Duration.ofSeconds(seconds);
+    int runs = rates.size() * Relay.values().length;
+    bench.section(
+        "[7] Steady state: writers at a fixed rate through Outbox.send, the relay jar publishing"
+            + " and purging");
+    bench.line(
+        "rates %s msg/s, each with the relay jar (%s) %s and %s; %d runs of %d s warm-up + %d s"
+            + " measured, about %.0f minutes in all",
+        rates.stream().map(rate -> String.format("%,d", rate)).collect(Collectors.joining(", ")),
+        jar,
+        Relay.MARK_SENT.label + " " + Relay.MARK_SENT.environment,
+        Relay.DELETE.label + " " + Relay.DELETE.environment,
+        runs,
+        WARM_UP.toSeconds(),
+        measured.toSeconds(),
+        runs * (WARM_UP.plus(measured).plus(RUN_OVERHEAD).toSeconds()) / 60.0);
+    List<Run> results = new ArrayList<>();
+    List<String> failed = new ArrayList<>();
+    for (int rate : rates) {
+      for (Relay relay : Relay.values()) {
+        String name = String.format("%,d msg/s, %s", rate, relay.label);
+        try {
+          results.add(runOne(bench, jar, rate, relay, measured));
+        } catch (Exception e) {
+          bench.line("RUN FAILED: %s: %s", name, e);
+          e.printStackTrace(bench.out);
+          failed.add(name);
+        }
+      }
+    }
+    print(bench, results, measured);
+    for (Relay relay : Relay.values()) {
+      String highest = highestKept(results, relay);
+      bench.line(
+          "[7] %s: highest rate kept up (p99 commit -> consumed <= %d ms, within %d %% of the"
+              + " target, backlog bounded): %s",
+          relay.label, BOUND.toMillis(), RATE_TOLERANCE_PERCENT, highest);
+      bench.report.add(
+          "[7] steady state, " + relay.label + ": highest rate kept up", highest, null, null);
+    }
+    if (!failed.isEmpty()) {
+      throw new IllegalStateException(failed.size() + " run(s) failed: " + failed);
+    }
+  }
+
+  private static String highestKept(List<Run> results, Relay relay) {
+    List<Run> ofRelay = results.stream().filter(run -> run.relay() == relay).toList();
+    return ofRelay.stream().filter(Run::keptUp).mapToInt(Run::target).max().stream()
+        .mapToObj(rate -> String.format("%,d msg/s", rate))
+        .findFirst()
+        .orElse(
+            ofRelay.isEmpty()
+                ? "no run completed"
+                : "none of "
+                    + ofRelay.stream()
+                        .map(run -> String.format("%,d", run.target()))
+                        .collect(Collectors.joining(", "))
+                    + " msg/s");
+  }
+
+  private static Run runOne(Bench bench, Path jar, int rate, Relay relay, Duration measured)
+      throws Exception {
+    bench.section(String.format("[7] %,d msg/s, relay jar %s", rate, relay.label));
+    KeyShape.Keys keys = KeyShape.of(KEY_SHAPE).draw();
+    Deliveries deliveries = new Deliveries();
+    Path log = Files.createTempFile("outbox-bench-relay-jar-", ".log");
+    try (BenchDatabase db = BenchDatabase.create("bench_steady_" + relay.tag)) {
+      String topic = bench.newTopic("steady-" + relay.tag);
+      OutboxSettings settings = OutboxSettings.builder().lanes(Bench.LANES).build();
+      JdbcTemplate sampler = new JdbcTemplate(db.pool("sampler", 1));
+      try (TopicConsumer consumer = new TopicConsumer(bench.bootstrapServers(), topic, deliveries);
+          Service service = new Service(db.pool("service", WRITERS + 2), settings)) {
+        long launched = System.nanoTime();
+        Process process = RelayJar.start(jar, db, bench.bootstrapServers(), log, relay.environment);
+        Writers writers = null;
+        try {
+          Cpu cpu = bench.cpu.withJvm("relay jar", process.pid());
+          send(service, topic, keys, -1, deliveries);
+          RelayJar.await(
+              () -> deliveries.probes() > 0, process, log, Duration.ofMinutes(2), "probe message");
+          bench.line(
+              "relay jar publishing %.1f s after its launch (the probe message consumed); %d"
+                  + " writers, one Outbox.send per transaction (fast path off, %d lanes), keys %s"
+                  + " uniform, %d-byte payloads; %d s warm-up, then %d s measured",
+              Bench.seconds(System.nanoTime() - launched),
+              WRITERS,
+              Bench.LANES,
+              KEY_SHAPE,
+              Backlog.payload(0, keys.key(0)).length,
+              WARM_UP.toSeconds(),
+              measured.toSeconds());
+
+          long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+          long from = start + WARM_UP.toNanos();
+          long to = from + measured.toNanos();
+          deliveries.window(from, to);
+          writers = new Writers(service, topic, keys, rate, start, from, to, deliveries);
+
+          sleepUntil(from - TimeUnit.MILLISECONDS.toNanos(500), process, log, consumer);
+          long commitsAtStart = deliveries.commits();
+          long rowsAtStart = db.count("SELECT COUNT(*) FROM t_msg"); // not on the window's CPU
+          sleepUntil(from, process, log, consumer);
+          Cpu.Snapshot cpuBefore = cpu.snapshot();
+          Map<String, Long> statusBefore = Bench.serverStatus(db.jdbc);
+          long deletedBefore = rowsDeleted(db.jdbc);
+          Sample first = sample(sampler);
+          double oldestMax = first.oldestSeconds();
+          long pendingMax = first.pending();
+          Sample last = first;
+          for (long next = from + TimeUnit.SECONDS.toNanos(1); next < to; ) {
+            sleepUntil(next, process, log, consumer);
+            last = sample(sampler);
+            oldestMax = Math.max(oldestMax, last.oldestSeconds());
+            pendingMax = Math.max(pendingMax, last.pending());
+            next += TimeUnit.SECONDS.toNanos(1);
+          }
+          sleepUntil(to, process, log, consumer);
+          Cpu.Snapshot cpuAfter = cpu.snapshot();
+          Map<String, Long> statusAfter = Bench.serverStatus(db.jdbc);
+          long deleted = rowsDeleted(db.jdbc) - deletedBefore;
+          last = sample(sampler);
+          oldestMax = Math.max(oldestMax, last.oldestSeconds());
+          pendingMax = Math.max(pendingMax, last.pending());
+          long commitsAtEnd = deliveries.commits();
+          long rowsLeft = db.count("SELECT COUNT(*) FROM t_msg");
+          Double oldestRow = db.jdbc.query(OLDEST_ROW, rs -> rs.next() ? rs.getDouble(1) : null);
+
+          writers.join();
+          boolean all = deliveries.awaitWindow(TAIL_WAIT, consumer);
+          long committed = deliveries.committedInWindow();
+          double achieved = committed / Bench.seconds(to - from);
+          Run run =
+              new Run(
+                  rate,
+                  relay,
+                  committed,
+                  achieved,
+                  writers.failures(),
+                  writers.late(),
+                  deliveries.delays(),
+                  all ? 0 : committed - deliveries.consumedInWindow(),
+                  deliveries.duplicates(),
+                  first,
+                  last,
+                  oldestMax,
+                  pendingMax,
+                  cpuAfter.perThousandSince(cpuBefore, Math.max(1, committed)),
+                  Bench.perThousand(statusBefore, statusAfter, Math.max(1, committed)),
+                  deleted,
+                  rowsAtStart,
+                  commitsAtEnd - commitsAtStart,
+                  rowsLeft,
+                  oldestRow == null ? 0 : oldestRow);
+          bench.line(
+              "committed in the window: %,d -> %,.0f msg/s (target %,d: %.1f %%); %,d sends"
+                  + " failed%s; %,d sends due in the window started > 1 ms late",
+              committed,
+              achieved,
+              rate,
+              100 * achieved / rate,
+              run.failures(),
+              writers.firstFailure(),
+              run.late());
+          bench.line(
+              "commit -> consumed: %s; not consumed within %d s of the window's end: %,d;"
+                  + " duplicates: %,d",
+              run.delays().summary(), TAIL_WAIT.toSeconds(), run.missing(), run.duplicates());
+          bench.line(
+              "PENDING, sampled every second: oldest at most %.3f s old; %,d rows at the window's"
+                  + " start, %,d at its end, %,d at most (bounded: %s)",
+              oldestMax, first.pending(), last.pending(), pendingMax, run.bounded() ? "yes" : "NO");
+          bench.line(
+              "t_msg: %,d rows just before the window, %,d just after it, the oldest then %.1f s"
+                  + " old; about %,d of its rows deleted in between, %.2f per message committed then"
+                  + " (rows deleted in all tables in the window, Handler_delete: %,d, %.2f per message)",
+              rowsAtStart,
+              rowsLeft,
+              run.oldestRowSeconds(),
+              run.messagesDeleted(),
+              run.deletedPerMessage(),
+              deleted,
+              deleted / (double) Math.max(1, committed));
+          bench.line("CPU over the window: %s", cpuAfter.coresSince(cpuBefore));
+          bench.line(
+              "CPU per 1,000 messages: %s", Cpu.Snapshot.describePerThousand(run.cpuPerThousand()));
+          bench.line(
+              "MariaDB per 1,000 messages: %s; %s",
+              run.counters(), Bench.locks(statusBefore, statusAfter));
+          return run;
+        } finally {
+          if (writers != null) { // stopped early when the run failed
+            writers.stop();
+            writers.join();
+          }
+          RelayJar.stop(process);
+        }
+      }
+    } finally {
+      Files.deleteIfExists(log);
+    }
+  }
+
+  private static void print(Bench bench, List<Run> runs, Duration measured) {
+    bench.section(
+        "[7] Steady state: "
+            + measured.toSeconds()
+            + " s measured per run after "
+            + WARM_UP.toSeconds()
+            + " s of warm-up (binary log as above)");
+    bench.line(
+        "| target | relay jar | committed | commit → consumed p50 / p99 / max | oldest PENDING,"
+            + " max sampled | PENDING start → end (max) | CPU per 1,000 messages | t_msg rows at"
+            + " the end (oldest) | t_msg rows deleted per message | kept up | MariaDB per 1,000"
+            + " messages |");
+    bench.line("|---|---|---|---|---|---|---|---|---|---|---|");
+    for (Run run : runs) {
+      bench.line(
+          "| %,d msg/s | %s | %,.0f msg/s (%.1f %%) | %s / %s / %s%s | %.3f s | %,d → %,d (%,d) |"
+              + " %s | %,d (%.0f s) | %.2f | %s | %s |",
+          run.target(),
+          run.relay().label,
+          run.achieved(),
+          100 * run.achieved() / run.target(),
+          Latencies.ms(run.delays().p50()),
+          Latencies.ms(run.delays().p99()),
+          Latencies.ms(run.delays().maxMillis()),
+          run.missing() == 0 ? "" : String.format(", %,d not consumed", run.missing()),
+          run.oldestMax(),
+          run.first().pending(),
+          run.last().pending(),
+          run.pendingMax(),
+          Cpu.Snapshot.describePerThousand(run.cpuPerThousand()),
+          run.rowsLeft(),
+          run.oldestRowSeconds(),
+          run.deletedPerMessage(),
+          verdict(run),
+          run.counters());
+    }
+  }
+
+  /** "yes", or what was missed. */
+  private static String verdict(Run run) {
+    List<String> missed = new ArrayList<>();
+    if (!run.rateKept()) {
+      missed.add("rate");
+    }
+    if (!run.delayKept()) {
+      missed.add("delay");
+    }
+    if (!run.bounded()) {
+      missed.add("backlog grew");
+    }
+    if (run.failures() > 0) {
+      missed.add("sends failed");
+    }
+    return missed.isEmpty() ? "yes" : "NO (" + String.join(", ", missed) + ")";
+  }
+
+  /** Sleeps until {@code nanos}; fails if the relay jar exited or the consumer failed meanwhile. */
+  private static void sleepUntil(long nanos, Process relay, Path log, TopicConsumer consumer) {
+    long now;
+    while ((now = System.nanoTime()) < nanos) {
+      if (!relay.isAlive()) {
+        throw new IllegalStateException(
+            "the relay jar exited with status "
+                + relay.exitValue()
+                + "; its log:\n"
+                + RelayJar.tail(log));
+      }
+      consumer.requireRunning();
+      LockSupport.parkNanos(Math.min(nanos - now, TimeUnit.MILLISECONDS.toNanos(100)));
+    }
+  }
+
+  private static Sample sample(JdbcTemplate jdbc) {
+    Sample sample =
+        jdbc.query(
+            PENDING_SAMPLE,
+            rs -> rs.next() ? new Sample(rs.getLong(1), rs.getDouble(2)) : new Sample(0, 0));
+    return sample == null ? new Sample(0, 0) : sample;
+  }
+
+  private static long rowsDeleted(JdbcTemplate jdbc) {
+    Long deleted =
+        jdbc.query(
+            "SHOW GLOBAL STATUS LIKE 'Handler_delete'",
+            rs -> rs.next() ? Long.parseLong(rs.getString(2)) : 0L);
+    return deleted == null ? 0 : deleted;
+  }
+
+  /**
+   * One message through the API in a transaction of its own; its commit time goes to {@code
+   * deliveries} under {@code seq} (-1: the probe).
+   */
+  private static void send(
+      Service service, String topic, KeyShape.Keys keys, long seq, Deliveries deliveries) {
+    String key = keys.key(Math.max(0, seq));
+    String ref = seq < 0 ? PROBE_REF : REF_PREFIX + seq;
+    service.transaction.executeWithoutResult(
+        status -> {
+          service.outbox.send(Service.message(topic, Math.max(0, seq), key, ref));
+          if (seq >= 0) {
+            TransactionSynchronizationManager.registerSynchronization(
+                new TransactionSynchronization() {
+                  @Override
+                  public void afterCommit() {
+                    deliveries.committed(seq, System.nanoTime());
+                  }
+                });
+          }
+        });
+  }
+
+  /**
+   * {@value #WRITERS} threads sending on one schedule: message {@code k} of writer {@code w} is due
+   * at {@code start + (k * WRITERS + w) / rate} seconds, until {@code to}; a writer behind its
+   * schedule sends at once until it has caught up.
+   */
+  private static final class Writers {
+    private final List<Thread> threads = new ArrayList<>();
+    private final AtomicLong sequence = new AtomicLong();
+    private final LongAdder failures = new LongAdder();
+    private final LongAdder late = new LongAdder();
+    private volatile boolean stopped;
+    private final AtomicReference<RuntimeException> firstFailure = new AtomicReference<>();
+
+    Writers(
+        Service service,
+        String topic,
+        KeyShape.Keys keys,
+        int rate,
+        long start,
+        long from,
+        long to,
+        Deliveries deliveries) {
+      double interval = 1e9 / rate;
+      for (int w = 0; w < WRITERS; w++) {
+        int writer = w;
+        Thread thread =
+            new Thread(
+                () -> {
+                  for (long k = 0; ; k++) {
+                    long due = start + (long) ((k * WRITERS + writer) * interval);
+                    if (due >= to) {
+                      return;
+                    }
+                    long now;
+                    while ((now = System.nanoTime()) < due && !stopped) {
+                      LockSupport.parkNanos(
+                          Math.min(due - now, TimeUnit.MILLISECONDS.toNanos(100)));
+                    }
+                    if (stopped) {
+                      return;
+                    }
+                    if (due >= from && now - due > TimeUnit.MILLISECONDS.toNanos(1)) {
+                      late.increment();
+                    }
+                    try {
+                      send(service, topic, keys, sequence.getAndIncrement(), deliveries);
+                    } catch (RuntimeException e) {
+                      failures.increment();
+                      firstFailure.compareAndSet(null, e);
+                    }
+                  }
+                },
+                "bench-steady-writer-" + w);
+        thread.setDaemon(true);
+        threads.add(thread);
+        thread.start();
+      }
+    }
+
+    /** Ends the sends before their schedule does. */
+    void stop() {
+      stopped = true;
+    }
+
+    void join() throws InterruptedException {
+      for (Thread thread : threads) {
+        thread.join();
+      }
+    }
+
+    long failures() {
+      return failures.sum();
+    }
+
+    /** "" when no send failed, else "; the first: ..." */
+    String firstFailure() {
+      RuntimeException e = firstFailure.get();
+      return e == null ? "" : "; the first: " + e;
+    }
+
+    /** Sends due in the window that started more than 1 ms after their time. */
+    long late() {
+      return late.sum();
+    }
+  }
+
+  /**
+   * Matches each message's commit with its record's arrival, by sequence number, keeping only the
+   * messages seen on one side so far: the delay of those committed in the window goes to a
+   * histogram. A record may in principle arrive before its writer has noted the commit; the match
+   * is the same either way.
+   */
+  private static final class Deliveries implements TopicConsumer.Arrivals {
+    /** A commit or an arrival, waiting for the other. */
+    private record Moment(boolean commit, long nanos) {}
+
+    private final ConcurrentHashMap<Long, Moment> open = new ConcurrentHashMap<>();
+    private final BitSet arrived = new BitSet(); // the consumer's thread only
+    private final Latencies delays = new Latencies();
+    private final LongAdder commits = new LongAdder();
+    private final LongAdder committedInWindow = new LongAdder();
+    private final LongAdder consumedInWindow = new LongAdder();
+    private final LongAdder probes = new LongAdder();
+    private final LongAdder duplicates = new LongAdder();
+    private volatile long from = Long.MAX_VALUE;
+    private volatile long to = Long.MAX_VALUE;
+
+    void window(long from, long to) {
+      this.from = from;
+      this.to = to;
+    }
+
+    private boolean inWindow(long commitNanos) {
+      return commitNanos - from >= 0 && commitNanos - to < 0;
+    }
+
+    void committed(long seq, long nanos) {
+      commits.increment();
+      if (inWindow(nanos)) {
+        committedInWindow.increment();
+      }
+      open.compute(
+          seq,
+          (key, other) -> {
+            if (other == null) {
+              return new Moment(true, nanos);
+            }
+            matched(nanos, other.nanos());
+            return null;
+          });
+    }
+
+    @Override
+    public void arrived(ConsumerRecord<byte[], byte[]> record, long nanos) {
+      Header header = record.headers().lastHeader("outbox-ref-id");
+      String ref = header == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
+      if (ref.equals(PROBE_REF)) {
+        probes.increment();
+        return;
+      }
+      if (!ref.startsWith(REF_PREFIX)) {
+        return;
+      }
+      long seq = Long.parseLong(ref.substring(REF_PREFIX.length()));
+      if (arrived.get((int) seq)) {
+        duplicates.increment();
+        return;
+      }
+      arrived.set((int) seq);
+      open.compute(
+          seq,
+          (key, other) -> {
+            if (other == null) {
+              return new Moment(false, nanos);
+            }
+            matched(other.nanos(), nanos);
+            return null;
+          });
+    }
+
+    private void matched(long commitNanos, long arrivalNanos) {
+      if (inWindow(commitNanos)) {
+        synchronized (delays) {
+          delays.recordNanos(arrivalNanos - commitNanos);
+        }
+        consumedInWindow.increment();
+      }
+    }
+
+    /** Waits until every message committed in the window was consumed; false on timeout. */
+    boolean awaitWindow(Duration atMost, TopicConsumer consumer) throws InterruptedException {
+      long deadline = System.nanoTime() + atMost.toNanos();
+      while (consumedInWindow.sum() < committedInWindow.sum()) {
+        consumer.requireRunning();
+        if (System.nanoTime() > deadline) {
+          return false;
+        }
+        TimeUnit.MILLISECONDS.sleep(10);
+      }
+      return true;
+    }
+
+    /** Messages committed so far (the probe apart). */
+    long commits() {
+      return commits.sum();
+    }
+
+    long committedInWindow() {
+      return committedInWindow.sum();
+    }
+
+    long consumedInWindow() {
+      return consumedInWindow.sum();
+    }
+
+    long probes() {
+      return probes.sum();
+    }
+
+    long duplicates() {
+      return duplicates.sum();
+    }
+
+    /** The delays recorded; read after the window, when no more are recorded. */
+    Latencies delays() {
+      synchronized (delays) {
+        return delays;
+      }
+    }
+  }
+}

@@ -58,7 +58,8 @@ record Options(
         --sync-binlog         sync_binlog=1, as MySQL 8 by default
         --relay-jdbc=k=v,...  Connector/J properties for the relay's pool in [1]
         --relay-jar=PATH      the relay jar of [1j] (default outbox-relay/target/outbox-relay.jar)
-        --baseline-jar=PATH   add phase 1o: this relay jar drained as [1j], side by side with it
+        --baseline-jar=PATH   add phases 1o and 6o: this relay jar drained as [1j] and [6a],
+                              side by side with them
         --shapes=10,zipf,...  the key shapes of phase 6: numbers of keys (uniform) and zipf
                               (default 10,1000,10000,100000,zipf)
         --shape-rows=N        the backlog of each drain of phase 6 (default 100000; 10000 to 1000000)
@@ -139,6 +140,14 @@ record Options(
             throw new IllegalArgumentException(arg + ": give the path of a relay jar");
           }
           baselineJar = Path.of(value);
+          if (!java.nio.file.Files.isRegularFile(baselineJar)) {
+            // checked here, before any server starts: [1o] and [6o] run minutes into the bench
+            throw new IllegalArgumentException(
+                arg
+                    + ": no file at "
+                    + baselineJar.toAbsolutePath()
+                    + "; build the baseline jar first (bench/README.md, --baseline-jar)");
+          }
         }
         case "--shapes=" -> {
           for (String shape : value.split(",", -1)) {

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class OptionsTests {
 
@@ -29,15 +30,15 @@ class OptionsTests {
   }
 
   @Test
-  void aBaselineJarAddsItsDrainBesideTheJars() {
-    Options options = Options.parse(new String[] {"--baseline-jar=/tmp/old.jar"});
+  void aBaselineJarAddsItsDrainBesideTheJars(@TempDir Path dir) throws Exception {
+    Path jar = java.nio.file.Files.createFile(dir.resolve("old.jar"));
+    Options options = Options.parse(new String[] {"--baseline-jar=" + jar});
 
-    assertThat(options.baselineJar()).isEqualTo(Path.of("/tmp/old.jar"));
+    assertThat(options.baselineJar()).isEqualTo(jar);
     assertThat(options.runs("1o")).isTrue();
-    assertThat(
-            Options.parse(new String[] {"--phases=1j,1o", "--baseline-jar=/tmp/old.jar"})
-                .runs("1j"))
+    assertThat(Options.parse(new String[] {"--phases=1j,1o", "--baseline-jar=" + jar}).runs("1j"))
         .isTrue();
+    assertRefused("--baseline-jar=" + dir.resolve("nope.jar"), "no file at", "nope.jar");
   }
 
   @Test

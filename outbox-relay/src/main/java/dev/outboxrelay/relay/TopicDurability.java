@@ -137,7 +137,7 @@ final class TopicDurability {
     }
     if (risk != null) {
       log.warn(
-          "topic {} may lose messages Kafka acknowledged, which the outbox then marked SENT: {}"
+          "topic {} may lose messages Kafka acknowledged, which the outbox then recorded as sent: {}"
               + " (replication factor {}); set min.insync.replicas=2 with a replication factor of"
               + " 3 or more",
           topic,

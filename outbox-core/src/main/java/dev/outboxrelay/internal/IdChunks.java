@@ -26,8 +26,8 @@ final class IdChunks {
    */
   static List<List<Long>> ascending(Collection<Long> ids) {
     List<Long> sorted = ids.stream().sorted().toList();
-    if (sorted.size() <= MAX_IDS) {
-      return sorted.isEmpty() ? List.of() : List.of(sorted);
+    if (sorted.isEmpty()) {
+      return List.of();
     }
     int statements = (sorted.size() + MAX_IDS - 1) / MAX_IDS;
     int perStatement = (sorted.size() + statements - 1) / statements;

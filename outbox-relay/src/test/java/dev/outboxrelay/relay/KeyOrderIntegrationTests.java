@@ -55,7 +55,7 @@ class KeyOrderIntegrationTests {
                           status -> {
                             long id = send(writer, "c1", "A");
                             aSent.countDown();
-                            awaitLatch(aMayCommit);
+                            RelayFixture.awaitLatch(aMayCommit, Duration.ofSeconds(30));
                             return id;
                           }));
       assertThat(aSent.await(30, TimeUnit.SECONDS)).isTrue();
@@ -216,7 +216,7 @@ class KeyOrderIntegrationTests {
             status -> {
               send(writer, first, name, name + "-1");
               bothSentFirst.countDown();
-              awaitLatch(bothSentFirst);
+              RelayFixture.awaitLatch(bothSentFirst, Duration.ofSeconds(30));
               return send(writer, second, name, name + "-2");
             });
   }
@@ -234,17 +234,6 @@ class KeyOrderIntegrationTests {
                 .payload(payload)
                 .reference(1, refId)
                 .build());
-  }
-
-  private static void awaitLatch(CountDownLatch latch) {
-    try {
-      if (!latch.await(30, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("latch not released within 30 s");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 
   private static void sleepMillis(long millis) {

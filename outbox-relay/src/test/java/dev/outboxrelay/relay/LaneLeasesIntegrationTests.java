@@ -48,7 +48,7 @@ class LaneLeasesIntegrationTests {
                     List.of(busyLane),
                     lanes -> {
                       batchRuns.countDown();
-                      block(batchMayEnd);
+                      RelayFixture.awaitLatch(batchMayEnd, Duration.ofMinutes(1));
                       return lanes;
                     }));
     assertThat(batchRuns.await(10, TimeUnit.SECONDS)).isTrue();
@@ -93,13 +93,5 @@ class LaneLeasesIntegrationTests {
         new ClockStep(dataSource, settings, new SimpleMeterRegistry()),
         DatabaseChecks.ofOutboxTables(dataSource),
         settings);
-  }
-
-  private static void block(CountDownLatch latch) {
-    try {
-      latch.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

@@ -162,7 +162,7 @@ class RelayDeliveryIntegrationTests {
                           status -> {
                             long id = writer.outbox().send(writer.message("late", "first id"));
                             inserted.countDown();
-                            awaitLatch(mayCommit);
+                            RelayFixture.awaitLatch(mayCommit, DELIVERY);
                             return id;
                           }));
       assertThat(inserted.await(30, TimeUnit.SECONDS)).isTrue();
@@ -338,17 +338,6 @@ class RelayDeliveryIntegrationTests {
               .collect(Collectors.toSet());
       assertThat(publishedByTheDead).isNotEmpty();
       assertThat(publishedByTheDead).containsAll(duplicated);
-    }
-  }
-
-  private static void awaitLatch(CountDownLatch latch) {
-    try {
-      if (!latch.await(60, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("the latch was not released within 60 s");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
   }
 }

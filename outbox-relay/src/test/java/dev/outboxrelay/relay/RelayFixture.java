@@ -294,6 +294,22 @@ final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
     return jdbc.queryForObject(sql, Integer.class, args);
   }
 
+  /**
+   * Waits for {@code latch}, as a test's helper thread does for the test to let it go on.
+   *
+   * @throws IllegalStateException when it is not released within {@code atMost}, or on interrupt
+   */
+  static void awaitLatch(java.util.concurrent.CountDownLatch latch, Duration atMost) {
+    try {
+      if (!latch.await(atMost.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        throw new IllegalStateException("the latch was not released within " + atMost);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   private void close() {
     List<AutoCloseable> newestFirst = new ArrayList<>(closeables);
     java.util.Collections.reverse(newestFirst);

@@ -6,9 +6,9 @@ import java.util.List;
 /**
  * Where the outbox's schema ships, for a service that creates it with Flyway, Liquibase or its own
  * script runner. The DDL is in outbox-core's jar, for MySQL 8.0+ and MariaDB 10.6+: versioned
- * scripts named for Flyway ({@code V1__outbox.sql} to {@code V4__message_ids.sql}), each
- * idempotent, and a Liquibase changelog that runs the same scripts. The tables go in the database
- * that holds {@code t_msg}; in message-store mode, in the business database as well.
+ * scripts named for Flyway ({@code V1__outbox.sql} to {@code V5__key_index_without_status.sql}),
+ * each idempotent, and a Liquibase changelog that runs the same scripts. The tables go in the
+ * database that holds {@code t_msg}; in message-store mode, in the business database as well.
  *
  * <p>Released scripts never change (Flyway and Liquibase both refuse a changed checksum): a new
  * schema version is a new script, and a new changeset in the changelog.
@@ -27,7 +27,7 @@ public final class OutboxSchemaScripts {
    * The Liquibase changelog, for {@code spring.liquibase.change-log}: {@value}. From a master
    * changelog, include it as {@code <include
    * file="META-INF/outbox/liquibase/changelog-mysql.xml"/>}. Its changesets are {@code outbox-v1}
-   * to {@code outbox-v4} by author {@code outbox-relay}, one per script, recorded under this path
+   * to {@code outbox-v5} by author {@code outbox-relay}, one per script, recorded under this path
    * however the file is reached.
    */
   public static final String LIQUIBASE_CHANGELOG =

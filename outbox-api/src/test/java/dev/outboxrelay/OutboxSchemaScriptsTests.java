@@ -36,7 +36,8 @@ class OutboxSchemaScriptsTests {
             "META-INF/outbox/sql/mysql/V1__outbox.sql",
             "META-INF/outbox/sql/mysql/V2__sizes_and_key_locks.sql",
             "META-INF/outbox/sql/mysql/V3__message_store.sql",
-            "META-INF/outbox/sql/mysql/V4__message_ids.sql")
+            "META-INF/outbox/sql/mysql/V4__message_ids.sql",
+            "META-INF/outbox/sql/mysql/V5__key_index_without_status.sql")
         .allSatisfy(
             script ->
                 assertThat(resolver.getResource("classpath:" + script).exists())
@@ -44,7 +45,7 @@ class OutboxSchemaScriptsTests {
                     .isTrue())
         .map(script -> script.substring(script.lastIndexOf('/') + 1))
         .isEqualTo(inLocation);
-    assertThatThrownBy(() -> OutboxSchemaScripts.mysqlScripts().add("V5__more.sql"))
+    assertThatThrownBy(() -> OutboxSchemaScripts.mysqlScripts().add("V6__more.sql"))
         .isInstanceOf(UnsupportedOperationException.class);
   }
 

@@ -62,13 +62,15 @@ class SchemaToolsIntegrationTests {
             "1 outbox true",
             "2 sizes and key locks true",
             "3 message store true",
-            "4 message ids true");
+            "4 message ids true",
+            "5 key index without status true");
     assertThat(liquibaseHistory)
         .containsExactly(
             "outbox-v1 outbox-relay META-INF/outbox/liquibase/changelog-mysql.xml EXECUTED",
             "outbox-v2 outbox-relay META-INF/outbox/liquibase/changelog-mysql.xml EXECUTED",
             "outbox-v3 outbox-relay META-INF/outbox/liquibase/changelog-mysql.xml EXECUTED",
-            "outbox-v4 outbox-relay META-INF/outbox/liquibase/changelog-mysql.xml EXECUTED");
+            "outbox-v4 outbox-relay META-INF/outbox/liquibase/changelog-mysql.xml EXECUTED",
+            "outbox-v5 outbox-relay META-INF/outbox/liquibase/changelog-mysql.xml EXECUTED");
 
     flyway(byFlyway.dataSource());
     liquibase(byLiquibase.dataSource(), OutboxSchemaScripts.LIQUIBASE_CHANGELOG);
@@ -90,7 +92,8 @@ class SchemaToolsIntegrationTests {
                     "SELECT CONCAT(version, ' ', checksum) FROM flyway_schema_history"
                         + " ORDER BY installed_rank",
                     String.class))
-        .containsExactly("1 -441169278", "2 -987212598", "3 758926071", "4 -2049706160");
+        .containsExactly(
+            "1 -441169278", "2 -987212598", "3 758926071", "4 -2049706160", "5 -1893721829");
     assertThat(
             new JdbcTemplate(byLiquibase.dataSource())
                 .queryForList(
@@ -101,7 +104,8 @@ class SchemaToolsIntegrationTests {
             "outbox-v1 9:48ccff0f80001c012aefeb96034eeeb7",
             "outbox-v2 9:723c8d98252ebb34bdb9c527a197f2cc",
             "outbox-v3 9:a370c9040e90f78dd308a30d940d5558",
-            "outbox-v4 9:2b6cfbe00f060009f2e8c2ed51b629d8");
+            "outbox-v4 9:2b6cfbe00f060009f2e8c2ed51b629d8",
+            "outbox-v5 9:7b20a0da0c10f5eaaa875eec331871c4");
   }
 
   @Test
@@ -113,7 +117,7 @@ class SchemaToolsIntegrationTests {
 
       flyway(upgraded.dataSource());
 
-      assertThat(flywayHistory(upgraded.dataSource(), "flyway_schema_history")).hasSize(4);
+      assertThat(flywayHistory(upgraded.dataSource(), "flyway_schema_history")).hasSize(5);
       assertSameSchema(
           SchemaSnapshot.of(upgraded.dataSource()), SchemaSnapshot.of(byFlyway.dataSource()));
     }
@@ -128,7 +132,7 @@ class SchemaToolsIntegrationTests {
 
       liquibase(byHand.dataSource(), OutboxSchemaScripts.LIQUIBASE_CHANGELOG);
 
-      assertThat(liquibaseHistory(byHand.dataSource())).hasSize(4);
+      assertThat(liquibaseHistory(byHand.dataSource())).hasSize(5);
       assertSameSchema(
           SchemaSnapshot.of(byHand.dataSource()), SchemaSnapshot.of(byFlyway.dataSource()));
     }
@@ -139,13 +143,13 @@ class SchemaToolsIntegrationTests {
     try (TestDatabase service = TestServers.database().createDatabase("schema_master")) {
       liquibase(service.dataSource(), "classpath:db/changelog/service-master.xml");
       assertThat(liquibaseHistory(service.dataSource()))
-          .hasSize(5)
+          .hasSize(6)
           .filteredOn(row -> row.startsWith("outbox-"))
           .isEqualTo(liquibaseHistory(byLiquibase.dataSource()));
 
       // pointed at directly now: Liquibase knows every changeset already, none runs again
       liquibase(service.dataSource(), OutboxSchemaScripts.LIQUIBASE_CHANGELOG);
-      assertThat(liquibaseHistory(service.dataSource())).hasSize(5);
+      assertThat(liquibaseHistory(service.dataSource())).hasSize(6);
     }
   }
 

@@ -18,19 +18,27 @@ public final class OrderingGuard {
   }
 
   /**
-   * Asks by key ({@code idx_msg_key}): a few index probes per claimed key, whatever the backlog;
-   * for the fast path's small batches of fresh rows.
+   * The relay's guard: reads every unclaimed unpublished row of the claimed lanes below each lane's
+   * newest claimed row ({@code idx_msg_claim}), which for a batch of a lane's oldest rows are few:
+   * those another publisher holds and those waiting for a retry.
    */
-  public static OrderingGuard byKey(RoundClaims store) {
-    return new OrderingGuard(store::firstBlockingIds);
+  public static OrderingGuard byLane(RoundClaims store) {
+    return new OrderingGuard(claimed -> store.firstBlockingIdsInLanes(claimed, Integer.MAX_VALUE));
   }
 
   /**
-   * Asks by lane ({@code idx_msg_claim}): one scan of the claimed lanes' unpublished rows, which
-   * are mostly the claimed ones; for the relay's large batches of a lane's oldest rows.
+   * The fast path's guard: as {@link #byLane}, but reads at most {@code rowsPerLane} rows of a
+   * lane. Its rows are a lane's newest, so below them lies the lane's whole backlog; where more
+   * than {@code rowsPerLane} wait, its rows of that lane are held back and the relay publishes them
+   * after the older ones, as it would have to for any key among them.
+   *
+   * @param rowsPerLane 1 or more
    */
-  public static OrderingGuard byLane(RoundClaims store) {
-    return new OrderingGuard(store::firstBlockingIdsInLanes);
+  public static OrderingGuard byLaneUpTo(RoundClaims store, int rowsPerLane) {
+    if (rowsPerLane < 1) {
+      throw new IllegalArgumentException("rowsPerLane must be 1 or more, was " + rowsPerLane);
+    }
+    return new OrderingGuard(claimed -> store.firstBlockingIdsInLanes(claimed, rowsPerLane));
   }
 
   /** The claimed rows that may be published now, in id order; run in the claim's transaction. */

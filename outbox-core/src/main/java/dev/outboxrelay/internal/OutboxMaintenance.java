@@ -53,7 +53,8 @@ public final class OutboxMaintenance {
           """
           SELECT msg_key FROM {KEY_LOCKS} WHERE msg_key > ? ORDER BY msg_key LIMIT ?""");
 
-  private static final String LOCK_UNUSED_KEYS =
+  // Probes idx_msg_by_key (schema V5; idx_msg_key before it) once per key.
+  static final String LOCK_UNUSED_KEYS =
       bind(
           """
           SELECT k.msg_key FROM {KEY_LOCKS} k

@@ -24,13 +24,18 @@ public final class OutboxSchema {
       "SELECT COUNT(*) FROM information_schema.columns"
           + " WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ?";
 
+  private static final String COUNT_INDEX =
+      "SELECT COUNT(*) FROM information_schema.statistics"
+          + " WHERE table_schema = DATABASE() AND table_name = ? AND index_name = ?";
+
   /** Classpath locations of the MySQL 8 / MariaDB 10.6+ scripts, oldest first. */
   public static final List<String> MYSQL_SCRIPTS =
       List.of(
           "META-INF/outbox/sql/mysql/V1__outbox.sql",
           "META-INF/outbox/sql/mysql/V2__sizes_and_key_locks.sql",
           "META-INF/outbox/sql/mysql/V3__message_store.sql",
-          "META-INF/outbox/sql/mysql/V4__message_ids.sql");
+          "META-INF/outbox/sql/mysql/V4__message_ids.sql",
+          "META-INF/outbox/sql/mysql/V5__key_index_without_status.sql");
 
   private OutboxSchema() {}
 
@@ -38,7 +43,8 @@ public final class OutboxSchema {
    * Checks that the database behind {@code dataSource} holds the outbox tables at the version this
    * code needs (V2: {@code t_msg.msg_bytes} and {@code t_msg_key}; V3: {@code bus_msg_id} in {@code
    * t_msg} and {@code t_msg_order}; V4: {@code t_msg.msg_id}), so that a missing migration stops
-   * start-up with one line saying which script to run, instead of failing every statement. A
+   * start-up with one line saying which script to run, instead of failing every statement. V5 (the
+   * key index without status) is not required: without it one line at INFO says what it saves. A
    * database that cannot be reached now is not refused, only logged.
    *
    * @throws DatabaseRefusedException naming the script to apply
@@ -109,7 +115,7 @@ public final class OutboxSchema {
       return "no outbox table t_msg in database "
           + database
           + ": create it with the scripts of sql/mysql/ in order (V1__outbox.sql, then"
-          + " V2__sizes_and_key_locks.sql, V3__message_store.sql, then V4__message_ids.sql; also in"
+          + " V2__sizes_and_key_locks.sql, V3__message_store.sql, V4__message_ids.sql, then V5__key_index_without_status.sql; also in"
           + " the jar under META-INF/outbox/sql/mysql/)";
     }
     if (count(connection, COUNT_COLUMN, "t_msg", "msg_bytes") == 0
@@ -136,6 +142,14 @@ public final class OutboxSchema {
           + " are at schema version 3: apply sql/mysql/V4__message_ids.sql (also in the jar"
           + " under META-INF/outbox/sql/mysql/) before starting this version (docs/service.md,"
           + " \"Upgrading\", and CHANGELOG.md)";
+    }
+    if (count(connection, COUNT_INDEX, "t_msg", "idx_msg_by_key") == 0) {
+      log.info(
+          "the outbox tables of database {} are at schema version 4: apply"
+              + " sql/mysql/V5__key_index_without_status.sql (online; also in the jar under"
+              + " META-INF/outbox/sql/mysql/) so that marking a message SENT rewrites one index"
+              + " less (docs/service.md, \"Upgrading\")",
+          database);
     }
     return null;
   }

@@ -72,26 +72,20 @@ public final class RoundClaims {
           SELECT id, LENGTH(payload) + COALESCE(LENGTH(headers), 0) AS bytes FROM {MESSAGES}
           WHERE id IN (:ids)""");
 
-  // The ordering guard: per key, the oldest PENDING (or PREPARED, which may still be confirmed)
-  // row that is not in the publisher's own claimed set. idx_msg_key serves it.
-  static final String FIRST_BLOCKING =
-      bind(
-          """
-          SELECT msg_key, MIN(id) AS first_id FROM {MESSAGES}
-          WHERE msg_key IN (:keys) AND status IN ({PENDING}, {PREPARED}) AND id < :maxId AND id NOT IN (:claimed)
-          GROUP BY msg_key""");
-
-  // The relay's ordering guard, one part per claimed lane: the lane's unpublished rows below the
-  // lane's newest claimed id that are not claimed, from idx_msg_claim (the key is looked up for
-  // those rows only). All rows of a key share its lane, so a lane's own newest claimed id bounds
-  // what can block its keys: one bound for all lanes made every round read the busier lanes'
-  // rows up to the newest claimed id of the quietest lane.
+  // The ordering guard, one part per claimed lane: the lane's unpublished (PENDING, or PREPARED,
+  // which may still be confirmed) rows below the lane's newest claimed id that are not claimed,
+  // from idx_msg_claim (the key is looked up for those rows only). All rows of a key share its
+  // lane, so a lane's own newest claimed id bounds what can block its keys: one bound for all
+  // lanes made every round read the busier lanes' rows up to the newest claimed id of the
+  // quietest lane. The fast path reads at most :limitN rows of a lane (the relay: all of them).
+  // No index by key serves this: one holding status is rewritten at every mark (schema V5).
   private static final String UNCLAIMED_IN_LANE_PART =
       bind(
           """
-          (SELECT id, msg_key FROM {MESSAGES}
+          (SELECT id, lane, msg_key FROM {MESSAGES}
            WHERE lane = :lane%1$d AND status IN ({PENDING}, {PREPARED}) AND id < :maxId%1$d
-             AND id NOT IN (:claimed%1$d))""");
+             AND id NOT IN (:claimed%1$d)
+           LIMIT :limit%1$d)""");
 
   // A column that does not decode marks its row defective instead of failing the whole claim: one
   // row written by hand or by another tool must not stall every lane of a worker.
@@ -286,72 +280,67 @@ public final class RoundClaims {
 
   /**
    * The ordering guard's question: for each key of {@code claimed}, the id of its oldest
-   * unpublished row outside {@code claimed}, where that row is older than some claimed row.
+   * unpublished row outside {@code claimed}, where that row is older than some claimed row. Asked
+   * by lane (all rows of a key share its lane): the claimed lanes' unpublished rows below each
+   * lane's newest claimed row, read from {@code idx_msg_claim}.
+   *
+   * @param claimed the rows a publisher holds, any lanes and keys; empty gives an empty map
+   * @param rowsPerLane at most this many unclaimed rows are read per lane, 1 or more ({@link
+   *     Integer#MAX_VALUE}: all); where a lane has more, each claimed key of that lane maps to 0,
+   *     "blocked by a row not read", so the guard holds those rows back
+   * @return key to the id of its oldest blocking row (or 0), only for keys that are blocked
    */
-  public Map<String, Long> firstBlockingIds(List<OutboxRow> claimed) {
-    Set<String> keys =
-        claimed.stream().map(OutboxRow::key).filter(Objects::nonNull).collect(Collectors.toSet());
-    if (keys.isEmpty()) {
-      return Map.of();
+  public Map<String, Long> firstBlockingIdsInLanes(List<OutboxRow> claimed, int rowsPerLane) {
+    if (rowsPerLane < 1) {
+      throw new IllegalArgumentException("rowsPerLane must be 1 or more, was " + rowsPerLane);
     }
-    MapSqlParameterSource params =
-        new MapSqlParameterSource("keys", keys)
-            .addValue("maxId", claimed.stream().mapToLong(OutboxRow::id).max().orElseThrow())
-            .addValue("claimed", claimed.stream().map(OutboxRow::id).toList());
-    Map<String, Long> result = new HashMap<>();
-    named.query(
-        FIRST_BLOCKING,
-        params,
-        (ResultSet rs) -> {
-          result.put(rs.getString("msg_key"), rs.getLong("first_id"));
-        });
-    return result;
-  }
-
-  /**
-   * The ordering guard's question as the relay asks it, by lane: for each key of {@code claimed},
-   * the id of its oldest unpublished row outside {@code claimed} in the claimed lanes (all rows of
-   * a key share its lane), where that row is older than some claimed row.
-   */
-  public Map<String, Long> firstBlockingIdsInLanes(List<OutboxRow> claimed) {
     if (claimed.isEmpty()) {
       return Map.of();
     }
-    Map<Integer, List<Long>> byLane =
+    Map<Integer, List<OutboxRow>> byLane =
         claimed.stream()
-            .collect(
-                Collectors.groupingBy(
-                    OutboxRow::lane,
-                    TreeMap::new,
-                    Collectors.mapping(OutboxRow::id, Collectors.toList())));
+            .collect(Collectors.groupingBy(OutboxRow::lane, TreeMap::new, Collectors.toList()));
     MapSqlParameterSource params = new MapSqlParameterSource();
     int part = 0;
-    for (Map.Entry<Integer, List<Long>> lane : byLane.entrySet()) {
-      List<Long> ids = lane.getValue();
+    for (Map.Entry<Integer, List<OutboxRow>> lane : byLane.entrySet()) {
+      List<Long> ids = lane.getValue().stream().map(OutboxRow::id).toList();
       params
           .addValue("lane" + part, lane.getKey())
           .addValue("maxId" + part, ids.stream().mapToLong(Long::longValue).max().orElseThrow())
-          .addValue("claimed" + part, ids);
+          .addValue("claimed" + part, ids)
+          .addValue("limit" + part, rowsPerLane + 1L); // one more tells whether more lie below
       part++;
     }
     Set<String> keys =
         claimed.stream().map(OutboxRow::key).filter(Objects::nonNull).collect(Collectors.toSet());
     Map<String, Long> result = new HashMap<>();
+    Map<Integer, Integer> readPerLane = new HashMap<>();
     named.query(
         unclaimedInLanesSql(byLane.size()),
         params,
         (ResultSet rs) -> {
+          readPerLane.merge(rs.getInt("lane"), 1, Integer::sum);
           String key = rs.getString("msg_key");
           if (key != null && keys.contains(key)) {
             result.merge(key, rs.getLong("id"), Math::min);
+          }
+        });
+    byLane.forEach(
+        (lane, rows) -> {
+          if (readPerLane.getOrDefault(lane, 0) > rowsPerLane) {
+            // more may lie unread: hold the lane's keys back
+            rows.stream()
+                .map(OutboxRow::key)
+                .filter(Objects::nonNull)
+                .forEach(key -> result.put(key, 0L));
           }
         });
     return result;
   }
 
   /**
-   * The relay guard's statement for {@code lanes} claimed lanes: parts 0 to {@code lanes - 1}, each
-   * with its {@code :laneN}, {@code :maxIdN} and {@code :claimedN}.
+   * The guard's statement for {@code lanes} claimed lanes: parts 0 to {@code lanes - 1}, each with
+   * its {@code :laneN}, {@code :maxIdN}, {@code :claimedN} and {@code :limitN}.
    */
   static String unclaimedInLanesSql(int lanes) {
     List<String> parts = new ArrayList<>(lanes);

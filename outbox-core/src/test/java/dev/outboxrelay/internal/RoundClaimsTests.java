@@ -1,6 +1,7 @@
 package dev.outboxrelay.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.Connection;
 import java.time.Duration;
@@ -179,18 +180,40 @@ class RoundClaimsTests extends StoreContractTests {
   }
 
   @Test
-  void bothGuardsFindTheOldestUnpublishedRowOfAKeyOutsideTheClaim() {
+  void theGuardFindsTheOldestUnpublishedRowOfAKeyOutsideTheClaim() {
     long older = insert("k", 3, NOW);
     long claimed = insert("k", 3, NOW);
     long alone = insert("j", 3, NOW);
     List<OutboxRow> batch = claims.claimIds(List.of(claimed, alone));
 
-    assertThat(claims.firstBlockingIds(batch)).isEqualTo(Map.of("k", older));
-    assertThat(claims.firstBlockingIdsInLanes(batch)).isEqualTo(Map.of("k", older));
+    assertThat(claims.firstBlockingIdsInLanes(batch, Integer.MAX_VALUE))
+        .isEqualTo(Map.of("k", older));
+    assertThat(claims.firstBlockingIdsInLanes(batch, 5)).isEqualTo(Map.of("k", older));
 
     outcomes.markSent(List.of(older));
-    assertThat(claims.firstBlockingIds(batch)).isEmpty();
-    assertThat(claims.firstBlockingIdsInLanes(batch)).isEmpty();
+    assertThat(claims.firstBlockingIdsInLanes(batch, Integer.MAX_VALUE)).isEmpty();
+    assertThat(claims.firstBlockingIdsInLanes(batch, 5)).isEmpty();
+  }
+
+  @Test
+  void theFastPathsGuardHoldsBackALaneWhoseBacklogItDoesNotReadToTheEnd() {
+    for (int i = 0; i < 10; i++) {
+      insert("backlog-" + i, 6, NOW); // other keys, waiting for the relay
+    }
+    long busy = insert("f", 6, NOW);
+    long quiet = insert("g", 7, NOW);
+    List<OutboxRow> batch = claims.claimFresh(List.of(busy, quiet));
+
+    // reading all ten: no older row of f, nothing blocks
+    assertThat(claims.firstBlockingIdsInLanes(batch, 10)).isEmpty();
+    assertThat(ids(OrderingGuard.byLaneUpTo(claims, 10).releasable(batch)))
+        .containsExactly(busy, quiet);
+    // reading five: an older row of f may lie among the rest, so lane 6's keys are held back
+    assertThat(claims.firstBlockingIdsInLanes(batch, 5)).isEqualTo(Map.of("f", 0L));
+    assertThat(ids(OrderingGuard.byLaneUpTo(claims, 5).releasable(batch))).containsExactly(quiet);
+    assertThatThrownBy(() -> OrderingGuard.byLaneUpTo(claims, 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("rowsPerLane must be 1 or more");
   }
 
   @Test
@@ -206,7 +229,7 @@ class RoundClaimsTests extends StoreContractTests {
     List<OutboxRow> batch = claims.claimIds(List.of(a1, busyLane.get(0), a3));
 
     long readsBefore = rowsRead();
-    Map<String, Long> blocking = claims.firstBlockingIdsInLanes(batch);
+    Map<String, Long> blocking = claims.firstBlockingIdsInLanes(batch, Integer.MAX_VALUE);
     long reads = rowsRead() - readsBefore;
 
     assertThat(blocking).isEqualTo(Map.of("a", a2));

@@ -221,6 +221,50 @@ class SchemaIntegrationTests {
     }
   }
 
+  @Test
+  void v5SwapsTheKeyIndexInPlaceWhileWritersGoOnAndIsIdempotent() throws Exception {
+    try (TestDatabase v4 = TestServers.database().createDatabase("schema_v4")) {
+      v4.runScript(OutboxSchema.MYSQL_SCRIPTS.subList(0, 4).toArray(String[]::new));
+      JdbcTemplate old = new JdbcTemplate(v4.dataSource());
+      java.util.concurrent.atomic.AtomicBoolean writing =
+          new java.util.concurrent.atomic.AtomicBoolean(true);
+      java.util.concurrent.atomic.AtomicInteger written =
+          new java.util.concurrent.atomic.AtomicInteger();
+      java.util.concurrent.CompletableFuture<Void> writer =
+          writeWhile(writing, written, n -> insertV1Row(old, "live-" + n));
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(30))
+          .until(() -> written.get() >= 20);
+      OutboxSchema.check(v4.dataSource()); // V5 is not required
+
+      v4.runScript(OutboxSchema.MYSQL_SCRIPTS.get(4));
+      v4.runScript(OutboxSchema.MYSQL_SCRIPTS.get(4));
+      writing.set(false);
+      writer.get(30, java.util.concurrent.TimeUnit.SECONDS); // no writer failed meanwhile
+
+      assertThat(indexes(old))
+          .containsExactlyInAnyOrder(
+              "PRIMARY(id)", "idx_msg_by_key(msg_key)", "idx_msg_claim(lane,status,id)");
+      assertThat(old.queryForObject("SELECT COUNT(*) FROM t_msg", Integer.class))
+          .isEqualTo(written.get());
+      // and an index dropped by hand comes back at the next run
+      old.execute("ALTER TABLE t_msg DROP INDEX idx_msg_by_key");
+      v4.runScript(OutboxSchema.MYSQL_SCRIPTS.get(4));
+      assertThat(indexes(old)).contains("idx_msg_by_key(msg_key)");
+    }
+  }
+
+  /** The indexes of t_msg as "name(col,col)", by name. */
+  private static List<String> indexes(JdbcTemplate jdbc) {
+    return jdbc.queryForList(
+        """
+        SELECT CONCAT(index_name, '(', GROUP_CONCAT(column_name ORDER BY seq_in_index), ')')
+        FROM information_schema.statistics
+        WHERE table_schema = DATABASE() AND table_name = 't_msg'
+        GROUP BY index_name ORDER BY index_name""",
+        String.class);
+  }
+
   /**
    * A writer of an older version: {@code write} with 1, 2, ... until {@code writing} is cleared and
    * at least 50 were written, counting them in {@code written}.
@@ -302,8 +346,8 @@ class SchemaIntegrationTests {
           .isInstanceOf(IllegalStateException.class)
           .hasMessageStartingWith("no outbox table t_msg in database schema_none")
           .hasMessageContaining(
-              "V1__outbox.sql, then V2__sizes_and_key_locks.sql, V3__message_store.sql, then"
-                  + " V4__message_ids.sql");
+              "V1__outbox.sql, then V2__sizes_and_key_locks.sql, V3__message_store.sql,"
+                  + " V4__message_ids.sql, then V5__key_index_without_status.sql");
     }
   }
 
@@ -331,20 +375,39 @@ class SchemaIntegrationTests {
   }
 
   @Test
-  void orderingGuardQueryUsesTheKeyIndex() {
-    Map<String, Object> plan =
-        explain(
-            RoundClaims.FIRST_BLOCKING
-                .replace(":keys", "'key-1', 'key-2'")
-                .replace(":maxId", "15000")
-                .replace(":claimed", "11, 12"));
+  void theFastPathGuardOfTheVersionBeforeStillReadsByIndexOnV5() {
+    // V4's code asked by key with status in the index; during an upgrade it runs on V5's index
+    List<Map<String, Object>> plan =
+        jdbc.queryForList(
+            """
+            EXPLAIN SELECT msg_key, MIN(id) AS first_id FROM t_msg
+            WHERE msg_key IN ('key-1', 'key-2') AND status IN (0, 4) AND id < 15000
+              AND id NOT IN (11, 12)
+            GROUP BY msg_key""");
 
-    assertThat(plan.get("key")).isEqualTo("idx_msg_key");
-    assertThat(plan.get("type")).isEqualTo("range");
+    assertThat(plan)
+        .singleElement()
+        .satisfies(
+            row -> {
+              assertThat(row.get("key")).isEqualTo("idx_msg_by_key");
+              assertThat(row.get("type")).isEqualTo("range");
+            });
   }
 
   @Test
-  void relayOrderingGuardAndGaugesWalkTheLaneIndex() {
+  void thePurgeOfUnusedKeyLocksProbesTheKeyIndex() {
+    List<Map<String, Object>> plan =
+        jdbc.queryForList(
+            "EXPLAIN " + OutboxMaintenance.LOCK_UNUSED_KEYS.replace(":keys", "'key-1', 'key-2'"));
+
+    assertThat(plan)
+        .filteredOn(row -> "m".equals(row.get("table")))
+        .singleElement()
+        .satisfies(row -> assertThat(row.get("key")).isEqualTo("idx_msg_by_key"));
+  }
+
+  @Test
+  void theOrderingGuardAndTheGaugesWalkTheLaneIndex() {
     List<Map<String, Object>> guard =
         jdbc.queryForList(
             "EXPLAIN "
@@ -352,9 +415,11 @@ class SchemaIntegrationTests {
                     .replace(":lane0", "3")
                     .replace(":maxId0", "15000")
                     .replace(":claimed0", "11, 12")
+                    .replace(":limit0", "32")
                     .replace(":lane1", "4")
                     .replace(":maxId1", "9000")
-                    .replace(":claimed1", "13"));
+                    .replace(":claimed1", "13")
+                    .replace(":limit1", String.valueOf(Integer.MAX_VALUE)));
     Map<String, Object> gauges =
         explain(OutboxMaintenance.PENDING_STATS.replace(":lanes", "0, 1, 2, 3, 4, 5, 6, 7"));
 

@@ -59,6 +59,7 @@ class OrderServiceTests {
             "V2__sizes_and_key_locks.sql",
             "V3__message_store.sql",
             "V4__message_ids.sql",
+            "V5__key_index_without_status.sql",
             "V100__orders.sql");
   }
 

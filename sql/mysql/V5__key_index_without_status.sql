@@ -4,21 +4,21 @@
 -- INPLACE, LOCK = NONE) on MySQL 8.0 and MariaDB 10.6+; building the new index reads the table
 -- once, so it takes a while on a large one, without blocking writers. The ALTER still needs a
 -- moment with no other transaction open on t_msg at its start and end, and writers queue behind
--- it while it waits: it gives up after 5 s (lock_wait_timeout) rather than hold them longer. Run
--- the script again if it gave up.
+-- it while it waits: it gives up after 5 s (lock_wait_timeout) rather than hold them longer, and
+-- the index built so far is lost. Run the script again if it gave up.
 --
--- Code older than this version's keeps working on the new index (its guard reads a key's rows
--- instead of its unpublished rows: slower for keys with a long history); the code of this version
--- works with either index. So the order of the upgrade does not matter (docs/service.md,
--- "Upgrading").
+-- The code of this version works with either index. Services of the versions before ask by key
+-- with status in the index: on this one they read all of a key's rows, a whole-table scan for a
+-- hot key. Apply it once every service runs this version; relays of any version are not
+-- affected (docs/service.md, "Upgrading").
 SET SESSION lock_wait_timeout = 5;
 
 -- idx_msg_key (msg_key, status, id) becomes idx_msg_by_key (msg_key). Every index holding status
--- is rewritten when a row is marked SENT, the relay's costliest statement; the fast path's
--- ordering guard, which needed status in the key index, now asks by lane (idx_msg_claim) like the
--- relay's. The key index stays for what looks up a key's rows whatever their status (the purge of
--- unused key locks), and changes with inserts and deletes only. One ALTER drops one and adds the
--- other, so there is no moment without an index by key.
+-- is rewritten when a row is marked SENT, the relay's costliest statement. The fast path's
+-- ordering guard, which needed status in the key index, now reads a key's rows only from its
+-- lane's oldest unpublished row up; the purge of unused key locks probes a key's rows whatever
+-- their status. The new index changes with inserts and deletes only. One ALTER drops one and adds
+-- the other, so there is no moment without an index by key.
 SET @outbox_old = (SELECT COUNT(*) FROM information_schema.statistics
                    WHERE table_schema = DATABASE() AND table_name = 't_msg'
                      AND index_name = 'idx_msg_key');

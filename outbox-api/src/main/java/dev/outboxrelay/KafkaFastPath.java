@@ -54,11 +54,6 @@ final class KafkaFastPath implements FastPath {
   private static final int SLICE_ROWS = 500;
   private static final long SLICE_BYTES = 8L * 1024 * 1024;
   private static final int UNMEASURED_ROWS = 16;
-  // The ordering guard reads at most this many unpublished older rows of a lane (each costs a
-  // primary-key lookup for its key). At a steady rate a lane holds a few: the rows other
-  // publishers have in flight. More means a backlog the relay is draining; the fast path then
-  // leaves that lane's rows to the relay, which must publish the older ones first anyway.
-  private static final int GUARD_ROWS_PER_LANE = 32;
   private static final long SILENCE_NANOS = TimeUnit.SECONDS.toNanos(30);
 
   private final RoundClaims claims;
@@ -106,7 +101,7 @@ final class KafkaFastPath implements FastPath {
         new PublishRound(
             PublishPath.FAST_PATH,
             transaction,
-            OrderingGuard.byLaneUpTo(claims, GUARD_ROWS_PER_LANE),
+            OrderingGuard.byKey(claims),
             new BatchPublisher(producer, ackTimeout, FastPathProducer.maxBlock(settings)),
             claims::claimFresh,
             outcome -> {

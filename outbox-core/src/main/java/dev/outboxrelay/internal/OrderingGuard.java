@@ -18,27 +18,20 @@ public final class OrderingGuard {
   }
 
   /**
-   * The relay's guard: reads every unclaimed unpublished row of the claimed lanes below each lane's
-   * newest claimed row ({@code idx_msg_claim}), which for a batch of a lane's oldest rows are few:
-   * those another publisher holds and those waiting for a retry.
+   * The relay's guard, by lane ({@code idx_msg_claim}): reads the claimed lanes' unclaimed
+   * unpublished rows below each lane's newest claimed row, which for a batch of a lane's oldest
+   * rows are few: those another publisher holds and those waiting for a retry.
    */
   public static OrderingGuard byLane(RoundClaims store) {
-    return new OrderingGuard(claimed -> store.firstBlockingIdsInLanes(claimed, Integer.MAX_VALUE));
+    return new OrderingGuard(store::firstBlockingIdsInLanes);
   }
 
   /**
-   * The fast path's guard: as {@link #byLane}, but reads at most {@code rowsPerLane} rows of a
-   * lane. Its rows are a lane's newest, so below them lies the lane's whole backlog; where more
-   * than {@code rowsPerLane} wait, its rows of that lane are held back and the relay publishes them
-   * after the older ones, as it would have to for any key among them.
-   *
-   * @param rowsPerLane 1 or more
+   * The fast path's guard, by key: its rows are a lane's newest, so it reads only the claimed keys'
+   * rows from their lane's oldest unpublished row up, by the key index.
    */
-  public static OrderingGuard byLaneUpTo(RoundClaims store, int rowsPerLane) {
-    if (rowsPerLane < 1) {
-      throw new IllegalArgumentException("rowsPerLane must be 1 or more, was " + rowsPerLane);
-    }
-    return new OrderingGuard(claimed -> store.firstBlockingIdsInLanes(claimed, rowsPerLane));
+  public static OrderingGuard byKey(RoundClaims store) {
+    return new OrderingGuard(store::firstBlockingIdsByKey);
   }
 
   /** The claimed rows that may be published now, in id order; run in the claim's transaction. */

@@ -72,20 +72,42 @@ public final class RoundClaims {
           SELECT id, LENGTH(payload) + COALESCE(LENGTH(headers), 0) AS bytes FROM {MESSAGES}
           WHERE id IN (:ids)""");
 
-  // The ordering guard, one part per claimed lane: the lane's unpublished (PENDING, or PREPARED,
-  // which may still be confirmed) rows below the lane's newest claimed id that are not claimed,
-  // from idx_msg_claim (the key is looked up for those rows only). All rows of a key share its
-  // lane, so a lane's own newest claimed id bounds what can block its keys: one bound for all
-  // lanes made every round read the busier lanes' rows up to the newest claimed id of the
-  // quietest lane. The fast path reads at most :limitN rows of a lane (the relay: all of them).
-  // No index by key serves this: one holding status is rewritten at every mark (schema V5).
+  // The relay's ordering guard, one part per claimed lane: the lane's unpublished (PENDING, or
+  // PREPARED, which may still be confirmed) rows below the lane's newest claimed id that are not
+  // claimed, from idx_msg_claim (the key is looked up for those rows only). All rows of a key
+  // share its lane, so a lane's own newest claimed id bounds what can block its keys: one bound
+  // for all lanes made every round read the busier lanes' rows up to the newest claimed id of the
+  // quietest lane. For a batch of a lane's oldest rows these are few.
   private static final String UNCLAIMED_IN_LANE_PART =
       bind(
           """
-          (SELECT id, lane, msg_key FROM {MESSAGES}
+          (SELECT id, msg_key FROM {MESSAGES}
            WHERE lane = :lane%1$d AND status IN ({PENDING}, {PREPARED}) AND id < :maxId%1$d
-             AND id NOT IN (:claimed%1$d)
-           LIMIT :limit%1$d)""");
+             AND id NOT IN (:claimed%1$d))""");
+
+  // The fast path's guard asks by key, within a window. Its rows are a lane's newest, so below
+  // them lies the lane's whole backlog; but an older unpublished row of a key lies in the key's
+  // lane at or above that lane's oldest unpublished row. First that row, per lane and status (one
+  // index dive each on idx_msg_claim; the claimed rows are PENDING, so a lane always has one):
+  private static final String OLDEST_UNPUBLISHED_PART =
+      bind(
+          """
+          (SELECT :lane%1$d AS lane, MIN(id) AS oldest FROM {MESSAGES}
+           WHERE lane = :lane%1$d AND status = {PENDING})
+          UNION ALL
+          (SELECT :lane%1$d AS lane, MIN(id) AS oldest FROM {MESSAGES}
+           WHERE lane = :lane%1$d AND status = {PREPARED})""");
+
+  // then the claimed keys' rows from there up, by the key index (idx_msg_by_key (msg_key) since
+  // V5, a range over (msg_key, id); V4's idx_msg_key (msg_key, status, id)): none but the claimed
+  // ones at a steady rate, and behind a backlog the keys' rows in it, as V4's guard read. No index
+  // holding status serves it: every such index is rewritten when a row is marked SENT.
+  private static final String KEY_ROWS_SINCE_PART =
+      bind(
+          """
+          (SELECT id, msg_key FROM {MESSAGES}
+           WHERE msg_key IN (:keys%1$d) AND id >= :from%1$d AND id < :maxId%1$d
+             AND status IN ({PENDING}, {PREPARED}) AND id NOT IN (:claimed%1$d))""");
 
   // A column that does not decode marks its row defective instead of failing the whole claim: one
   // row written by hand or by another tool must not stall every lane of a worker.
@@ -279,74 +301,126 @@ public final class RoundClaims {
   }
 
   /**
-   * The ordering guard's question: for each key of {@code claimed}, the id of its oldest
-   * unpublished row outside {@code claimed}, where that row is older than some claimed row. Asked
-   * by lane (all rows of a key share its lane): the claimed lanes' unpublished rows below each
-   * lane's newest claimed row, read from {@code idx_msg_claim}.
+   * The ordering guard's question as the relay asks it, by lane: for each key of {@code claimed},
+   * the id of its oldest unpublished row outside {@code claimed} in the claimed lanes (all rows of
+   * a key share its lane), where that row is older than some claimed row.
    *
    * @param claimed the rows a publisher holds, any lanes and keys; empty gives an empty map
-   * @param rowsPerLane at most this many unclaimed rows are read per lane, 1 or more ({@link
-   *     Integer#MAX_VALUE}: all); where a lane has more, each claimed key of that lane maps to 0,
-   *     "blocked by a row not read", so the guard holds those rows back
-   * @return key to the id of its oldest blocking row (or 0), only for keys that are blocked
+   * @return key to the id of its oldest blocking row, only for keys that are blocked
    */
-  public Map<String, Long> firstBlockingIdsInLanes(List<OutboxRow> claimed, int rowsPerLane) {
-    if (rowsPerLane < 1) {
-      throw new IllegalArgumentException("rowsPerLane must be 1 or more, was " + rowsPerLane);
-    }
+  public Map<String, Long> firstBlockingIdsInLanes(List<OutboxRow> claimed) {
     if (claimed.isEmpty()) {
       return Map.of();
     }
-    Map<Integer, List<OutboxRow>> byLane =
-        claimed.stream()
-            .collect(Collectors.groupingBy(OutboxRow::lane, TreeMap::new, Collectors.toList()));
+    Map<Integer, List<OutboxRow>> byLane = byLane(claimed);
     MapSqlParameterSource params = new MapSqlParameterSource();
     int part = 0;
     for (Map.Entry<Integer, List<OutboxRow>> lane : byLane.entrySet()) {
       List<Long> ids = lane.getValue().stream().map(OutboxRow::id).toList();
       params
           .addValue("lane" + part, lane.getKey())
-          .addValue("maxId" + part, ids.stream().mapToLong(Long::longValue).max().orElseThrow())
-          .addValue("claimed" + part, ids)
-          .addValue("limit" + part, rowsPerLane + 1L); // one more tells whether more lie below
+          .addValue("maxId" + part, Collections.max(ids))
+          .addValue("claimed" + part, ids);
       part++;
     }
     Set<String> keys =
         claimed.stream().map(OutboxRow::key).filter(Objects::nonNull).collect(Collectors.toSet());
     Map<String, Long> result = new HashMap<>();
-    Map<Integer, Integer> readPerLane = new HashMap<>();
     named.query(
         unclaimedInLanesSql(byLane.size()),
         params,
         (ResultSet rs) -> {
-          readPerLane.merge(rs.getInt("lane"), 1, Integer::sum);
           String key = rs.getString("msg_key");
           if (key != null && keys.contains(key)) {
             result.merge(key, rs.getLong("id"), Math::min);
-          }
-        });
-    byLane.forEach(
-        (lane, rows) -> {
-          if (readPerLane.getOrDefault(lane, 0) > rowsPerLane) {
-            // more may lie unread: hold the lane's keys back
-            rows.stream()
-                .map(OutboxRow::key)
-                .filter(Objects::nonNull)
-                .forEach(key -> result.put(key, 0L));
           }
         });
     return result;
   }
 
   /**
-   * The guard's statement for {@code lanes} claimed lanes: parts 0 to {@code lanes - 1}, each with
-   * its {@code :laneN}, {@code :maxIdN}, {@code :claimedN} and {@code :limitN}.
+   * The ordering guard's question as the fast path asks it, for a batch of a lane's newest rows:
+   * for each key of {@code claimed}, the id of its oldest unpublished row outside {@code claimed},
+   * where that row is older than some claimed row. Reads the claimed keys' rows from the oldest
+   * unpublished row of their lane up, by the key index: two statements, and about no rows but the
+   * claimed ones unless the lane has a backlog.
+   *
+   * @param claimed the rows a publisher holds, any lanes and keys; empty gives an empty map
+   * @return key to the id of its oldest blocking row, only for keys that are blocked
    */
-  static String unclaimedInLanesSql(int lanes) {
-    List<String> parts = new ArrayList<>(lanes);
-    for (int part = 0; part < lanes; part++) {
-      parts.add(UNCLAIMED_IN_LANE_PART.formatted(part));
+  public Map<String, Long> firstBlockingIdsByKey(List<OutboxRow> claimed) {
+    Map<Integer, List<OutboxRow>> byLane = new TreeMap<>(byLane(claimed));
+    byLane.values().removeIf(rows -> rows.stream().allMatch(row -> row.key() == null));
+    if (byLane.isEmpty()) {
+      return Map.of();
+    }
+    MapSqlParameterSource lanes = new MapSqlParameterSource();
+    int part = 0;
+    for (Integer lane : byLane.keySet()) {
+      lanes.addValue("lane" + part++, lane);
+    }
+    Map<Integer, Long> oldest = new HashMap<>();
+    named.query(
+        partsSql(OLDEST_UNPUBLISHED_PART, byLane.size()),
+        lanes,
+        (ResultSet rs) -> {
+          long id = rs.getLong("oldest");
+          if (!rs.wasNull()) {
+            oldest.merge(rs.getInt("lane"), id, Math::min);
+          }
+        });
+    MapSqlParameterSource params = new MapSqlParameterSource();
+    part = 0;
+    for (Map.Entry<Integer, List<OutboxRow>> lane : byLane.entrySet()) {
+      List<OutboxRow> rows = lane.getValue();
+      List<Long> ids = rows.stream().map(OutboxRow::id).toList();
+      long maxId = Collections.max(ids);
+      params
+          .addValue(
+              "keys" + part,
+              rows.stream().map(OutboxRow::key).filter(Objects::nonNull).distinct().toList())
+          .addValue("from" + part, oldest.getOrDefault(lane.getKey(), maxId))
+          .addValue("maxId" + part, maxId)
+          .addValue("claimed" + part, ids);
+      part++;
+    }
+    Map<String, Long> result = new HashMap<>();
+    named.query(
+        partsSql(KEY_ROWS_SINCE_PART, byLane.size()),
+        params,
+        (ResultSet rs) -> {
+          result.merge(rs.getString("msg_key"), rs.getLong("id"), Math::min);
+        });
+    return result;
+  }
+
+  private static Map<Integer, List<OutboxRow>> byLane(List<OutboxRow> rows) {
+    return rows.stream()
+        .collect(Collectors.groupingBy(OutboxRow::lane, TreeMap::new, Collectors.toList()));
+  }
+
+  /** {@code part} (with {@code %1$d} for its number) {@code count} times, in a UNION ALL. */
+  static String partsSql(String part, int count) {
+    List<String> parts = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      parts.add(part.formatted(i));
     }
     return String.join("\nUNION ALL\n", parts);
+  }
+
+  /**
+   * The relay guard's statement for {@code lanes} claimed lanes: parts 0 to {@code lanes - 1}, each
+   * with its {@code :laneN}, {@code :maxIdN} and {@code :claimedN}.
+   */
+  static String unclaimedInLanesSql(int lanes) {
+    return partsSql(UNCLAIMED_IN_LANE_PART, lanes);
+  }
+
+  /**
+   * The fast path guard's second statement for {@code lanes} lanes: parts with {@code :keysN},
+   * {@code :fromN}, {@code :maxIdN} and {@code :claimedN}.
+   */
+  static String keyRowsSinceSql(int lanes) {
+    return partsSql(KEY_ROWS_SINCE_PART, lanes);
   }
 }

@@ -1,7 +1,6 @@
 package dev.outboxrelay.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.Connection;
 import java.time.Duration;
@@ -180,40 +179,55 @@ class RoundClaimsTests extends StoreContractTests {
   }
 
   @Test
-  void theGuardFindsTheOldestUnpublishedRowOfAKeyOutsideTheClaim() {
+  void bothGuardsFindTheOldestUnpublishedRowOfAKeyOutsideTheClaim() {
     long older = insert("k", 3, NOW);
     long claimed = insert("k", 3, NOW);
     long alone = insert("j", 3, NOW);
     List<OutboxRow> batch = claims.claimIds(List.of(claimed, alone));
 
-    assertThat(claims.firstBlockingIdsInLanes(batch, Integer.MAX_VALUE))
-        .isEqualTo(Map.of("k", older));
-    assertThat(claims.firstBlockingIdsInLanes(batch, 5)).isEqualTo(Map.of("k", older));
+    assertThat(claims.firstBlockingIdsByKey(batch)).isEqualTo(Map.of("k", older));
+    assertThat(claims.firstBlockingIdsInLanes(batch)).isEqualTo(Map.of("k", older));
 
     outcomes.markSent(List.of(older));
-    assertThat(claims.firstBlockingIdsInLanes(batch, Integer.MAX_VALUE)).isEmpty();
-    assertThat(claims.firstBlockingIdsInLanes(batch, 5)).isEmpty();
+    assertThat(claims.firstBlockingIdsByKey(batch)).isEmpty();
+    assertThat(claims.firstBlockingIdsInLanes(batch)).isEmpty();
   }
 
   @Test
-  void theFastPathsGuardHoldsBackALaneWhoseBacklogItDoesNotReadToTheEnd() {
-    for (int i = 0; i < 10; i++) {
+  void theFastPathsGuardReadsAKeysRowsOnlyFromItsLanesOldestUnpublishedRowUp() {
+    List<Long> history = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      history.add(insert("f", 6, NOW)); // f's history, published
+    }
+    outcomes.markSent(history);
+    long olderOfG = insert("g", 6, NOW); // waiting for a retry, say
+    for (int i = 0; i < 40; i++) {
       insert("backlog-" + i, 6, NOW); // other keys, waiting for the relay
     }
-    long busy = insert("f", 6, NOW);
-    long quiet = insert("g", 7, NOW);
-    List<OutboxRow> batch = claims.claimFresh(List.of(busy, quiet));
+    long fresh = insert("f", 6, NOW);
+    long freshOfG = insert("g", 6, NOW);
+    List<OutboxRow> batch = claims.claimFresh(List.of(fresh, freshOfG));
 
-    // reading all ten: no older row of f, nothing blocks
-    assertThat(claims.firstBlockingIdsInLanes(batch, 10)).isEmpty();
-    assertThat(ids(OrderingGuard.byLaneUpTo(claims, 10).releasable(batch)))
-        .containsExactly(busy, quiet);
-    // reading five: an older row of f may lie among the rest, so lane 6's keys are held back
-    assertThat(claims.firstBlockingIdsInLanes(batch, 5)).isEqualTo(Map.of("f", 0L));
-    assertThat(ids(OrderingGuard.byLaneUpTo(claims, 5).releasable(batch))).containsExactly(quiet);
-    assertThatThrownBy(() -> OrderingGuard.byLaneUpTo(claims, 0))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("rowsPerLane must be 1 or more");
+    long readsBefore = rowsRead();
+    Map<String, Long> blocking = claims.firstBlockingIdsByKey(batch);
+    long reads = rowsRead() - readsBefore;
+
+    // f goes out whatever the lane's backlog of other keys; g waits for its older row
+    assertThat(blocking).isEqualTo(Map.of("g", olderOfG));
+    assertThat(ids(OrderingGuard.byKey(claims).releasable(batch))).containsExactly(fresh);
+    // f's 300 published rows lie below the lane's oldest unpublished row: not read
+    assertThat(reads).as("index entries and rows read by the guard").isLessThan(100);
+  }
+
+  @Test
+  void theFastPathsGuardSeesAPreparedRowOfTheKeyAsBlocking() {
+    long prepared = insert("p", 2, NOW);
+    jdbc.update(
+        "UPDATE t_msg SET status = ? WHERE id = ?", MessageStatus.PREPARED.code(), prepared);
+    long fresh = insert("p", 2, NOW);
+    List<OutboxRow> batch = claims.claimFresh(List.of(fresh));
+
+    assertThat(claims.firstBlockingIdsByKey(batch)).isEqualTo(Map.of("p", prepared));
   }
 
   @Test
@@ -229,7 +243,7 @@ class RoundClaimsTests extends StoreContractTests {
     List<OutboxRow> batch = claims.claimIds(List.of(a1, busyLane.get(0), a3));
 
     long readsBefore = rowsRead();
-    Map<String, Long> blocking = claims.firstBlockingIdsInLanes(batch, Integer.MAX_VALUE);
+    Map<String, Long> blocking = claims.firstBlockingIdsInLanes(batch);
     long reads = rowsRead() - readsBefore;
 
     assertThat(blocking).isEqualTo(Map.of("a", a2));

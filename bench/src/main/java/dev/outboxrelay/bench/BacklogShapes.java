@@ -27,7 +27,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>[6d] the same with {@code outbox.relay.on-ack=delete}: acknowledged rows are deleted
  *       instead of marked SENT;
  *   <li>[6o] with {@code --baseline-jar}, that jar drained as [6a] (a change's effect, side by
- *       side);
+ *       side), on the schema up to {@code --baseline-schema} (a schema change's effect);
+ *   <li>[6b] with {@code --debezium}, [1d]'s Debezium engine on the backlog through the API;
  *   <li>[6s] the warm relay jar on the same messages inserted into {@code t_msg} by batched SQL
  *       ({@link Backlog}), also in one transaction;
  *   <li>[6r] the bare batched loop of [1r] on that SQL backlog in the product's {@code t_msg};
@@ -66,7 +67,14 @@ final class BacklogShapes {
 
   /** The drains of one shape, side by side. */
   static void run(
-      Bench bench, Path jar, @Nullable Path baselineJar, KeyShape shape, int rows, int repeat)
+      Bench bench,
+      Path jar,
+      @Nullable Path baselineJar,
+      int baselineSchema,
+      boolean debezium,
+      KeyShape shape,
+      int rows,
+      int repeat)
       throws Exception {
     bench.section(
         "[6] Backlog shape '"
@@ -78,7 +86,7 @@ final class BacklogShapes {
             + (shape.zipf() == 0 ? " keys, uniform" : " keys, Zipf s=" + shape.zipf()));
     KeyShape.Keys keys = shape.draw();
     String tag = " shape " + shape.name() + ": ";
-    BacklogWriter throughApi = (db, topic) -> sendThroughApi(db, topic, keys, rows);
+    BacklogWriter throughApi = (db, topic, count) -> sendThroughApi(db, topic, keys, count);
     List<String> names = new ArrayList<>();
     List<SideBySide.DrainPhase> drains = new ArrayList<>();
     names.add("[6a] relay jar, backlog through Outbox.send");
@@ -90,7 +98,8 @@ final class BacklogShapes {
             "api",
             rows,
             throughApi,
-            Map.of()));
+            Map.of(),
+            BenchDatabase.SCHEMA.length));
     names.add("[6d] relay jar, on-ack=delete, backlog through Outbox.send");
     drains.add(
         warmJar(
@@ -102,7 +111,8 @@ final class BacklogShapes {
             "delete",
             rows,
             throughApi,
-            Map.of("OUTBOX_RELAY_ON_ACK", "delete")));
+            Map.of("OUTBOX_RELAY_ON_ACK", "delete"),
+            BenchDatabase.SCHEMA.length));
     if (baselineJar != null) {
       names.add("[6o] baseline jar, backlog through Outbox.send");
       drains.add(
@@ -113,11 +123,19 @@ final class BacklogShapes {
                   + tag
                   + "warm baseline jar "
                   + baselineJar.getFileName()
+                  + (baselineSchema < BenchDatabase.SCHEMA.length
+                      ? " on schema V" + baselineSchema
+                      : "")
                   + ", backlog through Outbox.send",
               "baseline",
               rows,
               throughApi,
-              Map.of()));
+              Map.of(),
+              baselineSchema));
+    }
+    if (debezium) {
+      names.add("[6b] Debezium embedded, backlog through Outbox.send");
+      drains.add(repetition -> DebeziumPeer.run(bench, "[6b]" + tag, rows, throughApi));
     }
     names.add("[6s] relay jar, backlog by SQL");
     drains.add(
@@ -127,10 +145,11 @@ final class BacklogShapes {
             "[6s]" + tag + "warm relay jar, backlog by SQL",
             "sql",
             rows,
-            (db, topic) ->
+            (db, topic, count) ->
                 Backlog.fillInOneTransaction(
-                    db.pool("backlog", 1), topic, rows, keys::key, Bench.LANES),
-            Map.of()));
+                    db.pool("backlog", 1), topic, count, keys::key, Bench.LANES),
+            Map.of(),
+            BenchDatabase.SCHEMA.length));
     names.add("[6r] bare loop, t_msg");
     drains.add(
         bareLoop(
@@ -139,8 +158,8 @@ final class BacklogShapes {
             "bare",
             "t_msg",
             rows,
-            (db, topic) ->
-                Backlog.fill(db.pool("backlog", 1), topic, rows, keys::key, Bench.LANES)));
+            (db, topic, count) ->
+                Backlog.fill(db.pool("backlog", 1), topic, count, keys::key, Bench.LANES)));
     names.add("[6l] bare loop, lean table");
     drains.add(
         bareLoop(
@@ -149,18 +168,11 @@ final class BacklogShapes {
             "lean",
             "t_msg_lean",
             rows,
-            (db, topic) -> {
+            (db, topic, count) -> {
               db.jdbc.execute(LEAN_TABLE);
-              return fillLean(db.pool("backlog", 1), topic, keys, rows);
+              return fillLean(db.pool("backlog", 1), topic, keys, count);
             }));
     SideBySide.run(bench, repeat, names, drains, 2);
-  }
-
-  /**
-   * Writes a drain's backlog for {@code topic} into {@code db}; returns the nanoseconds it took.
-   */
-  private interface BacklogWriter {
-    long write(BenchDatabase db, String topic) throws Exception;
   }
 
   /** A warm relay jar's drain of the backlog {@code writer} commits in one transaction. */
@@ -171,10 +183,11 @@ final class BacklogShapes {
       String name,
       int rows,
       BacklogWriter writer,
-      Map<String, String> settings) {
+      Map<String, String> settings,
+      int schemaScripts) {
     return repetition -> {
       bench.section(title);
-      try (BenchDatabase db = BenchDatabase.create("bench_shape_" + name)) {
+      try (BenchDatabase db = BenchDatabase.create("bench_shape_" + name, schemaScripts)) {
         String topic = bench.newTopic("shape-" + name);
         return RelayJar.drainWarm(
             bench,
@@ -182,10 +195,10 @@ final class BacklogShapes {
             db,
             topic,
             rows,
-            () ->
+            count ->
                 bench.line(
                     "backlog: %,d messages written in one transaction in %.1f s",
-                    rows, Bench.seconds(writer.write(db, topic))),
+                    count, Bench.seconds(writer.write(db, topic, count))),
             settings);
       }
     };
@@ -198,7 +211,7 @@ final class BacklogShapes {
       bench.section(title);
       try (BenchDatabase db = BenchDatabase.create("bench_shape_" + name)) {
         String topic = bench.newTopic("shape-" + name);
-        long nanos = writer.write(db, topic);
+        long nanos = writer.write(db, topic, rows);
         bench.line("backlog: %,d rows inserted in %.1f s", rows, Bench.seconds(nanos));
         return BareLoop.drain(bench, db, table, topic, rows);
       }

@@ -25,15 +25,20 @@ final class BenchDatabase implements AutoCloseable {
   private final List<HikariDataSource> pools = new ArrayList<>();
   final JdbcTemplate jdbc;
 
-  private BenchDatabase(String prefix) {
+  private BenchDatabase(String prefix, int scripts) {
     server = TestServers.database();
     database = server.createDatabase(prefix);
-    database.runScript(SCHEMA);
+    database.runScript(java.util.Arrays.copyOf(SCHEMA, scripts));
     jdbc = new JdbcTemplate(pool("admin", 2));
   }
 
   static BenchDatabase create(String prefix) {
-    return new BenchDatabase(prefix);
+    return new BenchDatabase(prefix, SCHEMA.length);
+  }
+
+  /** The same with the schema's first {@code scripts} versions only (an older schema). */
+  static BenchDatabase create(String prefix, int scripts) {
+    return new BenchDatabase(prefix, scripts);
   }
 
   String name() {

@@ -1,5 +1,7 @@
 package dev.outboxrelay.bench;
 
+import dev.outboxrelay.testsupport.DatabaseServer;
+import dev.outboxrelay.testsupport.TestServers;
 import io.debezium.embedded.Connect;
 import io.debezium.engine.ChangeEvent;
 import io.debezium.engine.DebeziumEngine;
@@ -36,16 +38,25 @@ import org.apache.kafka.connect.source.SourceRecord;
 final class DebeziumPeer {
   private DebeziumPeer() {}
 
-  static SideBySide.Drain run(
-      Bench bench, int rows, String host, int port, String user, String password) throws Exception {
+  /**
+   * One drain of the backlog {@code backlog} writes ({@code rows} messages) while no engine runs.
+   *
+   * @param label the phase's tag and shape, e.g. "[1d]", the start of its section's title
+   */
+  static SideBySide.Drain run(Bench bench, String label, int rows, BacklogWriter backlog)
+      throws Exception {
     bench.section(
-        "[1d] Peer: Debezium "
+        label
+            + " Peer: Debezium "
             + DebeziumEngine.class.getPackage().getImplementationVersion()
             + " embedded, MariaDB connector + outbox event router");
+    DatabaseServer server = TestServers.database();
     try (BenchDatabase db = BenchDatabase.create("bench_dbz")) {
       String topic = bench.newTopic("dbz");
       Path state = Files.createTempDirectory("outbox-bench-debezium-");
-      Properties config = config(db.name(), host, port, user, password, state);
+      Properties config =
+          config(
+              db.name(), server.host(), server.port(), server.username(), server.password(), state);
       try (Producer<byte[], byte[]> probeProducer =
               bench.producer("debezium-probe", Map.of(ProducerConfig.LINGER_MS_CONFIG, 1));
           Producer<byte[], byte[]> producer =
@@ -76,9 +87,8 @@ final class DebeziumPeer {
         long probesConsumed = consumer.distinct();
         AtomicLong drained = new AtomicLong();
         // 2. the backlog, written while no engine runs
-        long insertNanos =
-            Backlog.fill(db.pool("backlog", 1), topic, rows, Bench.KEYS, Bench.LANES);
-        bench.line("backlog: %,d rows inserted in %.1f s", rows, Bench.seconds(insertNanos));
+        long insertNanos = backlog.write(db, topic, rows);
+        bench.line("backlog: %,d messages written in %.1f s", rows, Bench.seconds(insertNanos));
         Map<String, Long> statusBefore = Bench.serverStatus(db.jdbc);
         Cpu.Snapshot cpuBefore = bench.cpu.snapshot();
         long started = System.nanoTime();

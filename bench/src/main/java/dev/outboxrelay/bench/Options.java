@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
  *
  * @param phases the phases to run; empty for the default set (every phase but [1d] without {@code
  *     --debezium}, and never [5], [6] or [7] unless named)
- * @param debezium run [1d] (also when {@code --phases} names it)
+ * @param debezium run [1d] (also when {@code --phases} names it), and [6b] in [6]
  * @param whatIf run the diagnosis section [W]
  * @param binlog the MariaDB binary log on (the default)
  * @param syncBinlog {@code sync_binlog=1}
@@ -24,6 +24,7 @@ import org.jspecify.annotations.Nullable;
  * @param relayJar the relay jar of [1j]
  * @param baselineJar another relay jar drained side by side with [1j] in [1o] (e.g. the build
  *     before a change, to show what the change costs); null: no [1o]
+ * @param baselineSchema the schema scripts [6o]'s database gets, V1 to this version (default: all)
  * @param shapes the key shapes of [6], in order
  * @param shapeRows the backlog of each drain of [6], a multiple of 1,000
  * @param rates the target rates of [7], msg/s, in order
@@ -39,6 +40,7 @@ record Options(
     Map<String, String> relayJdbc,
     Path relayJar,
     @Nullable Path baselineJar,
+    int baselineSchema,
     List<KeyShape> shapes,
     int shapeRows,
     List<Integer> rates,
@@ -51,7 +53,8 @@ record Options(
       """
       usage: java -jar bench/target/outbox-bench.jar [options]   (from the repository's root)
         --phases=1,1j,1r,...  only these phases: 1 1j 1o 1r 1d 1b 2 3 4 5 6 7 (default: all but 1d, 1o, 5, 6, 7)
-        --debezium            add phase 1d, Debezium embedded (also when --phases names 1d)
+        --debezium            add phase 1d, Debezium embedded (also when --phases names 1d),
+                        and [6b], Debezium on phase 6's backlogs
         --repeat=N            drain N times (1 to 9) with each of 1, 1j, 1o, 1r, 1d, in rotating order
         --no-what-if          skip the diagnosis section [W]
         --binlog=on|off       MariaDB's binary log (default on: ROW, FULL image, sync_binlog=0)
@@ -60,6 +63,8 @@ record Options(
         --relay-jar=PATH      the relay jar of [1j] (default outbox-relay/target/outbox-relay.jar)
         --baseline-jar=PATH   add phases 1o and 6o: this relay jar drained as [1j] and [6a],
                               side by side with them
+  --baseline-schema=N   [6o]'s database has the schema up to version N only (1 to %d; default
+                        all), to measure a schema change with the jar before it
         --shapes=10,zipf,...  the key shapes of phase 6: numbers of keys (uniform) and zipf
                               (default 10,1000,10000,100000,zipf)
         --shape-rows=N        the backlog of each drain of phase 6 (default 100000; 10000 to 1000000)
@@ -67,7 +72,8 @@ record Options(
                               (default 1000,1500,2000)
         --steady-seconds=N    the measured seconds of each run of phase 7 (default 120; 10 to 3600)
         --help                this text
-      See bench/README.md.""";
+      See bench/README.md."""
+          .formatted(BenchDatabase.SCHEMA.length);
 
   /**
    * @throws IllegalArgumentException naming the option that is wrong and what it takes
@@ -82,6 +88,7 @@ record Options(
     Map<String, String> relayJdbc = new LinkedHashMap<>();
     Path relayJar = Path.of(RelayJar.DEFAULT_JAR);
     Path baselineJar = null;
+    int baselineSchema = BenchDatabase.SCHEMA.length;
     List<KeyShape> shapes = new ArrayList<>();
     int shapeRows = BacklogShapes.DEFAULT_ROWS;
     List<Integer> rates = new ArrayList<>();
@@ -149,6 +156,14 @@ record Options(
                     + "; build the baseline jar first (bench/README.md, --baseline-jar)");
           }
         }
+        case "--baseline-schema=" -> {
+          int scripts = BenchDatabase.SCHEMA.length;
+          if (!value.matches("[1-9]") || Integer.parseInt(value) > scripts) {
+            throw new IllegalArgumentException(
+                arg + ": give a schema version, 1 to " + scripts + ", e.g. --baseline-schema=4");
+          }
+          baselineSchema = Integer.parseInt(value);
+        }
         case "--shapes=" -> {
           for (String shape : value.split(",", -1)) {
             try {
@@ -198,6 +213,10 @@ record Options(
       throw new IllegalArgumentException(
           "--phases=...1o... needs --baseline-jar=PATH: the relay jar to compare with [1j]");
     }
+    if (baselineSchema < BenchDatabase.SCHEMA.length && baselineJar == null) {
+      throw new IllegalArgumentException(
+          "--baseline-schema needs --baseline-jar=PATH: the jar that runs on that schema");
+    }
     if (syncBinlog && !binlog) {
       throw new IllegalArgumentException("--sync-binlog needs the binary log: drop --binlog=off");
     }
@@ -211,6 +230,7 @@ record Options(
         java.util.Collections.unmodifiableMap(relayJdbc),
         relayJar,
         baselineJar,
+        baselineSchema,
         shapes.isEmpty() ? KeyShape.NAMES.stream().map(KeyShape::of).toList() : List.copyOf(shapes),
         shapeRows,
         rates.isEmpty() ? SteadyState.DEFAULT_RATES : List.copyOf(rates),

@@ -127,11 +127,10 @@ public final class OutboxBench {
         () ->
             DebeziumPeer.run(
                 bench,
+                "[1d]",
                 RelayThroughput.ROWS,
-                database.host(),
-                database.port(),
-                database.username(),
-                database.password()));
+                (db, topic, rows) ->
+                    Backlog.fill(db.pool("backlog", 1), topic, rows, Bench.KEYS, Bench.LANES)));
     List<SideBySide.Runs> sideBySide =
         drains.isEmpty()
             ? List.of()
@@ -202,6 +201,8 @@ public final class OutboxBench {
                   bench,
                   options.relayJar(),
                   options.baselineJar(),
+                  options.baselineSchema(),
+                  options.debezium(),
                   shape,
                   options.shapeRows(),
                   repeat);

@@ -58,7 +58,7 @@ final class RelayJar {
         Cpu cpu = bench.cpu.withJvm("relay jar", relay.pid());
         await(() -> consumer.distinct() > 0, relay, log, Duration.ofMinutes(1), "a first record");
         long before = consumer.distinct();
-        Span span = untilConsumed(cpu, relay, log, consumer, db, topic, rows);
+        Span span = untilConsumed(cpu, relay, log, consumer, db, topic, 0, rows);
         double elapsed = span.seconds();
         long started = span.startedNanos();
         double rate = (rows - before) / elapsed;
@@ -83,20 +83,29 @@ final class RelayJar {
     }
   }
 
-  /** Writes a backlog in one transaction; returns when it is committed. */
+  /** Writes a backlog of {@code rows} in one transaction; returns when it is committed. */
   interface OneTransaction {
-    void write() throws Exception;
+    void write(int rows) throws Exception;
   }
 
   /** The backlog a warm jar drains first, not measured. */
   static final int WARM_UP_ROWS = 100_000;
 
   /**
+   * Then a smaller one of the measured backlog's kind, on its topic: the code paths of its rows and
+   * topic compiled and the producer's metadata of the topic fetched, as in a relay that has run for
+   * a while. Without it the measured drain recompiled code its new rows and topic deoptimized
+   * (about 400 compilations in a 3 s drain).
+   */
+  static final int WARM_UP_SHAPE_ROWS = 20_000;
+
+  /**
    * The drain of a <b>warm</b> jar, as a relay that has been running for a while drains a backlog:
    * the jar first drains {@value #WARM_UP_ROWS} messages of another topic (not measured: Spring
-   * Boot's start and the compiling of the relay's code), then {@code backlog} commits {@code rows}
-   * messages for {@code topic} in one transaction, and the clock runs from that commit until a
-   * consumer has them all. CPU is counted over the same span.
+   * Boot's start and the compiling of the relay's code) and {@value #WARM_UP_SHAPE_ROWS} that
+   * {@code backlog} writes for {@code topic}; then {@code backlog} commits {@code rows} messages
+   * for {@code topic} in one transaction, and the clock runs from that commit until a consumer has
+   * them all. CPU is counted over the same span.
    */
   static SideBySide.Drain drainWarm(
       Bench bench,
@@ -125,9 +134,17 @@ final class RelayJar {
             Duration.ofMinutes(2),
             "the warm-up");
         await(() -> db.pending() == 0, relay, log, Duration.ofSeconds(30), "no PENDING row");
+        backlog.write(WARM_UP_SHAPE_ROWS);
+        await(
+            () -> consumer.distinct() >= WARM_UP_SHAPE_ROWS,
+            relay,
+            log,
+            Duration.ofMinutes(2),
+            "the warm-up of the backlog's kind");
+        await(() -> db.pending() == 0, relay, log, Duration.ofSeconds(30), "no PENDING row");
         long warmedAt = System.nanoTime();
-        backlog.write();
-        Span span = untilConsumed(cpu, relay, log, consumer, db, topic, rows);
+        backlog.write(rows);
+        Span span = untilConsumed(cpu, relay, log, consumer, db, topic, WARM_UP_SHAPE_ROWS, rows);
         double elapsed = span.seconds();
         bench.line(
             "warm-up of %,d messages drained %.1f s after the launch; the backlog of %,d,"
@@ -179,8 +196,9 @@ final class RelayJar {
   }
 
   /**
-   * Times from now until {@code consumer} has {@code rows} records of {@code topic}; then, untimed,
-   * waits until no row is PENDING (the last ones are marked SENT right after their acks).
+   * Times from now until {@code consumer} has {@code rows} records of {@code topic} beyond the
+   * {@code before} it had; then, untimed, waits until no row is PENDING (the last ones are marked
+   * SENT right after their acks).
    */
   private static Span untilConsumed(
       Cpu cpu,
@@ -189,12 +207,18 @@ final class RelayJar {
       TopicConsumer consumer,
       BenchDatabase db,
       String topic,
+      int before,
       int rows)
       throws Exception {
     Cpu.Snapshot cpuBefore = cpu.snapshot();
     long started = System.nanoTime();
     Map<String, Long> statusBefore = Bench.serverStatus(db.jdbc);
-    await(() -> consumer.distinct() >= rows, relay, log, Duration.ofMinutes(3), "all records");
+    await(
+        () -> consumer.distinct() >= before + rows,
+        relay,
+        log,
+        Duration.ofMinutes(3),
+        "all records");
     long doneAt = System.nanoTime();
     Cpu.Snapshot cpuAfter = cpu.snapshot();
     Map<String, Long> statusAfter = Bench.serverStatus(db.jdbc);

@@ -106,7 +106,7 @@ final class Scaling {
               long started = System.nanoTime();
               List<OutboxRow> rows = store.claimLanes(lanes, perLane, Long.MAX_VALUE).rows();
               long locked = System.nanoTime();
-              store.firstBlockingIdsInLanes(rows, Integer.MAX_VALUE);
+              store.firstBlockingIdsInLanes(rows);
               long guarded = System.nanoTime();
               claimMillis[round] = (locked - started) / 1e6;
               guardMillis[round] = (guarded - locked) / 1e6;

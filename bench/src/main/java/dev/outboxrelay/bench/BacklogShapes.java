@@ -225,6 +225,8 @@ final class BacklogShapes {
    */
   private static long sendThroughApi(BenchDatabase db, String topic, KeyShape.Keys keys, int rows) {
     OutboxSettings settings = OutboxSettings.builder().lanes(Bench.LANES).build();
+    // references are unique per message: a drain's warm-up writes into the same database first
+    String batch = Long.toString(System.nanoTime(), 36);
     long started = System.nanoTime();
     try (Service service = new Service(db.pool("service", 2), settings)) {
       service.transaction.executeWithoutResult(
@@ -235,7 +237,7 @@ final class BacklogShapes {
                   OutboxMessage.builder(topic)
                       .key(key)
                       .payload(Backlog.payload(i, key))
-                      .reference(1, "backlog-" + i)
+                      .reference(1, "backlog-" + batch + "-" + i)
                       .build());
             }
           });

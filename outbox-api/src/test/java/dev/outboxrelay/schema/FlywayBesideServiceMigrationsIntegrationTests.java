@@ -106,7 +106,8 @@ class FlywayBesideServiceMigrationsIntegrationTests {
               "1 outbox true",
               "2 sizes and key locks true",
               "3 message store true",
-              "4 message ids true");
+              "4 message ids true",
+              "5 key index without status true");
       assertThat(flywayHistory(service.dataSource(), "flyway_schema_history"))
           .containsExactly("1 orders true");
       assertSameSchema(
@@ -122,7 +123,7 @@ class FlywayBesideServiceMigrationsIntegrationTests {
           .run(context -> assertThat(context).hasNotFailed());
 
       assertThat(flywayHistory(service.dataSource(), "flyway_outbox_history"))
-          .hasSize(5)
+          .hasSize(6)
           .startsWith("0 << Flyway Baseline >> true");
       assertThat(flywayHistory(service.dataSource(), "flyway_schema_history"))
           .containsExactly("1 orders true");

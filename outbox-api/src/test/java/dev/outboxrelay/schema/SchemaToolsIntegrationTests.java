@@ -154,6 +154,30 @@ class SchemaToolsIntegrationTests {
   }
 
   @Test
+  void v5WaitsWhileTheServiceHoldsItBackAndRunsWhenItNoLongerDoes() {
+    // V5 goes in once every service runs the version that ships it: until then, held back
+    try (TestDatabase held = TestServers.database().createDatabase("schema_hold_v5")) {
+      liquibase(
+          held.dataSource(),
+          OutboxSchemaScripts.LIQUIBASE_CHANGELOG,
+          "spring.liquibase.contexts=outbox-hold-v5");
+      assertThat(liquibaseHistory(held.dataSource()))
+          .hasSize(4)
+          .noneMatch(row -> row.startsWith("outbox-v5"));
+      assertThat(SchemaSnapshot.of(held.dataSource()).indexes())
+          .anyMatch(row -> row.contains("idx_msg_key"))
+          .noneMatch(row -> row.contains("idx_msg_by_key"));
+
+      liquibase(held.dataSource(), OutboxSchemaScripts.LIQUIBASE_CHANGELOG);
+
+      assertThat(liquibaseHistory(held.dataSource())).hasSize(5);
+      assertThat(SchemaSnapshot.of(held.dataSource()).indexes())
+          .anyMatch(row -> row.contains("idx_msg_by_key"))
+          .noneMatch(row -> row.contains("idx_msg_key"));
+    }
+  }
+
+  @Test
   void theComparisonSeesAColumnThatDiffersInOneAttribute() {
     // what the tests above rely on: one side's difference fails them
     try (TestDatabase changed = TestServers.database().createDatabase("schema_changed")) {
@@ -187,11 +211,12 @@ class SchemaToolsIntegrationTests {
   }
 
   /** Runs Boot's Liquibase auto-configuration on {@code changeLog}, as a service configures it. */
-  static void liquibase(DataSource dataSource, String changeLog) {
+  static void liquibase(DataSource dataSource, String changeLog, String... properties) {
     new ApplicationContextRunner()
         .withConfiguration(AutoConfigurations.of(LiquibaseAutoConfiguration.class))
         .withBean(DataSource.class, () -> unclosed(dataSource))
         .withPropertyValues("spring.liquibase.change-log=" + changeLog)
+        .withPropertyValues(properties)
         .run(context -> assertThat(context).hasNotFailed());
   }
 

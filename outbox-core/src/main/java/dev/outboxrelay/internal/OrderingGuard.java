@@ -26,12 +26,24 @@ public final class OrderingGuard {
     return new OrderingGuard(store::firstBlockingIdsInLanes);
   }
 
+  // The fast path's bounds (RoundClaims#firstBlockingIdsByKey). At a steady rate a lane holds a
+  // few unpublished rows below a new one, those other publishers have in flight: read by lane.
+  // Behind a backlog, the keys' rows within the lane's unpublished window are read by key; a
+  // window is at most 10,000 ids wide, so that a plan scanning it (a hot key) reads about that
+  // many rows at worst, a few ms; wider (an old row stuck below, e.g. waiting for a retry), the
+  // lane's new rows go to the relay until it is gone.
+  private static final int FAST_PATH_ROWS_PER_LANE = 32;
+  private static final long FAST_PATH_WINDOW_IDS = 10_000;
+
   /**
-   * The fast path's guard, by key: its rows are a lane's newest, so it reads only the claimed keys'
-   * rows from their lane's oldest unpublished row up, by the key index.
+   * The fast path's guard: its rows are a lane's newest, above the lane's backlog. Reads the lane's
+   * unpublished rows below them when they are few, else the claimed keys' rows in the lane's
+   * unpublished window, by key; where that window is too wide, leaves the lane's rows to the relay.
    */
   public static OrderingGuard byKey(RoundClaims store) {
-    return new OrderingGuard(store::firstBlockingIdsByKey);
+    return new OrderingGuard(
+        claimed ->
+            store.firstBlockingIdsByKey(claimed, FAST_PATH_ROWS_PER_LANE, FAST_PATH_WINDOW_IDS));
   }
 
   /** The claimed rows that may be published now, in id order; run in the claim's transaction. */

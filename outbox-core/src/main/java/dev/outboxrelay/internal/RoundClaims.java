@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -72,23 +73,26 @@ public final class RoundClaims {
           SELECT id, LENGTH(payload) + COALESCE(LENGTH(headers), 0) AS bytes FROM {MESSAGES}
           WHERE id IN (:ids)""");
 
-  // The relay's ordering guard, one part per claimed lane: the lane's unpublished (PENDING, or
-  // PREPARED, which may still be confirmed) rows below the lane's newest claimed id that are not
-  // claimed, from idx_msg_claim (the key is looked up for those rows only). All rows of a key
-  // share its lane, so a lane's own newest claimed id bounds what can block its keys: one bound
-  // for all lanes made every round read the busier lanes' rows up to the newest claimed id of the
-  // quietest lane. For a batch of a lane's oldest rows these are few.
+  // The ordering guard, one part per claimed lane: the lane's unpublished (PENDING, or PREPARED,
+  // which may still be confirmed) rows below the lane's newest claimed id that are not claimed,
+  // from idx_msg_claim (the key is looked up for those rows only). All rows of a key share its
+  // lane, so a lane's own newest claimed id bounds what can block its keys: one bound for all
+  // lanes made every round read the busier lanes' rows up to the newest claimed id of the
+  // quietest lane. The relay reads them all (for a batch of a lane's oldest rows they are few);
+  // the fast path at most :limitN. Forced: with a LIMIT, on a lane of mostly SENT rows, the
+  // optimizer scanned the primary key instead.
   private static final String UNCLAIMED_IN_LANE_PART =
       bind(
           """
-          (SELECT id, msg_key FROM {MESSAGES}
+          (SELECT id, lane, msg_key FROM {MESSAGES} FORCE INDEX (idx_msg_claim)
            WHERE lane = :lane%1$d AND status IN ({PENDING}, {PREPARED}) AND id < :maxId%1$d
-             AND id NOT IN (:claimed%1$d))""");
+             AND id NOT IN (:claimed%1$d)
+           LIMIT :limit%1$d)""");
 
-  // The fast path's guard asks by key, within a window. Its rows are a lane's newest, so below
-  // them lies the lane's whole backlog; but an older unpublished row of a key lies in the key's
-  // lane at or above that lane's oldest unpublished row. First that row, per lane and status (one
-  // index dive each on idx_msg_claim; the claimed rows are PENDING, so a lane always has one):
+  // Where a lane holds more, the fast path asks by key within a window. An older unpublished row
+  // of a key lies in the key's lane at or above that lane's oldest unpublished row: first that
+  // row, per lane and status (one index dive each on idx_msg_claim; the claimed rows are PENDING,
+  // so a lane always has one),
   private static final String OLDEST_UNPUBLISHED_PART =
       bind(
           """
@@ -98,10 +102,10 @@ public final class RoundClaims {
           (SELECT :lane%1$d AS lane, MIN(id) AS oldest FROM {MESSAGES}
            WHERE lane = :lane%1$d AND status = {PREPARED})""");
 
-  // then the claimed keys' rows from there up, by the key index (idx_msg_by_key (msg_key) since
-  // V5, a range over (msg_key, id); V4's idx_msg_key (msg_key, status, id)): none but the claimed
-  // ones at a steady rate, and behind a backlog the keys' rows in it, as V4's guard read. No index
-  // holding status serves it: every such index is rewritten when a row is marked SENT.
+  // then the claimed keys' rows from there up: by the key index (idx_msg_by_key (msg_key) since
+  // V5, a range over (msg_key, id); V4's idx_msg_key (msg_key, status, id)), or by the primary key
+  // over the window, which the caller bounds: for a hot key and an old unpublished row below it
+  // the optimizer scanned the whole table.
   private static final String KEY_ROWS_SINCE_PART =
       bind(
           """
@@ -309,10 +313,70 @@ public final class RoundClaims {
    * @return key to the id of its oldest blocking row, only for keys that are blocked
    */
   public Map<String, Long> firstBlockingIdsInLanes(List<OutboxRow> claimed) {
-    if (claimed.isEmpty()) {
-      return Map.of();
+    Map<String, Long> result = new HashMap<>();
+    unclaimedInLanes(byLane(claimed), Long.MAX_VALUE, result);
+    return result;
+  }
+
+  /**
+   * The ordering guard's question as the fast path asks it, for a batch of a lane's newest rows
+   * (below them lies the lane's whole backlog): for each key of {@code claimed}, the id of its
+   * oldest unpublished row outside {@code claimed}, where that row is older than some claimed row.
+   * Per lane: its unpublished rows below, by lane, as the relay asks, when there are at most {@code
+   * rowsPerLane} (one statement, the usual case); else the claimed keys' rows from the lane's
+   * oldest unpublished row up, by key, when that row lies at most {@code windowIds} ids below (two
+   * more statements; what they read is bounded by the window); else the lane's claimed keys map to
+   * 0, "blocked by a row not read", and the relay publishes them.
+   *
+   * @param claimed the rows a publisher holds, any lanes and keys; empty gives an empty map
+   * @param rowsPerLane 1 or more
+   * @param windowIds 1 or more
+   * @return key to the id of its oldest blocking row (or 0), only for keys that are blocked
+   */
+  public Map<String, Long> firstBlockingIdsByKey(
+      List<OutboxRow> claimed, int rowsPerLane, long windowIds) {
+    if (rowsPerLane < 1 || windowIds < 1) {
+      throw new IllegalArgumentException(
+          "rowsPerLane and windowIds must be 1 or more, were " + rowsPerLane + ", " + windowIds);
     }
     Map<Integer, List<OutboxRow>> byLane = byLane(claimed);
+    byLane.values().removeIf(rows -> rows.stream().allMatch(row -> row.key() == null));
+    Map<String, Long> result = new HashMap<>();
+    Set<Integer> crowded = unclaimedInLanes(byLane, rowsPerLane, result);
+    if (crowded.isEmpty()) {
+      return result;
+    }
+    Map<Integer, List<OutboxRow>> windows = new TreeMap<>();
+    Map<Integer, Long> oldest = oldestUnpublished(crowded);
+    for (Map.Entry<Integer, List<OutboxRow>> entry : byLane.entrySet()) {
+      Integer lane = entry.getKey();
+      if (!crowded.contains(lane)) {
+        continue;
+      }
+      List<OutboxRow> rows = entry.getValue();
+      long from = oldest.getOrDefault(lane, 0L);
+      long maxId = rows.stream().mapToLong(OutboxRow::id).max().orElseThrow();
+      if (maxId - from <= windowIds) {
+        windows.put(lane, rows);
+      } else { // too far to read by key at every round: the relay publishes them
+        rows.stream().map(OutboxRow::key).filter(Objects::nonNull).forEach(k -> result.put(k, 0L));
+      }
+    }
+    if (!windows.isEmpty()) {
+      keyRowsSince(windows, oldest, result);
+    }
+    return result;
+  }
+
+  /**
+   * Reads the unclaimed unpublished rows below each lane's newest claimed row, at most {@code
+   * limit} per lane, into {@code result} (key to its oldest such row); returns the lanes with more.
+   */
+  private Set<Integer> unclaimedInLanes(
+      Map<Integer, List<OutboxRow>> byLane, long limit, Map<String, Long> result) {
+    if (byLane.isEmpty()) {
+      return Set.of();
+    }
     MapSqlParameterSource params = new MapSqlParameterSource();
     int part = 0;
     for (Map.Entry<Integer, List<OutboxRow>> lane : byLane.entrySet()) {
@@ -320,78 +384,91 @@ public final class RoundClaims {
       params
           .addValue("lane" + part, lane.getKey())
           .addValue("maxId" + part, Collections.max(ids))
-          .addValue("claimed" + part, ids);
+          .addValue("claimed" + part, ids)
+          .addValue("limit" + part, limit == Long.MAX_VALUE ? limit : limit + 1);
       part++;
     }
     Set<String> keys =
-        claimed.stream().map(OutboxRow::key).filter(Objects::nonNull).collect(Collectors.toSet());
-    Map<String, Long> result = new HashMap<>();
+        byLane.values().stream()
+            .flatMap(List::stream)
+            .map(OutboxRow::key)
+            .filter(Objects::nonNull)
+            .collect(Collectors.toSet());
+    Map<Integer, Map<String, Long>> foundPerLane = new HashMap<>();
+    Map<Integer, Integer> read = new HashMap<>();
     named.query(
         unclaimedInLanesSql(byLane.size()),
         params,
         (ResultSet rs) -> {
+          int lane = rs.getInt("lane");
+          read.merge(lane, 1, Integer::sum);
           String key = rs.getString("msg_key");
           if (key != null && keys.contains(key)) {
-            result.merge(key, rs.getLong("id"), Math::min);
+            foundPerLane
+                .computeIfAbsent(lane, l -> new HashMap<>())
+                .merge(key, rs.getLong("id"), Math::min);
           }
         });
-    return result;
+    Set<Integer> crowded = new TreeSet<>();
+    read.forEach(
+        (lane, count) -> {
+          if (count > limit) {
+            crowded.add(lane);
+          }
+        });
+    // a crowded lane's answer is incomplete: the caller asks again for its keys
+    foundPerLane.forEach(
+        (lane, found) -> {
+          if (!crowded.contains(lane)) {
+            found.forEach((key, id) -> result.merge(key, id, Math::min));
+          }
+        });
+    return crowded;
   }
 
-  /**
-   * The ordering guard's question as the fast path asks it, for a batch of a lane's newest rows:
-   * for each key of {@code claimed}, the id of its oldest unpublished row outside {@code claimed},
-   * where that row is older than some claimed row. Reads the claimed keys' rows from the oldest
-   * unpublished row of their lane up, by the key index: two statements, and about no rows but the
-   * claimed ones unless the lane has a backlog.
-   *
-   * @param claimed the rows a publisher holds, any lanes and keys; empty gives an empty map
-   * @return key to the id of its oldest blocking row, only for keys that are blocked
-   */
-  public Map<String, Long> firstBlockingIdsByKey(List<OutboxRow> claimed) {
-    Map<Integer, List<OutboxRow>> byLane = new TreeMap<>(byLane(claimed));
-    byLane.values().removeIf(rows -> rows.stream().allMatch(row -> row.key() == null));
-    if (byLane.isEmpty()) {
-      return Map.of();
-    }
-    MapSqlParameterSource lanes = new MapSqlParameterSource();
+  /** The oldest PENDING or PREPARED row of each of {@code lanes}. */
+  private Map<Integer, Long> oldestUnpublished(Set<Integer> lanes) {
+    MapSqlParameterSource params = new MapSqlParameterSource();
     int part = 0;
-    for (Integer lane : byLane.keySet()) {
-      lanes.addValue("lane" + part++, lane);
+    for (Integer lane : lanes) {
+      params.addValue("lane" + part++, lane);
     }
     Map<Integer, Long> oldest = new HashMap<>();
     named.query(
-        partsSql(OLDEST_UNPUBLISHED_PART, byLane.size()),
-        lanes,
+        partsSql(OLDEST_UNPUBLISHED_PART, lanes.size()),
+        params,
         (ResultSet rs) -> {
           long id = rs.getLong("oldest");
           if (!rs.wasNull()) {
             oldest.merge(rs.getInt("lane"), id, Math::min);
           }
         });
+    return oldest;
+  }
+
+  /** Reads the lanes' claimed keys' unpublished rows from {@code oldest} up into {@code result}. */
+  private void keyRowsSince(
+      Map<Integer, List<OutboxRow>> lanes, Map<Integer, Long> oldest, Map<String, Long> result) {
     MapSqlParameterSource params = new MapSqlParameterSource();
-    part = 0;
-    for (Map.Entry<Integer, List<OutboxRow>> lane : byLane.entrySet()) {
+    int part = 0;
+    for (Map.Entry<Integer, List<OutboxRow>> lane : lanes.entrySet()) {
       List<OutboxRow> rows = lane.getValue();
       List<Long> ids = rows.stream().map(OutboxRow::id).toList();
-      long maxId = Collections.max(ids);
       params
           .addValue(
               "keys" + part,
               rows.stream().map(OutboxRow::key).filter(Objects::nonNull).distinct().toList())
-          .addValue("from" + part, oldest.getOrDefault(lane.getKey(), maxId))
-          .addValue("maxId" + part, maxId)
+          .addValue("from" + part, oldest.getOrDefault(lane.getKey(), 0L))
+          .addValue("maxId" + part, Collections.max(ids))
           .addValue("claimed" + part, ids);
       part++;
     }
-    Map<String, Long> result = new HashMap<>();
     named.query(
-        partsSql(KEY_ROWS_SINCE_PART, byLane.size()),
+        keyRowsSinceSql(lanes.size()),
         params,
         (ResultSet rs) -> {
           result.merge(rs.getString("msg_key"), rs.getLong("id"), Math::min);
         });
-    return result;
   }
 
   private static Map<Integer, List<OutboxRow>> byLane(List<OutboxRow> rows) {

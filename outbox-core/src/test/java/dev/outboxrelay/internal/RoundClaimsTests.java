@@ -185,11 +185,11 @@ class RoundClaimsTests extends StoreContractTests {
     long alone = insert("j", 3, NOW);
     List<OutboxRow> batch = claims.claimIds(List.of(claimed, alone));
 
-    assertThat(claims.firstBlockingIdsByKey(batch)).isEqualTo(Map.of("k", older));
+    assertThat(claims.firstBlockingIdsByKey(batch, 32, 10_000)).isEqualTo(Map.of("k", older));
     assertThat(claims.firstBlockingIdsInLanes(batch)).isEqualTo(Map.of("k", older));
 
     outcomes.markSent(List.of(older));
-    assertThat(claims.firstBlockingIdsByKey(batch)).isEmpty();
+    assertThat(claims.firstBlockingIdsByKey(batch, 32, 10_000)).isEmpty();
     assertThat(claims.firstBlockingIdsInLanes(batch)).isEmpty();
   }
 
@@ -209,14 +209,56 @@ class RoundClaimsTests extends StoreContractTests {
     List<OutboxRow> batch = claims.claimFresh(List.of(fresh, freshOfG));
 
     long readsBefore = rowsRead();
-    Map<String, Long> blocking = claims.firstBlockingIdsByKey(batch);
+    Map<String, Long> blocking = claims.firstBlockingIdsByKey(batch, 32, 10_000);
     long reads = rowsRead() - readsBefore;
 
     // f goes out whatever the lane's backlog of other keys; g waits for its older row
     assertThat(blocking).isEqualTo(Map.of("g", olderOfG));
     assertThat(ids(OrderingGuard.byKey(claims).releasable(batch))).containsExactly(fresh);
-    // f's 300 published rows lie below the lane's oldest unpublished row: not read
-    assertThat(reads).as("index entries and rows read by the guard").isLessThan(100);
+    // 41 rows wait in the lane, more than the 32 read by lane: asked by key, from g's older row
+    // up; f's 300 published rows lie below it and are not read
+    assertThat(reads).as("index entries and rows read by the guard").isLessThan(150);
+  }
+
+  @Test
+  void aStuckOldRowBelowAHotKeysHistoryCostsTheFastPathsGuardOneRow() {
+    insert("stuck", 6, NOW); // e.g. waiting for a retry
+    List<Long> history = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      history.add(insert("f", 6, NOW));
+    }
+    outcomes.markSent(history);
+    long fresh = insert("f", 6, NOW);
+    List<OutboxRow> batch = claims.claimFresh(List.of(fresh));
+
+    long readsBefore = rowsRead();
+    Map<String, Long> blocking = claims.firstBlockingIdsByKey(batch, 32, 10_000);
+    long reads = rowsRead() - readsBefore;
+
+    assertThat(blocking).isEmpty();
+    // by lane: the stuck row alone (asked by key from it up, the plan scanned the whole table)
+    assertThat(reads).as("index entries and rows read by the guard").isLessThan(20);
+  }
+
+  @Test
+  void aLaneWithABacklogAboveAnOldRowBeyondTheWindowIsLeftToTheRelay() {
+    long stuck = insert("stuck", 6, NOW);
+    List<Long> history = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      history.add(insert("f", 6, NOW));
+    }
+    outcomes.markSent(history);
+    for (int i = 0; i < 40; i++) {
+      insert("backlog-" + i, 6, NOW);
+    }
+    long fresh = insert("f", 6, NOW);
+    List<OutboxRow> batch = claims.claimFresh(List.of(fresh));
+
+    // the window from the stuck row up is 341 ids wide: read by key within 10,000, not within 100
+    assertThat(fresh - stuck).isEqualTo(341);
+    assertThat(claims.firstBlockingIdsByKey(batch, 32, 10_000)).isEmpty();
+    assertThat(claims.firstBlockingIdsByKey(batch, 32, 100)).isEqualTo(Map.of("f", 0L));
+    assertThat(ids(OrderingGuard.byKey(claims).releasable(batch))).containsExactly(fresh);
   }
 
   @Test
@@ -227,7 +269,7 @@ class RoundClaimsTests extends StoreContractTests {
     long fresh = insert("p", 2, NOW);
     List<OutboxRow> batch = claims.claimFresh(List.of(fresh));
 
-    assertThat(claims.firstBlockingIdsByKey(batch)).isEqualTo(Map.of("p", prepared));
+    assertThat(claims.firstBlockingIdsByKey(batch, 32, 10_000)).isEqualTo(Map.of("p", prepared));
   }
 
   @Test

@@ -440,9 +440,11 @@ class SchemaIntegrationTests {
                     .replace(":lane0", "3")
                     .replace(":maxId0", "15000")
                     .replace(":claimed0", "11, 12")
+                    .replace(":limit0", "33")
                     .replace(":lane1", "4")
                     .replace(":maxId1", "9000")
-                    .replace(":claimed1", "13"));
+                    .replace(":claimed1", "13")
+                    .replace(":limit1", String.valueOf(Long.MAX_VALUE)));
     Map<String, Object> gauges =
         explain(OutboxMaintenance.PENDING_STATS.replace(":lanes", "0, 1, 2, 3, 4, 5, 6, 7"));
 

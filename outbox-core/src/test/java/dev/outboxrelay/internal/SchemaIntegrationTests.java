@@ -112,14 +112,8 @@ class SchemaIntegrationTests {
       v2.runScript(OutboxSchema.MYSQL_SCRIPTS.get(0), OutboxSchema.MYSQL_SCRIPTS.get(1));
       JdbcTemplate old = new JdbcTemplate(v2.dataSource());
       // writers of the version before, in the business transaction's way: t_msg_order and t_msg
-      java.util.concurrent.atomic.AtomicBoolean writing =
-          new java.util.concurrent.atomic.AtomicBoolean(true);
-      java.util.concurrent.atomic.AtomicInteger written =
-          new java.util.concurrent.atomic.AtomicInteger();
-      java.util.concurrent.CompletableFuture<Void> writer =
-          writeWhile(
-              writing,
-              written,
+      LiveWriter writer =
+          LiveWriter.started(
               n -> {
                 old.update(
                     "INSERT INTO t_msg_order (ref_type, ref_id, created_at)"
@@ -127,21 +121,17 @@ class SchemaIntegrationTests {
                     "live-" + n);
                 insertV1Row(old, "live-" + n);
               });
-      org.awaitility.Awaitility.await()
-          .atMost(java.time.Duration.ofSeconds(30))
-          .until(() -> written.get() >= 20);
 
       v2.runScript(OutboxSchema.MYSQL_SCRIPTS.get(2));
       v2.runScript(OutboxSchema.MYSQL_SCRIPTS.get(2));
-      writing.set(false);
-      writer.get(30, java.util.concurrent.TimeUnit.SECONDS); // no writer failed meanwhile
+      int written = writer.stop(); // no write failed meanwhile
 
       v2.runScript(OutboxSchema.MYSQL_SCRIPTS.get(3));
       OutboxSchema.check(v2.dataSource());
       assertThat(old.queryForObject("SELECT COUNT(*) FROM t_msg", Integer.class))
-          .isEqualTo(written.get());
+          .isEqualTo(written);
       assertThat(old.queryForObject("SELECT COUNT(*) FROM t_msg_order", Integer.class))
-          .isEqualTo(written.get());
+          .isEqualTo(written);
       assertThat(
               old.queryForObject(
                   "SELECT COUNT(*) FROM t_msg WHERE bus_msg_id IS NOT NULL", Integer.class))
@@ -164,27 +154,18 @@ class SchemaIntegrationTests {
       v3.runScript(OutboxSchema.MYSQL_SCRIPTS.subList(0, 3).toArray(String[]::new));
       JdbcTemplate old = new JdbcTemplate(v3.dataSource());
       // a writer of the version before: no msg_id
-      java.util.concurrent.atomic.AtomicBoolean writing =
-          new java.util.concurrent.atomic.AtomicBoolean(true);
-      java.util.concurrent.atomic.AtomicInteger written =
-          new java.util.concurrent.atomic.AtomicInteger();
-      java.util.concurrent.CompletableFuture<Void> writer =
-          writeWhile(writing, written, n -> insertV1Row(old, "live-" + n));
-      org.awaitility.Awaitility.await()
-          .atMost(java.time.Duration.ofSeconds(30))
-          .until(() -> written.get() >= 20);
+      LiveWriter writer = LiveWriter.started(n -> insertV1Row(old, "live-" + n));
       assertThatThrownBy(() -> OutboxSchema.check(v3.dataSource()))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("at schema version 3: apply sql/mysql/V4__message_ids.sql");
 
       v3.runScript(OutboxSchema.MYSQL_SCRIPTS.get(3));
       v3.runScript(OutboxSchema.MYSQL_SCRIPTS.get(3));
-      writing.set(false);
-      writer.get(30, java.util.concurrent.TimeUnit.SECONDS); // no writer failed meanwhile
+      int written = writer.stop(); // no write failed meanwhile
 
       OutboxSchema.check(v3.dataSource());
       assertThat(old.queryForObject("SELECT COUNT(*) FROM t_msg", Integer.class))
-          .isEqualTo(written.get());
+          .isEqualTo(written);
       RoundClaims store = new RoundClaims(v3.dataSource());
       long fresh =
           new OutboxWrites(v3.dataSource())
@@ -196,7 +177,7 @@ class SchemaIntegrationTests {
       List<OutboxRow> claimed = store.claimLanes(List.of(3), 10_000, 100_000_000).rows();
       List<OutboxRow> again = store.claimLanes(List.of(3), 10_000, 100_000_000).rows();
 
-      assertThat(claimed).hasSize(written.get() + 1);
+      assertThat(claimed).hasSize(written + 1);
       // older rows: a name-based id of their own columns, the same at every claim, all distinct
       assertThat(claimed).extracting(OutboxRow::messageId).doesNotHaveDuplicates();
       assertThat(again)
@@ -226,27 +207,18 @@ class SchemaIntegrationTests {
     try (TestDatabase v4 = TestServers.database().createDatabase("schema_v4")) {
       v4.runScript(OutboxSchema.MYSQL_SCRIPTS.subList(0, 4).toArray(String[]::new));
       JdbcTemplate old = new JdbcTemplate(v4.dataSource());
-      java.util.concurrent.atomic.AtomicBoolean writing =
-          new java.util.concurrent.atomic.AtomicBoolean(true);
-      java.util.concurrent.atomic.AtomicInteger written =
-          new java.util.concurrent.atomic.AtomicInteger();
-      java.util.concurrent.CompletableFuture<Void> writer =
-          writeWhile(writing, written, n -> insertV1Row(old, "live-" + n));
-      org.awaitility.Awaitility.await()
-          .atMost(java.time.Duration.ofSeconds(30))
-          .until(() -> written.get() >= 20);
+      LiveWriter writer = LiveWriter.started(n -> insertV1Row(old, "live-" + n));
       OutboxSchema.check(v4.dataSource()); // V5 is not required
 
       v4.runScript(OutboxSchema.MYSQL_SCRIPTS.get(4));
       v4.runScript(OutboxSchema.MYSQL_SCRIPTS.get(4));
-      writing.set(false);
-      writer.get(30, java.util.concurrent.TimeUnit.SECONDS); // no writer failed meanwhile
+      int written = writer.stop(); // no write failed meanwhile
 
       assertThat(indexes(old))
           .containsExactlyInAnyOrder(
               "PRIMARY(id)", "idx_msg_by_key(msg_key)", "idx_msg_claim(lane,status,id)");
       assertThat(old.queryForObject("SELECT COUNT(*) FROM t_msg", Integer.class))
-          .isEqualTo(written.get());
+          .isEqualTo(written);
       // and an index dropped by hand comes back at the next run
       old.execute("ALTER TABLE t_msg DROP INDEX idx_msg_by_key");
       v4.runScript(OutboxSchema.MYSQL_SCRIPTS.get(4));
@@ -266,19 +238,41 @@ class SchemaIntegrationTests {
   }
 
   /**
-   * A writer of an older version: {@code write} with 1, 2, ... until {@code writing} is cleared and
-   * at least 50 were written, counting them in {@code written}.
+   * A writer of an older version on a thread of its own: {@code write} with 1, 2, ... from start
+   * until stopped, at least 50 times.
    */
-  private static java.util.concurrent.CompletableFuture<Void> writeWhile(
-      java.util.concurrent.atomic.AtomicBoolean writing,
-      java.util.concurrent.atomic.AtomicInteger written,
-      java.util.function.IntConsumer write) {
-    return java.util.concurrent.CompletableFuture.runAsync(
-        () -> {
-          while (writing.get() || written.get() < 50) {
-            write.accept(written.incrementAndGet());
-          }
-        });
+  private static final class LiveWriter {
+    private final java.util.concurrent.atomic.AtomicBoolean writing =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    private final java.util.concurrent.atomic.AtomicInteger written =
+        new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.CompletableFuture<Void> done;
+
+    private LiveWriter(java.util.function.IntConsumer write) {
+      done =
+          java.util.concurrent.CompletableFuture.runAsync(
+              () -> {
+                while (writing.get() || written.get() < 50) {
+                  write.accept(written.incrementAndGet());
+                }
+              });
+    }
+
+    /** Started, once it has written 20. */
+    static LiveWriter started(java.util.function.IntConsumer write) {
+      LiveWriter writer = new LiveWriter(write);
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(30))
+          .until(() -> writer.written.get() >= 20);
+      return writer;
+    }
+
+    /** Stops it; how many it wrote. Throws if a write failed. */
+    int stop() throws Exception {
+      writing.set(false);
+      done.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      return written.get();
+    }
   }
 
   /** A PENDING message as schema V1's writers insert it. */

@@ -92,10 +92,10 @@ final class RelayJar {
   static final int WARM_UP_ROWS = 100_000;
 
   /**
-   * Then a smaller one of the measured backlog's kind, on its topic: the code paths of its rows and
-   * topic compiled and the producer's metadata of the topic fetched, as in a relay that has run for
-   * a while. Without it the measured drain recompiled code its new rows and topic deoptimized
-   * (about 400 compilations in a 3 s drain).
+   * Then a smaller one of the measured backlog's kind, on its topic: the jar has published this
+   * topic and this kind of rows before the clock starts, as a relay that has run for a while. (It
+   * did not measurably lower the jar's compiling during the drain: bench/README.md, issue 21's
+   * levers, 5.)
    */
   static final int WARM_UP_SHAPE_ROWS = 20_000;
 

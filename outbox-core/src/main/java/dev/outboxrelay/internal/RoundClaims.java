@@ -348,20 +348,21 @@ public final class RoundClaims {
     }
     Map<Integer, List<OutboxRow>> windows = new TreeMap<>();
     Map<Integer, Long> oldest = oldestUnpublished(crowded);
-    for (Map.Entry<Integer, List<OutboxRow>> entry : byLane.entrySet()) {
-      Integer lane = entry.getKey();
-      if (!crowded.contains(lane)) {
-        continue;
-      }
-      List<OutboxRow> rows = entry.getValue();
-      long from = oldest.getOrDefault(lane, 0L);
-      long maxId = rows.stream().mapToLong(OutboxRow::id).max().orElseThrow();
-      if (maxId - from <= windowIds) {
-        windows.put(lane, rows);
-      } else { // too far to read by key at every round: the relay publishes them
-        rows.stream().map(OutboxRow::key).filter(Objects::nonNull).forEach(k -> result.put(k, 0L));
-      }
-    }
+    byLane.forEach(
+        (lane, rows) -> {
+          if (!crowded.contains(lane)) {
+            return;
+          }
+          long maxId = rows.stream().mapToLong(OutboxRow::id).max().orElseThrow();
+          if (maxId - oldest.getOrDefault(lane, 0L) <= windowIds) {
+            windows.put(lane, rows);
+          } else { // too far to read by key at every round: the relay publishes them
+            rows.stream()
+                .map(OutboxRow::key)
+                .filter(Objects::nonNull)
+                .forEach(key -> result.put(key, 0L));
+          }
+        });
     if (!windows.isEmpty()) {
       keyRowsSince(windows, oldest, result);
     }
@@ -486,8 +487,8 @@ public final class RoundClaims {
   }
 
   /**
-   * The relay guard's statement for {@code lanes} claimed lanes: parts 0 to {@code lanes - 1}, each
-   * with its {@code :laneN}, {@code :maxIdN} and {@code :claimedN}.
+   * The guard's statement by lane for {@code lanes} claimed lanes: parts 0 to {@code lanes - 1},
+   * each with its {@code :laneN}, {@code :maxIdN}, {@code :claimedN} and {@code :limitN}.
    */
   static String unclaimedInLanesSql(int lanes) {
     return partsSql(UNCLAIMED_IN_LANE_PART, lanes);

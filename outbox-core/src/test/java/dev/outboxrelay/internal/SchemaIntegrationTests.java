@@ -403,14 +403,7 @@ class SchemaIntegrationTests {
                     .replace(":maxId1", "19000")
                     .replace(":claimed1", "18990"));
 
-    assertThat(plan)
-        .filteredOn(part -> "t_msg".equals(part.get("table")))
-        .hasSize(2)
-        .allSatisfy(
-            part -> {
-              assertThat(part.get("key")).isEqualTo("idx_msg_by_key");
-              assertThat(part.get("type")).isEqualTo("range");
-            });
+    assertRangesOf(plan, 2, "idx_msg_by_key");
   }
 
   @Test
@@ -443,16 +436,21 @@ class SchemaIntegrationTests {
         explain(OutboxMaintenance.PENDING_STATS.replace(":lanes", "0, 1, 2, 3, 4, 5, 6, 7"));
 
     // one range of idx_msg_claim per claimed lane
-    assertThat(guard)
-        .filteredOn(part -> "t_msg".equals(part.get("table")))
-        .hasSize(2)
-        .allSatisfy(
-            part -> {
-              assertThat(part.get("key")).isEqualTo("idx_msg_claim");
-              assertThat(part.get("type")).isEqualTo("range");
-            });
+    assertRangesOf(guard, 2, "idx_msg_claim");
     assertThat(gauges.get("key")).isEqualTo("idx_msg_claim");
     assertThat(String.valueOf(gauges.get("Extra"))).contains("Using index");
+  }
+
+  /** The plan has {@code parts} rows on t_msg, each a range of {@code index}. */
+  private static void assertRangesOf(List<Map<String, Object>> plan, int parts, String index) {
+    assertThat(plan)
+        .filteredOn(part -> "t_msg".equals(part.get("table")))
+        .hasSize(parts)
+        .allSatisfy(
+            part -> {
+              assertThat(part.get("key")).isEqualTo(index);
+              assertThat(part.get("type")).isEqualTo("range");
+            });
   }
 
   private static Map<String, Object> explain(String sql) {

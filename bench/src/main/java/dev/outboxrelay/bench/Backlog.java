@@ -55,6 +55,32 @@ final class Backlog {
     return json.toString().getBytes(StandardCharsets.US_ASCII);
   }
 
+  /**
+   * Inserts message {@code seq} as one PENDING row on {@code connection}, in its transaction;
+   * returns the row's id.
+   */
+  static long insertOne(Connection connection, String topic, String key, long seq)
+      throws SQLException {
+    try (PreparedStatement insert =
+        connection.prepareStatement(INSERT, Statement.RETURN_GENERATED_KEYS)) {
+      bind(insert, topic, key, seq, Bench.LANES, true);
+      insert.executeUpdate();
+      return SteadyPublisher.generatedId(insert);
+    }
+  }
+
+  private static void bind(
+      PreparedStatement insert, String topic, String key, long seq, int lanes, boolean pending)
+      throws SQLException {
+    insert.setString(1, MessageIds.next()); // as send writes it (schema V4)
+    insert.setString(2, "backlog-" + seq);
+    insert.setString(3, topic);
+    insert.setString(4, key);
+    insert.setBytes(5, payload(seq, key));
+    insert.setInt(6, Lanes.laneOf(key, lanes));
+    insert.setInt(7, pending ? 0 : 1);
+  }
+
   /** Inserts {@code rows} PENDING messages; returns the nanoseconds it took. */
   static long fill(DataSource dataSource, String topic, int rows, int keys, int lanes) {
     return fill(dataSource, topic, rows, seq -> key(seq, keys), lanes, 1, COMMIT_EVERY);
@@ -108,14 +134,7 @@ final class Backlog {
       connection.setAutoCommit(false);
       try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
         for (int i = 0; i < rows; i++) {
-          String key = keyOf.apply(i);
-          insert.setString(1, MessageIds.next()); // as send writes it (schema V4)
-          insert.setString(2, "backlog-" + i);
-          insert.setString(3, topic);
-          insert.setString(4, key);
-          insert.setBytes(5, payload(i, key));
-          insert.setInt(6, Lanes.laneOf(key, lanes));
-          insert.setInt(7, pending(i, pendingEvery) ? 0 : 1);
+          bind(insert, topic, keyOf.apply(i), i, lanes, pending(i, pendingEvery));
           insert.addBatch();
           if ((i + 1) % BATCH == 0 || i + 1 == rows) {
             insert.executeBatch();

@@ -46,7 +46,7 @@ import org.jspecify.annotations.Nullable;
 final class BacklogShapes {
   static final int DEFAULT_ROWS = 100_000;
 
-  private static final String LEAN_TABLE =
+  static final String LEAN_TABLE =
       """
       CREATE TABLE t_msg_lean (
         id BIGINT NOT NULL AUTO_INCREMENT,

@@ -33,6 +33,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 final class BareLoop {
   static final int WORKERS = 2;
   static final int BATCH = 2_000;
+  static final long POLL_INTERVAL_MILLIS = RelayThroughput.POLL_INTERVAL.toMillis();
 
   private static final String CLAIM = claim("t_msg");
 
@@ -79,7 +80,7 @@ final class BareLoop {
       long started = System.nanoTime();
       List<Future<Integer>> loops = new ArrayList<>();
       for (int i = 0; i < WORKERS; i++) {
-        loops.add(workers.submit(() -> loop(pool, producer, table)));
+        loops.add(workers.submit(() -> loop(pool, producer, table, () -> false)));
       }
       int rounds = 0;
       for (Future<Integer> loop : loops) {
@@ -109,8 +110,16 @@ final class BareLoop {
     }
   }
 
-  /** One worker's loop until nothing is left to claim; returns its non-empty rounds. */
-  private static int loop(DataSource pool, Producer<byte[], byte[]> producer, String table)
+  /**
+   * One worker's loop; returns its non-empty rounds. When a claim finds nothing it returns, unless
+   * {@code keepPolling} holds: then it waits {@link #POLL_INTERVAL_MILLIS} (the relay jar's poll
+   * interval in the bench) and claims again.
+   */
+  static int loop(
+      DataSource pool,
+      Producer<byte[], byte[]> producer,
+      String table,
+      java.util.function.BooleanSupplier keepPolling)
       throws Exception {
     String claim = claim(table);
     int rounds = 0;
@@ -139,7 +148,11 @@ final class BareLoop {
         }
         if (ids.isEmpty()) {
           connection.rollback();
-          return rounds;
+          if (!keepPolling.getAsBoolean()) {
+            return rounds;
+          }
+          TimeUnit.MILLISECONDS.sleep(POLL_INTERVAL_MILLIS);
+          continue;
         }
         for (Future<RecordMetadata> ack : acks) {
           ack.get(30, TimeUnit.SECONDS);

@@ -21,6 +21,7 @@ final class Cpu {
 
   static final String JVM = "bench JVM";
   static final String JIT = "JIT";
+  static final String MARIADB = "MariaDB";
 
   private final Map<String, Long> pids = new LinkedHashMap<>();
 
@@ -38,7 +39,7 @@ final class Cpu {
               // ProcessHandle.Info drops the arguments of long command lines: read them directly
               String arguments = commandLine(process.pid());
               if (command.endsWith("mariadbd")) {
-                pids.put("MariaDB", process.pid());
+                pids.put(MARIADB, process.pid());
               } else if (arguments.contains("kafka.Kafka")) {
                 pids.put("Kafka", process.pid());
               }

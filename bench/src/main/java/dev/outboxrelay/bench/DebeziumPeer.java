@@ -147,7 +147,7 @@ final class DebeziumPeer {
    * Runs the engine until {@code done} holds (checked every 2 ms) or the timeout, then stops it;
    * {@code acked} counts the records with an id from {@code countFrom} on that Kafka acknowledged.
    */
-  private static void runUntil(
+  static void runUntil(
       Properties config,
       Producer<byte[], byte[]> producer,
       AtomicLong acked,
@@ -244,7 +244,7 @@ final class DebeziumPeer {
     return bytes;
   }
 
-  private static Properties config(
+  static Properties config(
       String database, String host, int port, String user, String password, Path state) {
     Properties config = new Properties();
     config.setProperty("name", "outbox-bench-debezium");
@@ -268,6 +268,9 @@ final class DebeziumPeer {
     config.setProperty(
         "schema.history.internal.file.filename", state.resolve("history.dat").toString());
     config.setProperty("max.batch.size", "4096");
+    // the relay's poll interval in the bench (Debezium's default is 500 ms): in a drain the queue
+    // is never empty and this does not matter; in the steady state of [7] it is the wait
+    config.setProperty("poll.interval.ms", Long.toString(RelayThroughput.POLL_INTERVAL.toMillis()));
     config.setProperty("max.queue.size", "16384");
     config.setProperty("binary.handling.mode", "bytes");
     // the outbox event router, mapped onto t_msg

@@ -216,7 +216,12 @@ public final class OutboxBench {
           bench,
           "[7] steady state",
           () -> {
-            SteadyState.run(bench, options.relayJar(), options.rates(), options.steadySeconds());
+            SteadyState.run(
+                bench,
+                options.relayJar(),
+                options.rates(),
+                options.steadySeconds(),
+                options.debezium());
             return null;
           });
     }

@@ -1,8 +1,5 @@
 package dev.outboxrelay.bench;
 
-import dev.outboxrelay.OutboxSettings;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,13 +13,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.ToLongFunction;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Header;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Phase [7], the steady state ({@code --phases=7} only; issue 21): services send at a fixed rate
@@ -94,42 +88,52 @@ final class SteadyState {
   /** Roughly what a run costs besides its warm-up and window: a database, the jar's start, stop. */
   static final Duration RUN_OVERHEAD = Duration.ofSeconds(20);
 
-  private static final String REF_PREFIX = "steady-";
-  private static final String PROBE_REF = "probe";
-
-  private static final String LANES =
-      IntStream.range(0, Bench.LANES).mapToObj(Integer::toString).collect(Collectors.joining(","));
-
-  // One statement, so count and age come from one read view: the PENDING rows by their lanes'
-  // ranges of idx_msg_claim (lane, status, id), then the oldest of them by its primary key.
-  private static final String PENDING_SAMPLE =
-      "SELECT p.n, TIMESTAMPDIFF(MICROSECOND, m.created_at, UTC_TIMESTAMP(3)) / 1e6"
-          + " FROM (SELECT COUNT(*) AS n, MIN(id) AS oldest FROM t_msg WHERE lane IN ("
-          + LANES
-          + ") AND status = 0) p LEFT JOIN t_msg m ON m.id = p.oldest";
-
   private static final String OLDEST_ROW =
       "SELECT TIMESTAMPDIFF(MICROSECOND, created_at, UTC_TIMESTAMP(3)) / 1e6 FROM t_msg"
           + " ORDER BY id LIMIT 1";
 
   private SteadyState() {}
 
-  /** The two relay configurations, each the jar with these environment variables. */
-  enum Relay {
-    MARK_SENT("mark-sent + purge", "sent", Map.of()),
-    DELETE("on-ack=delete", "delete", Map.of("OUTBOX_RELAY_ON_ACK", "delete"));
+  /**
+   * What publishes in a run: the relay jar in two configurations, the bare loop on the lean table
+   * (the physical reference), and Debezium ({@code --debezium}).
+   */
+  enum Publisher {
+    MARK_SENT("relay jar, mark-sent + purge", "sent", Map.of()),
+    DELETE("relay jar, on-ack=delete", "delete", Map.of("OUTBOX_RELAY_ON_ACK", "delete")),
+    LEAN("bare loop, lean table + purge", "lean", null),
+    DEBEZIUM("Debezium, row deleted in its transaction", "dbz", null);
 
     final String label;
     final String tag;
+
+    /** The relay jar's environment; null for the publishers that run in this JVM. */
     final Map<String, String> environment;
 
-    Relay(String label, String tag, Map<String, String> onAck) {
+    Publisher(String label, String tag, Map<String, String> onAck) {
       this.label = label;
       this.tag = tag;
-      Map<String, String> environment = new LinkedHashMap<>(onAck);
-      environment.put("OUTBOX_RELAY_RETENTION", RETENTION.toMinutes() + "m");
-      environment.put("OUTBOX_RELAY_PURGE_INTERVAL", PURGE_INTERVAL.toSeconds() + "s");
-      this.environment = Map.copyOf(environment);
+      if (onAck == null) {
+        this.environment = null;
+      } else {
+        Map<String, String> environment = new LinkedHashMap<>(onAck);
+        environment.put("OUTBOX_RELAY_RETENTION", RETENTION.toMinutes() + "m");
+        environment.put("OUTBOX_RELAY_PURGE_INTERVAL", PURGE_INTERVAL.toSeconds() + "s");
+        this.environment = Map.copyOf(environment);
+      }
+    }
+
+    SteadyPublisher start(Bench bench, Path jar, BenchDatabase db) throws Exception {
+      return switch (this) {
+        case MARK_SENT, DELETE ->
+            new SteadyPublisher.RelayJarSide(bench, jar, db, environment, WRITERS);
+        case LEAN -> new SteadyPublisher.LeanLoopSide(bench, db, WRITERS);
+        case DEBEZIUM -> new SteadyPublisher.DebeziumSide(bench, db, WRITERS);
+      };
+    }
+
+    static List<Publisher> of(boolean debezium) {
+      return debezium ? List.of(values()) : List.of(MARK_SENT, DELETE, LEAN);
     }
   }
 
@@ -139,7 +143,7 @@ final class SteadyState {
   /** One run: a rate and a relay configuration, measured over the window. */
   record Run(
       int target,
-      Relay relay,
+      Publisher publisher,
       long committed,
       double achieved,
       long failures,
@@ -177,8 +181,11 @@ final class SteadyState {
       return achieved >= target * (1 - RATE_TOLERANCE_PERCENT / 100.0);
     }
 
+    /** Whether the PENDING rows did not grow; true when not sampled (Debezium: the delays tell). */
     boolean bounded() {
-      return last.pending() <= Math.max(first.pending(), target * BOUND.toMillis() / 1000);
+      return first == null
+          || last == null
+          || last.pending() <= Math.max(first.pending(), target * BOUND.toMillis() / 1000);
     }
 
     boolean delayKept() {
@@ -190,21 +197,26 @@ final class SteadyState {
     }
   }
 
-  /** Every rate with each configuration in turn; prints the table and the highest rates kept. */
-  static void run(Bench bench, Path jar, List<Integer> rates, int seconds) throws Exception {
+  /** Every rate with each publisher in turn; prints the table and the highest rates kept. */
+  static void run(Bench bench, Path jar, List<Integer> rates, int seconds, boolean debezium)
+      throws Exception {
     RelayJar.requireJar(jar);
     Duration measured = Duration.ofSeconds(seconds);
-    int runs = rates.size() * Relay.values().length;
+    List<Publisher> publishers = Publisher.of(debezium);
+    int runs = rates.size() * publishers.size();
     bench.section(
-        "[7] Steady state: writers at a fixed rate through Outbox.send, the relay jar publishing"
-            + " and purging");
+        "[7] Steady state: writers at a fixed rate, the relay jar (through Outbox.send), the bare"
+            + " loop on the lean table"
+            + (debezium ? " and Debezium" : "")
+            + " publishing and purging");
     bench.line(
-        "rates %s msg/s, each with the relay jar (%s) %s and %s; %d runs of %d s warm-up + %d s"
+        "rates %s msg/s, each with %s; the relay jar %s: %s and %s; %d runs of %d s warm-up + %d s"
             + " measured, about %.0f minutes in all",
         rates.stream().map(rate -> String.format("%,d", rate)).collect(Collectors.joining(", ")),
+        publishers.stream().map(publisher -> publisher.label).collect(Collectors.joining("; ")),
         jar,
-        Relay.MARK_SENT.label + " " + Relay.MARK_SENT.environment,
-        Relay.DELETE.label + " " + Relay.DELETE.environment,
+        Publisher.MARK_SENT.environment,
+        Publisher.DELETE.environment,
         runs,
         WARM_UP.toSeconds(),
         measured.toSeconds(),
@@ -212,10 +224,10 @@ final class SteadyState {
     List<Run> results = new ArrayList<>();
     List<String> failed = new ArrayList<>();
     for (int rate : rates) {
-      for (Relay relay : Relay.values()) {
-        String name = String.format("%,d msg/s, %s", rate, relay.label);
+      for (Publisher publisher : publishers) {
+        String name = String.format("%,d msg/s, %s", rate, publisher.label);
         try {
-          results.add(runOne(bench, jar, rate, relay, measured));
+          results.add(runOne(bench, jar, rate, publisher, measured));
         } catch (Exception e) {
           bench.line("RUN FAILED: %s: %s", name, e);
           e.printStackTrace(bench.out);
@@ -224,22 +236,56 @@ final class SteadyState {
       }
     }
     print(bench, results, measured);
-    for (Relay relay : Relay.values()) {
-      String highest = highestKept(results, relay);
+    for (Publisher publisher : publishers) {
+      String highest = highestKept(results, publisher);
       bench.line(
           "[7] %s: highest rate kept up (p99 commit -> consumed <= %d ms, within %d %% of the"
               + " target, backlog bounded): %s",
-          relay.label, BOUND.toMillis(), RATE_TOLERANCE_PERCENT, highest);
+          publisher.label, BOUND.toMillis(), RATE_TOLERANCE_PERCENT, highest);
       bench.report.add(
-          "[7] steady state, " + relay.label + ": highest rate kept up", highest, null, null);
+          "[7] steady state, " + publisher.label + ": highest rate kept up", highest, null, null);
     }
+    printDatabaseCpu(bench, results);
     if (!failed.isEmpty()) {
       throw new IllegalStateException(failed.size() + " run(s) failed: " + failed);
     }
   }
 
-  private static String highestKept(List<Run> results, Relay relay) {
-    List<Run> ofRelay = results.stream().filter(run -> run.relay() == relay).toList();
+  /**
+   * Issue 21's steady-state target: per rate, MariaDB's CPU per 1,000 messages with each relay
+   * configuration against the lean loop's, side by side.
+   */
+  private static void printDatabaseCpu(Bench bench, List<Run> results) {
+    for (Run lean : results) {
+      if (lean.publisher() != Publisher.LEAN) {
+        continue;
+      }
+      Double reference = lean.cpuPerThousand().get(Cpu.MARIADB);
+      for (Run run : results) {
+        Double cpu = run.cpuPerThousand().get(Cpu.MARIADB);
+        if (run.target() != lean.target()
+            || run.publisher() == Publisher.LEAN
+            || cpu == null
+            || reference == null) {
+          continue;
+        }
+        bench.line(
+            "[7] %,d msg/s: MariaDB CPU per 1,000 messages, %s %.0f ms against the lean loop's %.0f"
+                + " ms (%.2f×)",
+            run.target(), run.publisher().label, cpu, reference, cpu / reference);
+        bench.report.add(
+            String.format(
+                "[7] %,d msg/s, %s: MariaDB CPU per 1,000 msgs / lean loop's",
+                run.target(), run.publisher().label),
+            String.format("%.2f×", cpu / reference),
+            null,
+            null);
+      }
+    }
+  }
+
+  private static String highestKept(List<Run> results, Publisher publisher) {
+    List<Run> ofRelay = results.stream().filter(run -> run.publisher() == publisher).toList();
     return ofRelay.stream().filter(Run::keptUp).mapToInt(Run::target).max().stream()
         .mapToObj(rate -> String.format("%,d msg/s", rate))
         .findFirst()
@@ -253,145 +299,201 @@ final class SteadyState {
                     + " msg/s");
   }
 
-  private static Run runOne(Bench bench, Path jar, int rate, Relay relay, Duration measured)
+  private static Run runOne(Bench bench, Path jar, int rate, Publisher publisher, Duration measured)
       throws Exception {
-    bench.section(String.format("[7] %,d msg/s, relay jar %s", rate, relay.label));
+    bench.section(String.format("[7] %,d msg/s, %s", rate, publisher.label));
     KeyShape.Keys keys = KeyShape.of(KEY_SHAPE).draw();
-    Deliveries deliveries = new Deliveries();
-    Path log = Files.createTempFile("outbox-bench-relay-jar-", ".log");
-    try (BenchDatabase db = BenchDatabase.create("bench_steady_" + relay.tag)) {
-      String topic = bench.newTopic("steady-" + relay.tag);
-      OutboxSettings settings = OutboxSettings.builder().lanes(Bench.LANES).build();
-      JdbcTemplate sampler = new JdbcTemplate(db.pool("sampler", 1));
-      try (TopicConsumer consumer = new TopicConsumer(bench.bootstrapServers(), topic, deliveries);
-          Service service = new Service(db.pool("service", WRITERS + 2), settings)) {
-        long launched = System.nanoTime();
-        Process process = RelayJar.start(jar, db, bench.bootstrapServers(), log, relay.environment);
-        Writers writers = null;
-        try {
-          Cpu cpu = bench.cpu.withJvm("relay jar", process.pid());
-          send(service, topic, keys, -1, deliveries);
-          RelayJar.await(
-              () -> deliveries.probes() > 0, process, log, Duration.ofMinutes(2), "probe message");
-          bench.line(
-              "relay jar publishing %.1f s after its launch (the probe message consumed); %d"
-                  + " writers, one Outbox.send per transaction (fast path off, %d lanes), keys %s"
-                  + " uniform, %d-byte payloads; %d s warm-up, then %d s measured",
-              Bench.seconds(System.nanoTime() - launched),
-              WRITERS,
-              Bench.LANES,
-              KEY_SHAPE,
-              Backlog.payload(0, keys.key(0)).length,
-              WARM_UP.toSeconds(),
-              measured.toSeconds());
-
-          long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
-          long from = start + WARM_UP.toNanos();
-          long to = from + measured.toNanos();
-          deliveries.window(from, to);
-          writers = new Writers(service, topic, keys, rate, start, from, to, deliveries);
-
-          sleepUntil(from - TimeUnit.MILLISECONDS.toNanos(500), process, log, consumer);
-          long commitsAtStart = deliveries.commits();
-          long rowsAtStart = db.count("SELECT COUNT(*) FROM t_msg"); // not on the window's CPU
-          sleepUntil(from, process, log, consumer);
-          Cpu.Snapshot cpuBefore = cpu.snapshot();
-          Map<String, Long> statusBefore = Bench.serverStatus(db.jdbc);
-          long deletedBefore = rowsDeleted(db.jdbc);
-          Sample first = sample(sampler);
-          double oldestMax = first.oldestSeconds();
-          long pendingMax = first.pending();
-          Sample last = first;
-          for (long next = from + TimeUnit.SECONDS.toNanos(1); next < to; ) {
-            sleepUntil(next, process, log, consumer);
-            last = sample(sampler);
-            oldestMax = Math.max(oldestMax, last.oldestSeconds());
-            pendingMax = Math.max(pendingMax, last.pending());
-            next += TimeUnit.SECONDS.toNanos(1);
-          }
-          sleepUntil(to, process, log, consumer);
-          Cpu.Snapshot cpuAfter = cpu.snapshot();
-          Map<String, Long> statusAfter = Bench.serverStatus(db.jdbc);
-          long deleted = rowsDeleted(db.jdbc) - deletedBefore;
-          last = sample(sampler);
-          oldestMax = Math.max(oldestMax, last.oldestSeconds());
-          pendingMax = Math.max(pendingMax, last.pending());
-          long commitsAtEnd = deliveries.commits();
-          long rowsLeft = db.count("SELECT COUNT(*) FROM t_msg");
-          Double oldestRow = db.jdbc.query(OLDEST_ROW, rs -> rs.next() ? rs.getDouble(1) : null);
-
-          writers.join();
-          boolean all = deliveries.awaitWindow(TAIL_WAIT, consumer);
-          long committed = deliveries.committedInWindow();
-          double achieved = committed / Bench.seconds(to - from);
-          Run run =
-              new Run(
-                  rate,
-                  relay,
-                  committed,
-                  achieved,
-                  writers.failures(),
-                  writers.late(),
-                  deliveries.delays(),
-                  all ? 0 : committed - deliveries.consumedInWindow(),
-                  deliveries.duplicates(),
-                  first,
-                  last,
-                  oldestMax,
-                  pendingMax,
-                  cpuAfter.perThousandSince(cpuBefore, Math.max(1, committed)),
-                  Bench.perThousand(statusBefore, statusAfter, Math.max(1, committed)),
-                  deleted,
-                  rowsAtStart,
-                  commitsAtEnd - commitsAtStart,
-                  rowsLeft,
-                  oldestRow == null ? 0 : oldestRow);
-          bench.line(
-              "committed in the window: %,d -> %,.0f msg/s (target %,d: %.1f %%); %,d sends"
-                  + " failed%s; %,d sends due in the window started > 1 ms late",
-              committed,
-              achieved,
+    try (BenchDatabase db = BenchDatabase.create("bench_steady_" + publisher.tag)) {
+      String topic = bench.newTopic("steady-" + publisher.tag);
+      long launched = System.nanoTime();
+      try (SteadyPublisher side = publisher.start(bench, jar, db)) {
+        Deliveries deliveries = new Deliveries(side::sequenceOf);
+        try (TopicConsumer consumer =
+            new TopicConsumer(bench.bootstrapServers(), topic, deliveries)) {
+          return measure(
+              bench,
+              db,
+              side,
+              deliveries,
+              consumer,
+              topic,
+              keys,
               rate,
-              100 * achieved / rate,
-              run.failures(),
-              writers.firstFailure(),
-              run.late());
-          bench.line(
-              "commit -> consumed: %s; not consumed within %d s of the window's end: %,d;"
-                  + " duplicates: %,d",
-              run.delays().summary(), TAIL_WAIT.toSeconds(), run.missing(), run.duplicates());
-          bench.line(
-              "PENDING, sampled every second: oldest at most %.3f s old; %,d rows at the window's"
-                  + " start, %,d at its end, %,d at most (bounded: %s)",
-              oldestMax, first.pending(), last.pending(), pendingMax, run.bounded() ? "yes" : "NO");
-          bench.line(
-              "t_msg: %,d rows just before the window, %,d just after it, the oldest then %.1f s"
-                  + " old; about %,d of its rows deleted in between, %.2f per message committed then"
-                  + " (rows deleted in all tables in the window, Handler_delete: %,d, %.2f per message)",
-              rowsAtStart,
-              rowsLeft,
-              run.oldestRowSeconds(),
-              run.messagesDeleted(),
-              run.deletedPerMessage(),
-              deleted,
-              deleted / (double) Math.max(1, committed));
-          bench.line("CPU over the window: %s", cpuAfter.coresSince(cpuBefore));
-          bench.line(
-              "CPU per 1,000 messages: %s", Cpu.Snapshot.describePerThousand(run.cpuPerThousand()));
-          bench.line(
-              "MariaDB per 1,000 messages: %s; %s",
-              run.counters(), Bench.locks(statusBefore, statusAfter));
-          return run;
-        } finally {
-          if (writers != null) { // stopped early when the run failed
-            writers.stop();
-            writers.join();
-          }
-          RelayJar.stop(process);
+              publisher,
+              measured,
+              launched);
         }
       }
+    }
+  }
+
+  private static Run measure(
+      Bench bench,
+      BenchDatabase db,
+      SteadyPublisher side,
+      Deliveries deliveries,
+      TopicConsumer consumer,
+      String topic,
+      KeyShape.Keys keys,
+      int rate,
+      Publisher publisher,
+      Duration measured,
+      long launched)
+      throws Exception {
+    Writers writers = null;
+    try {
+      Cpu cpu = side.cpu();
+      // a probe every 2 s until one is consumed: Debezium streams only what is committed after it
+      // has connected to the binary log
+      long probeDeadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+      while (deliveries.probes() == 0) {
+        if (System.nanoTime() > probeDeadline) {
+          throw new IllegalStateException("no probe message was consumed within 2 minutes");
+        }
+        long probe = side.send(topic, keys.key(0), SteadyPublisher.PROBE, (seq, nanos) -> {});
+        deliveries.firstSequence(probe + 1);
+        long next = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (deliveries.probes() == 0 && System.nanoTime() < next) {
+          sleepUntil(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5), side, consumer);
+        }
+      }
+      bench.line(
+          "%s publishing %.1f s after its start (the probe message consumed); %d writers, one"
+              + " message per transaction (%s), keys %s uniform, %d-byte payloads; %d s warm-up,"
+              + " then %d s measured",
+          publisher.label,
+          Bench.seconds(System.nanoTime() - launched),
+          WRITERS,
+          switch (publisher) {
+            case MARK_SENT, DELETE -> "Outbox.send, fast path off, " + Bench.LANES + " lanes";
+            case LEAN -> "one INSERT into t_msg_lean";
+            case DEBEZIUM -> "an INSERT into t_msg and a DELETE of the row";
+          },
+          KEY_SHAPE,
+          Backlog.payload(0, keys.key(0)).length,
+          WARM_UP.toSeconds(),
+          measured.toSeconds());
+
+      long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+      long from = start + WARM_UP.toNanos();
+      long to = from + measured.toNanos();
+      deliveries.window(from, to);
+      writers = new Writers(side, topic, keys, rate, start, from, to, deliveries);
+      String table = side.table();
+
+      sleepUntil(from - TimeUnit.MILLISECONDS.toNanos(500), side, consumer);
+      long commitsAtStart = deliveries.commits();
+      long rowsAtStart = db.count("SELECT COUNT(*) FROM " + table); // not on the window's CPU
+      sleepUntil(from, side, consumer);
+      Cpu.Snapshot cpuBefore = cpu.snapshot();
+      Map<String, Long> statusBefore = Bench.serverStatus(db.jdbc);
+      long deletedBefore = rowsDeleted(db.jdbc);
+      Sample first = side.sample();
+      double oldestMax = first == null ? 0 : first.oldestSeconds();
+      long pendingMax = first == null ? 0 : first.pending();
+      Sample last = first;
+      for (long next = from + TimeUnit.SECONDS.toNanos(1); next < to; ) {
+        sleepUntil(next, side, consumer);
+        last = side.sample();
+        if (last != null) {
+          oldestMax = Math.max(oldestMax, last.oldestSeconds());
+          pendingMax = Math.max(pendingMax, last.pending());
+        }
+        next += TimeUnit.SECONDS.toNanos(1);
+      }
+      sleepUntil(to, side, consumer);
+      Cpu.Snapshot cpuAfter = cpu.snapshot();
+      Map<String, Long> statusAfter = Bench.serverStatus(db.jdbc);
+      long deleted = rowsDeleted(db.jdbc) - deletedBefore;
+      last = side.sample();
+      if (last != null) {
+        oldestMax = Math.max(oldestMax, last.oldestSeconds());
+        pendingMax = Math.max(pendingMax, last.pending());
+      }
+      long commitsAtEnd = deliveries.commits();
+      long rowsLeft = db.count("SELECT COUNT(*) FROM " + table);
+      Double oldestRow =
+          publisher == Publisher.LEAN
+              ? null // the lean table keeps no time
+              : db.jdbc.query(OLDEST_ROW, rs -> rs.next() ? rs.getDouble(1) : null);
+
+      writers.join();
+      boolean all = deliveries.awaitWindow(TAIL_WAIT, consumer);
+      long committed = deliveries.committedInWindow();
+      double achieved = committed / Bench.seconds(to - from);
+      Run run =
+          new Run(
+              rate,
+              publisher,
+              committed,
+              achieved,
+              writers.failures(),
+              writers.late(),
+              deliveries.delays(),
+              all ? 0 : committed - deliveries.consumedInWindow(),
+              deliveries.duplicates(),
+              first,
+              last,
+              oldestMax,
+              pendingMax,
+              cpuAfter.perThousandSince(cpuBefore, Math.max(1, committed)),
+              Bench.perThousand(statusBefore, statusAfter, Math.max(1, committed)),
+              deleted,
+              rowsAtStart,
+              commitsAtEnd - commitsAtStart,
+              rowsLeft,
+              oldestRow == null ? Double.NaN : oldestRow);
+      bench.line(
+          "committed in the window: %,d -> %,.0f msg/s (target %,d: %.1f %%); %,d sends"
+              + " failed%s; %,d sends due in the window started > 1 ms late",
+          committed,
+          achieved,
+          rate,
+          100 * achieved / rate,
+          run.failures(),
+          writers.firstFailure(),
+          run.late());
+      bench.line(
+          "commit -> consumed: %s; not consumed within %d s of the window's end: %,d;"
+              + " duplicates: %,d",
+          run.delays().summary(), TAIL_WAIT.toSeconds(), run.missing(), run.duplicates());
+      bench.line(
+          first == null
+              ? "PENDING: not sampled (the backlog is in the binary log)"
+              : String.format(
+                  "PENDING, sampled every second: oldest at most %s old; %,d rows at the window's"
+                      + " start, %,d at its end, %,d at most (bounded: %s)",
+                  side.knowsAges() ? String.format("%.3f s", oldestMax) : "(not known)",
+                  first.pending(),
+                  last.pending(),
+                  pendingMax,
+                  run.bounded() ? "yes" : "NO"));
+      bench.line(
+          "%s: %,d rows just before the window, %,d just after it%s; about %,d of its rows"
+              + " deleted in between, %.2f per message committed then (rows deleted in all tables"
+              + " in the window, Handler_delete: %,d, %.2f per message)",
+          table,
+          rowsAtStart,
+          rowsLeft,
+          Double.isNaN(run.oldestRowSeconds())
+              ? ""
+              : String.format(", the oldest then %.1f s old", run.oldestRowSeconds()),
+          run.messagesDeleted(),
+          run.deletedPerMessage(),
+          deleted,
+          deleted / (double) Math.max(1, committed));
+      bench.line("CPU over the window: %s", cpuAfter.coresSince(cpuBefore));
+      bench.line(
+          "CPU per 1,000 messages: %s", Cpu.Snapshot.describePerThousand(run.cpuPerThousand()));
+      bench.line(
+          "MariaDB per 1,000 messages: %s; %s",
+          run.counters(), Bench.locks(statusBefore, statusAfter));
+      return run;
     } finally {
-      Files.deleteIfExists(log);
+      if (writers != null) { // stopped early when the run failed
+        writers.stop();
+        writers.join();
+      }
     }
   }
 
@@ -403,30 +505,36 @@ final class SteadyState {
             + WARM_UP.toSeconds()
             + " s of warm-up (binary log as above)");
     bench.line(
-        "| target | relay jar | committed | commit → consumed p50 / p99 / max | oldest PENDING,"
-            + " max sampled | PENDING start → end (max) | CPU per 1,000 messages | t_msg rows at"
-            + " the end (oldest) | t_msg rows deleted per message | kept up | MariaDB per 1,000"
+        "| target | publisher | committed | commit → consumed p50 / p99 / max | oldest PENDING,"
+            + " max sampled | PENDING start → end (max) | CPU per 1,000 messages | table rows at"
+            + " the end (oldest) | table rows deleted per message | kept up | MariaDB per 1,000"
             + " messages |");
     bench.line("|---|---|---|---|---|---|---|---|---|---|---|");
     for (Run run : runs) {
+      boolean sampled = run.first() != null && run.last() != null;
       bench.line(
-          "| %,d msg/s | %s | %,.0f msg/s (%.1f %%) | %s / %s / %s%s | %.3f s | %,d → %,d (%,d) |"
-              + " %s | %,d (%.0f s) | %.2f | %s | %s |",
+          "| %,d msg/s | %s | %,.0f msg/s (%.1f %%) | %s / %s / %s%s | %s | %s | %s | %,d%s | %.2f"
+              + " | %s | %s |",
           run.target(),
-          run.relay().label,
+          run.publisher().label,
           run.achieved(),
           100 * run.achieved() / run.target(),
           Latencies.ms(run.delays().p50()),
           Latencies.ms(run.delays().p99()),
           Latencies.ms(run.delays().maxMillis()),
           run.missing() == 0 ? "" : String.format(", %,d not consumed", run.missing()),
-          run.oldestMax(),
-          run.first().pending(),
-          run.last().pending(),
-          run.pendingMax(),
+          sampled && run.publisher() != Publisher.LEAN
+              ? String.format("%.3f s", run.oldestMax())
+              : "n/a",
+          sampled
+              ? String.format(
+                  "%,d → %,d (%,d)", run.first().pending(), run.last().pending(), run.pendingMax())
+              : "n/a",
           Cpu.Snapshot.describePerThousand(run.cpuPerThousand()),
           run.rowsLeft(),
-          run.oldestRowSeconds(),
+          Double.isNaN(run.oldestRowSeconds())
+              ? ""
+              : String.format(" (%.0f s)", run.oldestRowSeconds()),
           run.deletedPerMessage(),
           verdict(run),
           run.counters());
@@ -451,28 +559,16 @@ final class SteadyState {
     return missed.isEmpty() ? "yes" : "NO (" + String.join(", ", missed) + ")";
   }
 
-  /** Sleeps until {@code nanos}; fails if the relay jar exited or the consumer failed meanwhile. */
-  private static void sleepUntil(long nanos, Process relay, Path log, TopicConsumer consumer) {
+  /**
+   * Sleeps until {@code nanos}; fails if the publisher stopped or the consumer failed meanwhile.
+   */
+  private static void sleepUntil(long nanos, SteadyPublisher side, TopicConsumer consumer) {
     long now;
     while ((now = System.nanoTime()) < nanos) {
-      if (!relay.isAlive()) {
-        throw new IllegalStateException(
-            "the relay jar exited with status "
-                + relay.exitValue()
-                + "; its log:\n"
-                + RelayJar.tail(log));
-      }
+      side.requireRunning();
       consumer.requireRunning();
       LockSupport.parkNanos(Math.min(nanos - now, TimeUnit.MILLISECONDS.toNanos(100)));
     }
-  }
-
-  private static Sample sample(JdbcTemplate jdbc) {
-    Sample sample =
-        jdbc.query(
-            PENDING_SAMPLE,
-            rs -> rs.next() ? new Sample(rs.getLong(1), rs.getDouble(2)) : new Sample(0, 0));
-    return sample == null ? new Sample(0, 0) : sample;
   }
 
   private static long rowsDeleted(JdbcTemplate jdbc) {
@@ -481,29 +577,6 @@ final class SteadyState {
             "SHOW GLOBAL STATUS LIKE 'Handler_delete'",
             rs -> rs.next() ? Long.parseLong(rs.getString(2)) : 0L);
     return deleted == null ? 0 : deleted;
-  }
-
-  /**
-   * One message through the API in a transaction of its own; its commit time goes to {@code
-   * deliveries} under {@code seq} (-1: the probe).
-   */
-  private static void send(
-      Service service, String topic, KeyShape.Keys keys, long seq, Deliveries deliveries) {
-    String key = keys.key(Math.max(0, seq));
-    String ref = seq < 0 ? PROBE_REF : REF_PREFIX + seq;
-    service.transaction.executeWithoutResult(
-        status -> {
-          service.outbox.send(Service.message(topic, Math.max(0, seq), key, ref));
-          if (seq >= 0) {
-            TransactionSynchronizationManager.registerSynchronization(
-                new TransactionSynchronization() {
-                  @Override
-                  public void afterCommit() {
-                    deliveries.committed(seq, System.nanoTime());
-                  }
-                });
-          }
-        });
   }
 
   /**
@@ -517,10 +590,10 @@ final class SteadyState {
     private final LongAdder failures = new LongAdder();
     private final LongAdder late = new LongAdder();
     private volatile boolean stopped;
-    private final AtomicReference<RuntimeException> firstFailure = new AtomicReference<>();
+    private final AtomicReference<Exception> firstFailure = new AtomicReference<>();
 
     Writers(
-        Service service,
+        SteadyPublisher side,
         String topic,
         KeyShape.Keys keys,
         int rate,
@@ -550,9 +623,10 @@ final class SteadyState {
                     if (due >= from && now - due > TimeUnit.MILLISECONDS.toNanos(1)) {
                       late.increment();
                     }
+                    long seq = sequence.getAndIncrement();
                     try {
-                      send(service, topic, keys, sequence.getAndIncrement(), deliveries);
-                    } catch (RuntimeException e) {
+                      side.send(topic, keys.key(seq), seq, deliveries::committed);
+                    } catch (Exception e) {
                       failures.increment();
                       firstFailure.compareAndSet(null, e);
                     }
@@ -582,7 +656,7 @@ final class SteadyState {
 
     /** "" when no send failed, else "; the first: ..." */
     String firstFailure() {
-      RuntimeException e = firstFailure.get();
+      Exception e = firstFailure.get();
       return e == null ? "" : "; the first: " + e;
     }
 
@@ -610,8 +684,22 @@ final class SteadyState {
     private final LongAdder consumedInWindow = new LongAdder();
     private final LongAdder probes = new LongAdder();
     private final LongAdder duplicates = new LongAdder();
+    private final ToLongFunction<ConsumerRecord<byte[], byte[]>> sequenceOf;
     private volatile long from = Long.MAX_VALUE;
     private volatile long to = Long.MAX_VALUE;
+    // a record of a lower sequence number is a probe: the writers' first is the probe's next
+    private volatile long firstSequence = Long.MAX_VALUE;
+
+    /**
+     * @param sequenceOf a consumed record's sequence number ({@link SteadyPublisher#sequenceOf})
+     */
+    Deliveries(ToLongFunction<ConsumerRecord<byte[], byte[]>> sequenceOf) {
+      this.sequenceOf = sequenceOf;
+    }
+
+    void firstSequence(long first) {
+      this.firstSequence = first;
+    }
 
     void window(long from, long to) {
       this.from = from;
@@ -640,16 +728,14 @@ final class SteadyState {
 
     @Override
     public void arrived(ConsumerRecord<byte[], byte[]> record, long nanos) {
-      Header header = record.headers().lastHeader("outbox-ref-id");
-      String ref = header == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
-      if (ref.equals(PROBE_REF)) {
+      long seq = sequenceOf.applyAsLong(record);
+      if (seq == SteadyPublisher.NOT_OURS) {
+        return;
+      }
+      if (seq < firstSequence) {
         probes.increment();
         return;
       }
-      if (!ref.startsWith(REF_PREFIX)) {
-        return;
-      }
-      long seq = Long.parseLong(ref.substring(REF_PREFIX.length()));
       if (arrived.get((int) seq)) {
         duplicates.increment();
         return;

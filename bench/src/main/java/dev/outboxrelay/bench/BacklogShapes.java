@@ -172,7 +172,40 @@ final class BacklogShapes {
               db.jdbc.execute(LEAN_TABLE);
               return fillLean(db.pool("backlog", 1), topic, keys, count);
             }));
-    SideBySide.run(bench, repeat, names, drains, 2);
+    List<SideBySide.Runs> runs = SideBySide.run(bench, repeat, names, drains, 2);
+    reportTargets(bench, shape, runs);
+  }
+
+  /**
+   * Issue 21's targets for this shape, in the Results table: the relay jar's median drain (mark
+   * SENT, and on-ack=delete) at least the lean loop's with 100 keys or more (fewer keys: figure
+   * only), and at least Debezium's warm drain, taken as its fastest of the repetitions (its first
+   * drains in this JVM also compile the engine).
+   */
+  private static void reportTargets(Bench bench, KeyShape shape, List<SideBySide.Runs> runs) {
+    SideBySide.Runs lean =
+        runs.stream().filter(r -> r.system().startsWith("[6l]")).findFirst().get();
+    SideBySide.Runs debezium =
+        runs.stream().filter(r -> r.system().startsWith("[6b]")).findFirst().orElse(null);
+    for (SideBySide.Runs relay : runs.subList(0, 2)) {
+      String system = relay.system().substring(0, 4);
+      double toLean = relay.medianRate() / lean.medianRate();
+      bench.report.add(
+          String.format("[6] %s keys: %s / [6l] lean loop, medians", shape.name(), system),
+          String.format("%.2f×", toLean),
+          shape.keys() >= 100 ? ">= 1.00×" : null,
+          shape.keys() >= 100 ? toLean >= 1.0 : null);
+      if (debezium != null) {
+        double toDebezium = relay.medianRate() / debezium.fastestRate();
+        bench.report.add(
+            String.format(
+                "[6] %s keys: %s median / [6b] Debezium's warm drain (its fastest)",
+                shape.name(), system),
+            String.format("%.2f×", toDebezium),
+            ">= 1.00×",
+            toDebezium >= 1.0);
+      }
+    }
   }
 
   /** A warm relay jar's drain of the backlog {@code writer} commits in one transaction. */

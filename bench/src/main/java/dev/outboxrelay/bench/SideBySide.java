@@ -28,6 +28,15 @@ final class SideBySide {
       return median(drains.stream().filter(d -> d != null).mapToDouble(Drain::rate).toArray());
     }
 
+    /** The fastest drain's rate (NaN when none completed). */
+    double fastestRate() {
+      return drains.stream()
+          .filter(d -> d != null)
+          .mapToDouble(Drain::rate)
+          .max()
+          .orElse(Double.NaN);
+    }
+
     String rates() {
       double[] rates = drains.stream().filter(d -> d != null).mapToDouble(Drain::rate).toArray();
       if (rates.length == 0) {

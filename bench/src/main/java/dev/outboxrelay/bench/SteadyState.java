@@ -278,8 +278,8 @@ final class SteadyState {
                 "[7] %,d msg/s, %s: MariaDB CPU per 1,000 msgs / lean loop's",
                 run.target(), run.publisher().label),
             String.format("%.2f×", cpu / reference),
-            null,
-            null);
+            "<= 1.00×",
+            cpu / reference <= 1.0);
       }
     }
   }

@@ -27,6 +27,7 @@ import org.springframework.boot.diagnostics.FailureAnalyzer;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.core.io.support.SpringFactoriesLoader;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.mock.env.MockEnvironment;
 import org.springframework.transaction.PlatformTransactionManager;
 
 class OutboxAutoConfigurationTests {
@@ -148,7 +149,8 @@ class OutboxAutoConfigurationTests {
                   .rootCause()
                   .isInstanceOf(NoSuchBeanDefinitionException.class);
               FailureAnalysis analysis =
-                  new MessageStoreOutboxFailureAnalyzer().analyze(context.getStartupFailure());
+                  new MissingOutboxFailureAnalyzer(new MockEnvironment())
+                      .analyze(context.getStartupFailure());
               assertThat(analysis).isNotNull();
               assertThat(analysis.getAction()).startsWith("Set outbox.mode=message-store");
             });
@@ -165,9 +167,55 @@ class OutboxAutoConfigurationTests {
                         org.springframework.core.env.Environment.class,
                         new org.springframework.core.env.StandardEnvironment()),
                 SpringFactoriesLoader.FailureHandler.handleMessage((message, failure) -> {}));
-    assertThat(analyzers).first().isInstanceOf(MessageStoreOutboxFailureAnalyzer.class);
+    assertThat(analyzers).first().isInstanceOf(MissingOutboxFailureAnalyzer.class);
     assertThat(analyzers)
         .anyMatch(a -> a.getClass().getSimpleName().equals("NoSuchBeanDefinitionFailureAnalyzer"));
+  }
+
+  /** A service that sends: needs an Outbox. */
+  record SendingService(Outbox outbox) {}
+
+  @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+  static class Sending {
+    @org.springframework.context.annotation.Bean
+    SendingService sendingService(Outbox outbox) {
+      return new SendingService(outbox);
+    }
+  }
+
+  @Test
+  void injectingAnOutboxThatWasTurnedOffStopsStartUpNamingTheSetting() {
+    for (Class<?> config : new Class<?>[] {Sending.class, Approach5.class}) {
+      runner()
+          .withPropertyValues("outbox.enabled=false")
+          .withUserConfiguration(config)
+          .run(
+              context -> {
+                FailureAnalysis analysis =
+                    new MissingOutboxFailureAnalyzer(
+                            new MockEnvironment().withProperty("outbox.enabled", "false"))
+                        .analyze(context.getStartupFailure());
+                assertThat(analysis).isNotNull();
+                assertThat(analysis.getDescription()).contains("outbox.enabled=false");
+                assertThat(analysis.getAction()).startsWith("Remove outbox.enabled=false");
+              });
+    }
+  }
+
+  @Test
+  void injectingAnOutboxWithoutADataSourceStopsStartUpSayingWhatItNeeds() {
+    new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(OutboxAutoConfiguration.class))
+        .withUserConfiguration(Sending.class)
+        .run(
+            context -> {
+              FailureAnalysis analysis =
+                  new MissingOutboxFailureAnalyzer(new MockEnvironment())
+                      .analyze(context.getStartupFailure());
+              assertThat(analysis).isNotNull();
+              assertThat(analysis.getDescription()).contains("DataSource");
+              assertThat(analysis.getAction()).contains("spring.datasource.url");
+            });
   }
 
   @Test

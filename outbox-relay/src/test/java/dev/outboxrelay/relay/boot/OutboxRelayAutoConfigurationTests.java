@@ -339,6 +339,30 @@ class OutboxRelayAutoConfigurationTests {
   }
 
   @Test
+  void aMariaDbUrlStopsStartUpNamingTheUrlToUse() {
+    runner()
+        .withPropertyValues(
+            "spring.datasource.url=jdbc:mariadb://127.0.0.1:3306/shop",
+            "outbox.relay.enabled=true",
+            bootstrapServers())
+        .run(
+            context -> {
+              assertThat(context)
+                  .getFailure()
+                  .rootCause()
+                  .isInstanceOf(ClassNotFoundException.class);
+              FailureAnalysis analysis = analyze(context.getStartupFailure());
+              assertThat(analysis).isNotNull();
+              assertThat(analysis.getDescription())
+                  .contains("org.mariadb.jdbc.Driver")
+                  .contains("MySQL Connector/J");
+              assertThat(analysis.getAction()).startsWith("Use a jdbc:mysql:// URL for MariaDB");
+            });
+    assertThat(analyze(new IllegalStateException(new ClassNotFoundException("com.example.Thing"))))
+        .isNull();
+  }
+
+  @Test
   void registeredFailureAnalyzersLeaveOtherFailuresToBoot() {
     assertThat(analyze(new IllegalStateException("x", new IllegalArgumentException("other"))))
         .isNull();

@@ -187,23 +187,31 @@ final class BacklogShapes {
         runs.stream().filter(r -> r.system().startsWith("[6l]")).findFirst().get();
     SideBySide.Runs debezium =
         runs.stream().filter(r -> r.system().startsWith("[6b]")).findFirst().orElse(null);
+    String keys =
+        shape.zipf() == 0
+            ? shape.name() + " keys"
+            : String.format("%,d keys, Zipf s=%s", shape.keys(), shape.zipf());
     for (SideBySide.Runs relay : runs.subList(0, 2)) {
       String system = relay.system().substring(0, 4);
       double toLean = relay.medianRate() / lean.medianRate();
-      bench.report.add(
-          String.format("[6] %s keys: %s / [6l] lean loop, medians", shape.name(), system),
-          String.format("%.2f×", toLean),
-          shape.keys() >= 100 ? ">= 1.00×" : null,
-          shape.keys() >= 100 ? toLean >= 1.0 : null);
+      if (Double.isNaN(toLean)) { // a system's drains all failed: no figure, no verdict
+        bench.report.add(
+            String.format("[6] %s: %s / [6l] lean loop", keys, system), "n/a", null, null);
+      } else {
+        bench.report.add(
+            String.format("[6] %s: %s / [6l] lean loop, medians", keys, system),
+            String.format("%.2f×", toLean),
+            shape.keys() >= 100 ? ">= 1.00×" : null,
+            shape.keys() >= 100 ? toLean >= 1.0 : null);
+      }
       if (debezium != null) {
         double toDebezium = relay.medianRate() / debezium.fastestRate();
         bench.report.add(
             String.format(
-                "[6] %s keys: %s median / [6b] Debezium's warm drain (its fastest)",
-                shape.name(), system),
-            String.format("%.2f×", toDebezium),
-            ">= 1.00×",
-            toDebezium >= 1.0);
+                "[6] %s: %s median / [6b] Debezium's warm drain (its fastest)", keys, system),
+            Double.isNaN(toDebezium) ? "n/a" : String.format("%.2f×", toDebezium),
+            Double.isNaN(toDebezium) ? null : ">= 1.00×",
+            Double.isNaN(toDebezium) ? null : toDebezium >= 1.0);
       }
     }
   }

@@ -112,8 +112,10 @@ final class BareLoop {
 
   /**
    * One worker's loop; returns its non-empty rounds. When a claim finds nothing it returns, unless
-   * {@code keepPolling} holds: then it waits {@link #POLL_INTERVAL_MILLIS} (the relay jar's poll
-   * interval in the bench) and claims again.
+   * {@code keepPolling} holds. While it holds, the loop paces itself as the relay jar's workers do:
+   * after a round that was not full (fewer than {@value #BATCH} rows, none included) it waits
+   * {@link #POLL_INTERVAL_MILLIS} (the relay jar's poll interval in the bench) before it claims
+   * again; after a full one, at once.
    */
   static int loop(
       DataSource pool,
@@ -168,6 +170,9 @@ final class BareLoop {
         }
         connection.commit();
         rounds++;
+        if (ids.size() < BATCH && keepPolling.getAsBoolean()) {
+          TimeUnit.MILLISECONDS.sleep(POLL_INTERVAL_MILLIS);
+        }
       }
     }
   }

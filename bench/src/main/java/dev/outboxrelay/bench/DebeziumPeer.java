@@ -156,9 +156,18 @@ final class DebeziumPeer {
       int timeoutSeconds)
       throws Exception {
     ExecutorService executor = Executors.newSingleThreadExecutor();
+    // the engine logs a failure and returns: its completion callback is where the cause is
+    java.util.concurrent.atomic.AtomicReference<String> ended =
+        new java.util.concurrent.atomic.AtomicReference<>();
     try (DebeziumEngine<ChangeEvent<SourceRecord, SourceRecord>> engine =
         DebeziumEngine.create(Connect.class)
             .using(config)
+            .using(
+                (success, message, error) ->
+                    ended.set(
+                        (success ? "stopped: " : "failed: ")
+                            + message
+                            + (error == null ? "" : " (" + error + ")")))
             .notifying(
                 (records, committer) -> {
                   List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
@@ -191,6 +200,9 @@ final class DebeziumPeer {
       executor.execute(engine);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
       while (!done.getAsBoolean()) {
+        if (ended.get() != null) {
+          throw new IllegalStateException("Debezium's engine " + ended.get());
+        }
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException(
               "Debezium did not finish within "

@@ -54,7 +54,7 @@ record Options(
       usage: java -jar bench/target/outbox-bench.jar [options]   (from the repository's root)
         --phases=1,1j,1r,...  only these phases: 1 1j 1o 1r 1d 1b 2 3 4 5 6 7 (default: all but 1d, 1o, 5, 6, 7)
         --debezium            add phase 1d, Debezium embedded (also when --phases names 1d),
-                        and [6b], Debezium on phase 6's backlogs
+                        [6b], Debezium on phase 6's backlogs, and Debezium's run in [7]
         --repeat=N            drain N times (1 to 9) with each of 1, 1j, 1o, 1r, 1d, in rotating order
         --no-what-if          skip the diagnosis section [W]
         --binlog=on|off       MariaDB's binary log (default on: ROW, FULL image, sync_binlog=0)

@@ -126,7 +126,13 @@ abstract class SteadyPublisher implements AutoCloseable {
       service =
           new Service(
               db.pool("service", writers + 2), OutboxSettings.builder().lanes(Bench.LANES).build());
-      process = RelayJar.start(jar, db, bench.bootstrapServers(), log, environment);
+      try {
+        process = RelayJar.start(jar, db, bench.bootstrapServers(), log, environment);
+      } catch (Exception | Error e) {
+        service.close(); // its pools close with the database
+        Files.deleteIfExists(log);
+        throw e;
+      }
       cpu = bench.cpu.withJvm("relay jar", process.pid());
     }
 
@@ -203,11 +209,12 @@ abstract class SteadyPublisher implements AutoCloseable {
   }
 
   /**
-   * The bare loop of [6l] on the lean table, polling every 10 ms as the relay jar does, and a purge
-   * every {@link SteadyState#PURGE_INTERVAL} of the SENT rows older than {@link
-   * SteadyState#RETENTION}: the lean table has no timestamp, so the purge remembers the highest id
-   * at each of its passes and deletes the SENT rows up to the one it saw a retention ago, through
-   * {@code idx_lean_claim (status, id)} (it examines about what it deletes).
+   * The bare loop of [6l] on the lean table, paced as the relay jar's workers are (after a round
+   * that was not full it waits the poll interval, 10 ms), and a purge every {@link
+   * SteadyState#PURGE_INTERVAL} of the SENT rows older than {@link SteadyState#RETENTION}: the lean
+   * table has no creation time, so the purge remembers the highest id at each of its passes and
+   * deletes the SENT rows up to the one it saw a retention ago, through {@code idx_lean_claim
+   * (status, id)} (it examines about what it deletes).
    */
   static final class LeanLoopSide extends SteadyPublisher {
     private static final String INSERT =
@@ -422,7 +429,11 @@ abstract class SteadyPublisher implements AutoCloseable {
     public void close() throws Exception {
       stopped = true;
       engine.shutdown();
-      engine.awaitTermination(60, TimeUnit.SECONDS);
+      if (!engine.awaitTermination(60, TimeUnit.SECONDS)) {
+        engine.shutdownNow();
+        throw new IllegalStateException(
+            "Debezium's engine did not stop within 60 s; its state stays in " + state);
+      }
       producer.close();
       try (var paths = Files.walk(state)) {
         for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {

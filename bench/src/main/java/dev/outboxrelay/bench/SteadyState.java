@@ -461,9 +461,11 @@ final class SteadyState {
           first == null
               ? "PENDING: not sampled (the backlog is in the binary log)"
               : String.format(
-                  "PENDING, sampled every second: oldest at most %s old; %,d rows at the window's"
-                      + " start, %,d at its end, %,d at most (bounded: %s)",
-                  side.knowsAges() ? String.format("%.3f s", oldestMax) : "(not known)",
+                  "PENDING, sampled every second: %s; %,d row(s) at the window's start, %,d at"
+                      + " its end, %,d at most (bounded: %s)",
+                  side.knowsAges()
+                      ? String.format("oldest at most %.3f s old", oldestMax)
+                      : "ages not known (the lean table has no creation time)",
                   first.pending(),
                   last.pending(),
                   pendingMax,

@@ -12,7 +12,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
@@ -209,6 +211,72 @@ abstract class SteadyPublisher implements AutoCloseable {
   }
 
   /**
+   * A publisher that runs in this JVM (its CPU is the bench JVM's) on threads of its own, whose
+   * writers commit plain SQL and whose records carry the row id in {@code outbox-id}.
+   */
+  abstract static class InThisJvm extends SteadyPublisher {
+    private final DataSource writers;
+    private final Cpu cpu;
+    private final String name;
+    private final List<Future<?>> running = new ArrayList<>();
+    volatile boolean stopped;
+
+    InThisJvm(Bench bench, DataSource writers, String name) {
+      this.writers = writers;
+      this.cpu = bench.cpu;
+      this.name = name;
+    }
+
+    /** Keeps {@code thread} to be checked by {@link #requireRunning}. */
+    final void watch(Future<?> thread) {
+      running.add(thread);
+    }
+
+    /** Writes message {@code seq} on {@code connection}, in its transaction; returns its row id. */
+    abstract long write(Connection connection, String topic, String key, long seq)
+        throws SQLException;
+
+    @Override
+    final Cpu cpu() {
+      return cpu;
+    }
+
+    @Override
+    final void requireRunning() {
+      for (Future<?> thread : running) {
+        if (thread.isDone() && !stopped) {
+          try {
+            thread.get();
+            throw new IllegalStateException(name + " ended early");
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+          } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(name + " failed: " + e.getCause(), e.getCause());
+          }
+        }
+      }
+    }
+
+    @Override
+    final long send(String topic, String key, long seq, Committed committed) throws SQLException {
+      try (Connection connection = writers.getConnection()) {
+        connection.setAutoCommit(false);
+        long id = write(connection, topic, key, Math.max(0, seq));
+        connection.commit();
+        committed.at(id, System.nanoTime());
+        connection.setAutoCommit(true);
+        return id;
+      }
+    }
+
+    @Override
+    final long sequenceOf(ConsumerRecord<byte[], byte[]> record) {
+      return idHeader(record);
+    }
+  }
+
+  /**
    * The bare loop of [6l] on the lean table, paced as the relay jar's workers are (after a round
    * that was not full it waits the poll interval, 10 ms), and a purge every {@link
    * SteadyState#PURGE_INTERVAL} of the SENT rows older than {@link SteadyState#RETENTION}: the lean
@@ -216,33 +284,27 @@ abstract class SteadyPublisher implements AutoCloseable {
    * deletes the SENT rows up to the one it saw a retention ago, through {@code idx_lean_claim
    * (status, id)} (it examines about what it deletes).
    */
-  static final class LeanLoopSide extends SteadyPublisher {
+  static final class LeanLoopSide extends InThisJvm {
     private static final String INSERT =
         "INSERT INTO t_msg_lean (topic, msg_key, payload, status) VALUES (?, ?, ?, 0)";
     private static final String PURGE =
         "DELETE FROM t_msg_lean WHERE status = 1 AND id <= ? ORDER BY id LIMIT 10000";
 
-    private final DataSource writers;
     private final JdbcTemplate admin;
-    private final Cpu cpu;
     private final Producer<byte[], byte[]> producer;
     private final ExecutorService threads = Executors.newFixedThreadPool(BareLoop.WORKERS + 1);
-    private final Future<?>[] running = new Future<?>[BareLoop.WORKERS + 1];
-    private volatile boolean stopped;
 
     LeanLoopSide(Bench bench, BenchDatabase db, int writerThreads) {
+      super(bench, db.pool("lean-writers", writerThreads + 2), "the lean loop");
       admin = db.jdbc;
       admin.execute(BacklogShapes.LEAN_TABLE);
-      writers = db.pool("lean-writers", writerThreads + 2);
       DataSource loops = db.pool("lean-loop", BareLoop.WORKERS);
       DataSource purge = db.pool("lean-purge", 1);
-      cpu = bench.cpu;
       producer = bench.producer("lean-loop", Map.of(ProducerConfig.LINGER_MS_CONFIG, 1));
       for (int i = 0; i < BareLoop.WORKERS; i++) {
-        running[i] =
-            threads.submit(() -> BareLoop.loop(loops, producer, "t_msg_lean", () -> !stopped));
+        watch(threads.submit(() -> BareLoop.loop(loops, producer, "t_msg_lean", () -> !stopped)));
       }
-      running[BareLoop.WORKERS] = threads.submit(() -> purge(purge));
+      watch(threads.submit(() -> purge(purge)));
     }
 
     private Void purge(DataSource pool) throws Exception {
@@ -269,50 +331,15 @@ abstract class SteadyPublisher implements AutoCloseable {
     }
 
     @Override
-    Cpu cpu() {
-      return cpu;
-    }
-
-    @Override
-    void requireRunning() {
-      for (Future<?> thread : running) {
-        if (thread.isDone() && !stopped) {
-          try {
-            thread.get();
-            throw new IllegalStateException("a thread of the lean loop ended early");
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-          } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("the lean loop failed: " + e.getCause(), e.getCause());
-          }
-        }
+    long write(Connection connection, String topic, String key, long seq) throws SQLException {
+      try (PreparedStatement insert =
+          connection.prepareStatement(INSERT, Statement.RETURN_GENERATED_KEYS)) {
+        insert.setString(1, topic);
+        insert.setString(2, key);
+        insert.setBytes(3, Backlog.payload(seq, key));
+        insert.executeUpdate();
+        return generatedId(insert);
       }
-    }
-
-    @Override
-    long send(String topic, String key, long seq, Committed committed) throws SQLException {
-      try (Connection connection = writers.getConnection()) {
-        connection.setAutoCommit(false);
-        long id;
-        try (PreparedStatement insert =
-            connection.prepareStatement(INSERT, Statement.RETURN_GENERATED_KEYS)) {
-          insert.setString(1, topic);
-          insert.setString(2, key);
-          insert.setBytes(3, Backlog.payload(Math.max(0, seq), key));
-          insert.executeUpdate();
-          id = generatedId(insert);
-        }
-        connection.commit();
-        committed.at(id, System.nanoTime());
-        connection.setAutoCommit(true);
-        return id;
-      }
-    }
-
-    @Override
-    long sequenceOf(ConsumerRecord<byte[], byte[]> record) {
-      return idHeader(record);
     }
 
     @Override
@@ -345,74 +372,37 @@ abstract class SteadyPublisher implements AutoCloseable {
    * Debezium's embedded engine with the outbox event router, as in [6b]; the writers insert the
    * outbox row and delete it in the same transaction.
    */
-  static final class DebeziumSide extends SteadyPublisher {
-    private final DataSource writers;
-    private final Cpu cpu;
+  static final class DebeziumSide extends InThisJvm {
     private final Producer<byte[], byte[]> producer;
     private final Path state;
     private final ExecutorService engine = Executors.newSingleThreadExecutor();
-    private final Future<?> running;
-    private volatile boolean stopped;
 
     DebeziumSide(Bench bench, BenchDatabase db, int writerThreads) throws Exception {
-      writers = db.pool("debezium-writers", writerThreads + 2);
-      cpu = bench.cpu;
+      super(bench, db.pool("debezium-writers", writerThreads + 2), "Debezium's engine");
       producer = bench.producer("debezium", Map.of(ProducerConfig.LINGER_MS_CONFIG, 1));
       state = Files.createTempDirectory("outbox-bench-debezium-");
       DatabaseServer server = TestServers.database();
       Properties config =
           DebeziumPeer.config(
               db.name(), server.host(), server.port(), server.username(), server.password(), state);
-      running =
+      watch(
           engine.submit(
               () -> {
                 DebeziumPeer.runUntil(
                     config, producer, new AtomicLong(), 0, () -> stopped, Integer.MAX_VALUE / 2);
                 return null;
-              });
+              }));
     }
 
     @Override
-    Cpu cpu() {
-      return cpu;
-    }
-
-    @Override
-    void requireRunning() {
-      if (running.isDone() && !stopped) {
-        try {
-          running.get();
-          throw new IllegalStateException("Debezium's engine ended early");
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException(e);
-        } catch (java.util.concurrent.ExecutionException e) {
-          throw new IllegalStateException(
-              "Debezium's engine failed: " + e.getCause(), e.getCause());
-        }
+    long write(Connection connection, String topic, String key, long seq) throws SQLException {
+      long id = Backlog.insertOne(connection, topic, key, seq);
+      try (PreparedStatement delete =
+          connection.prepareStatement("DELETE FROM t_msg WHERE id = ?")) {
+        delete.setLong(1, id);
+        delete.executeUpdate();
       }
-    }
-
-    @Override
-    long send(String topic, String key, long seq, Committed committed) throws SQLException {
-      try (Connection connection = writers.getConnection()) {
-        connection.setAutoCommit(false);
-        long id = Backlog.insertOne(connection, topic, key, Math.max(0, seq));
-        try (PreparedStatement delete =
-            connection.prepareStatement("DELETE FROM t_msg WHERE id = ?")) {
-          delete.setLong(1, id);
-          delete.executeUpdate();
-        }
-        connection.commit();
-        committed.at(id, System.nanoTime());
-        connection.setAutoCommit(true);
-        return id;
-      }
-    }
-
-    @Override
-    long sequenceOf(ConsumerRecord<byte[], byte[]> record) {
-      return idHeader(record);
+      return id;
     }
 
     @Override

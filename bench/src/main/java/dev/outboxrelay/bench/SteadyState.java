@@ -25,8 +25,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * the backlog not growing) and what a message costs in CPU, the database's included, when the purge
  * runs as it does in production.
  *
- * <p>For each rate of {@code --rates} and each of two configurations of the relay jar, on a fresh
- * database and topic:
+ * <p>For each rate of {@code --rates} and each {@link Publisher} ({@link SteadyPublisher}: the
+ * relay jar in two configurations, the bare loop on the lean table, and Debezium with {@code
+ * --debezium}; the last two as bench/README.md's [7] row describes them), on a fresh database and
+ * topic. The relay jar's configurations:
  *
  * <ul>
  *   <li><b>mark-sent + purge</b>: the jar's defaults (acknowledged rows marked SENT) but {@code
@@ -52,7 +54,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  *
  * <p>Over the window it measures: the rate committed (messages whose commit fell in the window, per
  * second); the delay from each of those commits ({@code afterCommit}, {@code System.nanoTime}) to
- * the consumer's receipt of its record (matched by the {@code outbox-ref-id} header), p50 / p99 /
+ * the consumer's receipt of its record (matched by {@link SteadyPublisher#sequenceOf}), p50 / p99 /
  * max, waiting up to {@link #TAIL_WAIT} after the window for the last ones; the age of the oldest
  * PENDING row and the PENDING count, sampled every second by one index-only query on {@code
  * idx_msg_claim} (one range per lane) and a primary-key read of that row's {@code created_at} (the
@@ -69,7 +71,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * the target, the p99 delay is at most {@link #BOUND}, every message of the window was consumed, no
  * send failed and the backlog stayed bounded (PENDING at the window's end at most the larger of its
  * count at the start and {@link #BOUND}'s worth of messages). The phase prints one table of all
- * runs and, per configuration, the highest rate that kept up.
+ * runs, per publisher the highest rate that kept up, and per rate MariaDB's CPU per 1,000 messages
+ * of each publisher against the lean loop's. What this Javadoc says of the relay jar's writers,
+ * PENDING sample and {@code t_msg} holds for the others with their own writes and table.
  */
 final class SteadyState {
   // 2 cores ran out at about 2,000 msg/s of one-send transactions in a smoke run: the writers and
